@@ -1,0 +1,22 @@
+// Public entry point of `evalgate`. Each section re-exports one module's public surface.
+
+// client and programmatic API
+export * from './client/index.js'
+// datasets
+export { dataset } from './dataset/index.js'
+export type { Dataset, Item, LoadedDataset } from './dataset/types.js'
+// evaluators
+export * from './evaluators/index.js'
+export type {
+  AutoevalsScorer,
+  EvalContext,
+  EvalScore,
+  Evaluator,
+  EvaluatorLike,
+  RawScore,
+} from './evaluators/types.js'
+// shared API shapes
+export * from './schema/index.js'
+export type { DescribeEvalOptions, EvalTask, TaskResult } from './vitest/describe-eval.js'
+// describeEval (Vitest adapter of core)
+export { describeEval } from './vitest/describe-eval.js'

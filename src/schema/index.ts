@@ -1,0 +1,5 @@
+export * from './api.js'
+export * from './common.js'
+export * from './gate.js'
+export * from './meta.js'
+export * from './metric.js'
