@@ -1,0 +1,46 @@
+import type { ZodError } from 'zod'
+
+/**
+ * An error answered by a Gradient route as `{ id, message, path? }` (the SDK reads `message`).
+ * Client errors use 400/404/422 on purpose: the Gradient SDK retries 408, 409, 429 and 5xx.
+ */
+export class GradientHttpError extends Error {
+  constructor(
+    readonly statusCode: 400 | 401 | 403 | 404 | 413 | 422,
+    message: string,
+    readonly path?: string,
+  ) {
+    super(message)
+    this.name = 'GradientHttpError'
+  }
+
+  get id(): string {
+    return ERROR_IDS[this.statusCode]
+  }
+}
+
+export const ERROR_IDS: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  413: 'payload_too_large',
+  422: 'unprocessable_entity',
+  500: 'server_error',
+}
+
+export function notFound(what: string, id: string | number): GradientHttpError {
+  return new GradientHttpError(404, `${what} ${JSON.stringify(String(id))} not found`)
+}
+
+export function badRequest(message: string, path?: string): GradientHttpError {
+  return new GradientHttpError(400, message, path)
+}
+
+/** `where` names the request part (`body`, `query`, `params`); the path is the first failing field. */
+export function fromZodError(error: ZodError, where: string): GradientHttpError {
+  const issue = error.issues[0]
+  const path = issue?.path.map(String).join('.') ?? ''
+  const field = path === '' ? where : `${where}.${path}`
+  return badRequest(`invalid ${field}: ${issue?.message ?? 'invalid value'}`, path === '' ? undefined : path)
+}
