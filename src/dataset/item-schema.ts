@@ -1,0 +1,126 @@
+import { z } from 'zod'
+import { ChatMessageSchema, type TurnType } from '../schema/common.js'
+import { describeValue } from '../util/describe-value.js'
+import { findNonJson, formatPath } from '../util/json-check.js'
+
+/** Largest explicit item id accepted (the run-item schema allows 500 characters). */
+export const MAX_ITEM_ID_LENGTH = 500
+
+/** Any JSON value, checked by findNonJson so errors point at the exact offending path. */
+const jsonValue = z.unknown().superRefine((value, ctx) => {
+  const found = findNonJson(value)
+  if (found) ctx.addIssue({ code: 'custom', message: found.problem, path: found.path })
+})
+
+const jsonObject = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
+  const found = findNonJson(value)
+  if (found) ctx.addIssue({ code: 'custom', message: found.problem, path: found.path })
+})
+
+const commonFields = {
+  id: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(MAX_ITEM_ID_LENGTH, `must be at most ${MAX_ITEM_ID_LENGTH} characters`)
+    .optional(),
+  expected: jsonValue.optional(),
+  tags: z.array(z.string().min(1, 'must not be empty')).optional(),
+  metadata: jsonObject.optional(),
+}
+
+const singleTurnItem = z.strictObject({
+  input: jsonValue.refine((value) => value !== undefined, 'is required'),
+  ...commonFields,
+})
+
+const multiTurnItem = z.strictObject({
+  input: z.array(ChatMessageSchema).min(1, 'must hold at least one chat message'),
+  ...commonFields,
+})
+
+/** An item as written by the user, after validation (before ids are assigned). */
+export interface ParsedItem {
+  id?: string
+  input: unknown
+  expected?: unknown
+  tags?: string[]
+  metadata?: Record<string, unknown>
+}
+
+export interface FieldProblem {
+  field?: string
+  message: string
+}
+
+/** Validates one raw item; returns the item or its problems (each naming the field). */
+export function validateItem(
+  raw: unknown,
+  turnType: TurnType,
+): { ok: true; item: ParsedItem } | { ok: false; problems: FieldProblem[] } {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    return {
+      ok: false,
+      problems: [{ message: `expected an object with an "input" field, got ${describeValue(raw)}` }],
+    }
+  }
+  if (!('input' in raw) || (raw as { input?: unknown }).input === undefined) {
+    // Checked first so a missing input is reported plainly, not as a union/array mismatch.
+    const others = validateWith(turnType === 'multi' ? multiTurnItem : singleTurnItem, raw).filter(
+      (problem) => problem.field !== 'input',
+    )
+    return { ok: false, problems: [{ field: 'input', message: 'is required' }, ...others] }
+  }
+  const schema = turnType === 'multi' ? multiTurnItem : singleTurnItem
+  const result = schema.safeParse(raw, { error: issueMessage })
+  if (result.success) return { ok: true, item: result.data as ParsedItem }
+  return { ok: false, problems: issuesToProblems(result.error.issues, turnType) }
+}
+
+function validateWith(schema: z.ZodType, raw: unknown): FieldProblem[] {
+  const result = schema.safeParse(raw, { error: issueMessage })
+  return result.success ? [] : issuesToProblems(result.error.issues, 'single')
+}
+
+function issuesToProblems(issues: z.core.$ZodIssue[], turnType: TurnType): FieldProblem[] {
+  const problems: FieldProblem[] = []
+  for (const issue of issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        problems.push({
+          field: formatPath([...issue.path, key]),
+          message:
+            'is not an item field (fields are input, expected, id, tags, metadata; put extra data under metadata)',
+        })
+      }
+      continue
+    }
+    let message = issue.message
+    if (
+      turnType === 'multi' &&
+      issue.path.length === 1 &&
+      issue.path[0] === 'input' &&
+      issue.code === 'invalid_type'
+    ) {
+      message = `${message} (a multi-turn dataset's input is a list of chat messages { role, content })`
+    }
+    problems.push({ field: formatPath(issue.path) || undefined, message } as FieldProblem)
+  }
+  return problems
+}
+
+function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
+  if (issue.code === 'invalid_type') {
+    if (issue.input === undefined) return 'is required'
+    const expected = issue.expected === 'record' ? 'object' : issue.expected
+    return `expected ${expected === 'array' ? 'an array' : `${article(expected)} ${expected}`}, got ${describeValue(issue.input)}`
+  }
+  if (issue.code === 'invalid_value') {
+    const options = (issue.values as unknown[]).map((value) => JSON.stringify(value)).join(', ')
+    return `must be one of ${options}, got ${describeValue(issue.input)}`
+  }
+  return undefined
+}
+
+function article(word: string): string {
+  return /^[aeiou]/i.test(word) ? 'an' : 'a'
+}
