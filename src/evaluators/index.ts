@@ -1,4 +1,5 @@
 export { isEvaluator, named, toEvaluator, withThreshold } from './adapt.js'
+export * from './builtins/index.js'
 export { defineEvaluator, type EvaluatorSpec } from './define.js'
 export { type EvaluatorOptions, evaluator } from './evaluator.js'
 export { metricDefOf } from './metric.js'
