@@ -1,0 +1,55 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import { authHook } from './http/auth.js'
+import { installErrorHandling } from './http/errors.js'
+import { registerNativeRoutes } from './routes/native.js'
+import { ServiceError } from './service/errors.js'
+import type { Services } from './service/index.js'
+
+export const DEFAULT_BODY_LIMIT = 50 * 1024 * 1024
+
+export interface AppOptions {
+  /** Require an API key on every request (always true when bound to a non-loopback host). */
+  requireAuth?: boolean
+  /** Project of keyless requests; defaults to the `default` project (created when missing). */
+  defaultProjectId?: string
+  logger?: boolean
+  /** Maximum request body in bytes (413 above it). */
+  bodyLimit?: number
+}
+
+/** Builds the Fastify app (not listening): native API under /api/v1, auth, JSON errors. */
+export async function buildApp(services: Services, opts: AppOptions = {}): Promise<FastifyInstance> {
+  const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit, forceCloseConnections: false })
+  installErrorHandling(app, bodyLimit)
+
+  // JSON bodies: an empty body is "no body" (e.g. POST /finalize without options).
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
+    const s = text as string
+    if (s.trim() === '') return done(null, undefined)
+    try {
+      done(null, JSON.parse(s))
+    } catch (err) {
+      done(new ServiceError(400, 'invalid_json', `malformed JSON body: ${(err as Error).message}`), undefined)
+    }
+  })
+
+  const defaultProjectId = opts.defaultProjectId ?? (await services.projects.ensureDefault()).id
+  app.decorateRequest('projectId', '')
+  app.decorateRequest('keyless', false)
+  const auth = authHook(services, { requireAuth: opts.requireAuth ?? false, defaultProjectId })
+  app.addHook('onRequest', async (req, reply) => {
+    if (req.url === '/api/v1/health' || req.url.startsWith('/api/v1/health?')) return
+    await auth(req, reply)
+  })
+
+  await app.register(
+    async (api) => {
+      registerNativeRoutes(api, services, services.store.dialect)
+    },
+    { prefix: '/api/v1' },
+  )
+  // Gradient-compatible routes (engineer G) register here once src/server/gradient/index.ts exists.
+  return app
+}

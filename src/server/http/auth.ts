@@ -1,0 +1,50 @@
+import type { FastifyReply, FastifyRequest } from 'fastify'
+import { UnauthorizedError } from '../service/errors.js'
+import type { Services } from '../service/index.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The project every data access of this request is scoped to. */
+    projectId: string
+    /** true when no key was given (loopback, auth not required): may manage projects and keys. */
+    keyless: boolean
+  }
+}
+
+export interface AuthOptions {
+  requireAuth: boolean
+  defaultProjectId: string
+}
+
+/** The API key of a request: `Authorization: Bearer <key>`, else `x-api-key`. */
+export function requestKey(request: FastifyRequest): string | undefined {
+  const auth = request.headers.authorization
+  if (typeof auth === 'string') {
+    const m = /^Bearer\s+(\S+)\s*$/i.exec(auth)
+    if (m) return m[1]
+  }
+  const x = request.headers['x-api-key']
+  if (typeof x === 'string' && x.length > 0) return x
+  return undefined
+}
+
+/**
+ * Resolves the request's project: a given key must be valid and selects its project; without a
+ * key, the default project, unless keys are required (non-loopback bind or requireAuth).
+ */
+export function authHook(services: Services, opts: AuthOptions) {
+  return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
+    const key = requestKey(request)
+    if (key === undefined) {
+      if (opts.requireAuth)
+        throw new UnauthorizedError('an API key is required (Authorization: Bearer <key> or x-api-key)')
+      request.projectId = opts.defaultProjectId
+      request.keyless = true
+      return
+    }
+    const projectId = await services.projects.authenticate(key)
+    if (!projectId) throw new UnauthorizedError('invalid API key')
+    request.projectId = projectId
+    request.keyless = false
+  }
+}

@@ -1,0 +1,83 @@
+import type { FastifyInstance } from 'fastify'
+import { openStore, type Store } from '../store/open.js'
+import { type AppOptions, buildApp } from './app.js'
+import { createServices, type Services } from './service/index.js'
+
+export {
+  DEFAULT_SQLITE_PATH,
+  defaultDbLocation,
+  isPostgresUrl,
+  openStore,
+  type Store,
+} from '../store/open.js'
+export { type AppOptions, buildApp, DEFAULT_BODY_LIMIT } from './app.js'
+export * from './service/index.js'
+
+export interface StartServerOptions {
+  /** SQLite file path or `postgres://` URL; default DATABASE_URL, else `.evalgate/evalgate.db`. */
+  db?: string
+  /** Default 127.0.0.1. A non-loopback host always requires API keys. */
+  host?: string
+  /** 0 (default) = an ephemeral port. */
+  port?: number
+  requireAuth?: boolean
+  logger?: boolean
+  bodyLimit?: number
+}
+
+export interface RunningServer {
+  url: string
+  port: number
+  host: string
+  app: FastifyInstance
+  services: Services
+  store: Store
+  /** Stops accepting connections, finishes in-flight requests, then closes the database. */
+  close(): Promise<void>
+}
+
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase()
+  return h === 'localhost' || h === '::1' || h.startsWith('127.') || h === '::ffff:127.0.0.1'
+}
+
+export async function startServer(opts: StartServerOptions = {}): Promise<RunningServer> {
+  const host = opts.host ?? '127.0.0.1'
+  const store = await openStore(opts.db)
+  const services = createServices(store)
+  let app: FastifyInstance
+  try {
+    const appOpts: AppOptions = {
+      requireAuth: opts.requireAuth === true || !isLoopbackHost(host),
+      logger: opts.logger ?? false,
+      ...(opts.bodyLimit !== undefined ? { bodyLimit: opts.bodyLimit } : {}),
+    }
+    app = await buildApp(services, appOpts)
+    await app.listen({ host, port: opts.port ?? 0 })
+  } catch (err) {
+    await store.close().catch(() => {})
+    throw err
+  }
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0)
+  const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host
+  let closing: Promise<void> | undefined
+  return {
+    url: `http://${urlHost}:${port}`,
+    port,
+    host,
+    app,
+    services,
+    store,
+    close() {
+      closing ??= (async () => {
+        try {
+          await app.close()
+        } finally {
+          await store.close()
+        }
+      })()
+      return closing
+    },
+  }
+}

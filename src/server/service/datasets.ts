@@ -1,0 +1,162 @@
+import type { Dataset, DatasetItem, DatasetVersion } from '../../schema/api.js'
+import type { JsonObject, JsonValue, TurnType } from '../../schema/common.js'
+import type { Store } from '../../store/open.js'
+import * as repo from '../../store/repos/datasets.js'
+import type { DatasetItemsTable } from '../../store/schema.js'
+import { toDataset, toDatasetItem, toDatasetVersion } from '../mappers.js'
+import { NotFoundError } from './errors.js'
+import { canonicalJson, jsonOrNull, newId, nowIso, sha256 } from './util.js'
+
+export interface NewDataset {
+  name: string
+  tags?: string[]
+  turnType?: TurnType
+  description?: string
+}
+
+/** A validated item to add (DatasetItemInputSchema output). */
+export interface NewDatasetItem {
+  id?: string
+  input: JsonValue
+  expected?: JsonValue
+  tags: string[]
+  metadata: JsonObject
+}
+
+/** Stable id of an item without an explicit one: a hash of its content. */
+export function contentItemId(item: NewDatasetItem): string {
+  return sha256(
+    canonicalJson({ input: item.input, expected: item.expected, tags: item.tags, metadata: item.metadata }),
+  ).slice(0, 24)
+}
+
+/** Content hash of a dataset version: every item (id, input, expected, tags, metadata) in order. */
+export function datasetContentHash(rows: readonly DatasetItemsTable[]): string {
+  const h = sha256(
+    rows
+      .map((r) => `${JSON.stringify(r.id)}\t${r.input}\t${r.expected ?? ''}\t${r.tags}\t${r.metadata}`)
+      .join('\n'),
+  )
+  return h.slice(0, 32)
+}
+
+export class DatasetService {
+  constructor(private readonly store: Store) {}
+
+  async create(projectId: string, body: NewDataset): Promise<Dataset> {
+    const now = nowIso()
+    const row = {
+      id: newId(),
+      project_id: projectId,
+      name: body.name,
+      description: body.description ?? null,
+      tags: JSON.stringify(body.tags ?? []),
+      turn_type: body.turnType ?? 'single',
+      version: 0,
+      content_hash: null,
+      item_count: 0,
+      created_at: now,
+      updated_at: now,
+    }
+    await repo.insertDataset(this.store.db, row)
+    return toDataset(row)
+  }
+
+  async list(projectId: string): Promise<Dataset[]> {
+    return (await repo.listDatasets(this.store.db, projectId)).map(toDataset)
+  }
+
+  async get(projectId: string, id: string): Promise<Dataset> {
+    const row = await repo.findDataset(this.store.db, projectId, id)
+    if (!row) throw new NotFoundError('dataset', id)
+    return toDataset(row)
+  }
+
+  async findByName(projectId: string, name: string): Promise<Dataset | undefined> {
+    const row = await repo.findDatasetByName(this.store.db, projectId, name)
+    return row ? toDataset(row) : undefined
+  }
+
+  /**
+   * Adds items (an item whose id exists replaces it in place). Every content change makes a new
+   * version; re-adding identical content does not.
+   */
+  async addItems(
+    projectId: string,
+    datasetId: string,
+    items: readonly NewDatasetItem[],
+  ): Promise<{ dataset: Dataset; items: DatasetItem[] }> {
+    const { db, dialect, maxParams } = this.store
+    return db.transaction().execute(async (trx) => {
+      const now = nowIso()
+      const ds = await repo.findDataset(trx, projectId, datasetId)
+      if (!ds) throw new NotFoundError('dataset', datasetId)
+      await repo.lockDataset(trx, ds.id, now)
+      const byId = new Map<string, DatasetItemsTable>()
+      for (const it of items) {
+        const id = it.id ?? contentItemId(it)
+        byId.set(id, {
+          dataset_id: ds.id,
+          id,
+          position: -1,
+          input: JSON.stringify(it.input),
+          expected: jsonOrNull(it.expected),
+          tags: JSON.stringify(it.tags),
+          metadata: JSON.stringify(it.metadata),
+          created_at: now,
+        })
+      }
+      const ids = [...byId.keys()]
+      const existing = await repo.findDatasetItemIds(trx, ds.id, ids)
+      const existingById = new Map(existing.map((e) => [e.id, e]))
+      let next = (await repo.maxDatasetItemPosition(trx, ds.id)) + 1
+      for (const row of byId.values()) {
+        const old = existingById.get(row.id)
+        if (old) {
+          row.position = old.position
+          row.created_at = old.created_at
+        } else {
+          row.position = next++
+        }
+      }
+      await repo.deleteDatasetItems(trx, ds.id, [...existingById.keys()])
+      const rows = [...byId.values()]
+      await repo.insertDatasetItems(trx, dialect, maxParams, rows)
+
+      const all = await repo.listAllDatasetItems(trx, ds.id)
+      const hash = datasetContentHash(all)
+      let version = ds.version
+      if (hash !== ds.content_hash) {
+        version++
+        await repo.insertDatasetVersion(trx, {
+          dataset_id: ds.id,
+          version,
+          content_hash: hash,
+          item_count: all.length,
+          created_at: now,
+        })
+      }
+      const patch = { version, content_hash: hash, item_count: all.length, updated_at: now }
+      await repo.updateDatasetVersion(trx, ds.id, patch)
+      return { dataset: toDataset({ ...ds, ...patch }), items: rows.map(toDatasetItem) }
+    })
+  }
+
+  async listItems(
+    projectId: string,
+    datasetId: string,
+    page: number,
+    perPage: number,
+  ): Promise<{ items: DatasetItem[]; total: number; page: number; perPage: number }> {
+    const ds = await repo.findDataset(this.store.db, projectId, datasetId)
+    if (!ds) throw new NotFoundError('dataset', datasetId)
+    const rows = await repo.listDatasetItemsPage(this.store.db, ds.id, (page - 1) * perPage, perPage)
+    return { items: rows.map(toDatasetItem), total: ds.item_count, page, perPage }
+  }
+
+  async listVersions(projectId: string, datasetId: string): Promise<DatasetVersion[]> {
+    const ds = await repo.findDataset(this.store.db, projectId, datasetId)
+    if (!ds) throw new NotFoundError('dataset', datasetId)
+    return (await repo.listDatasetVersions(this.store.db, ds.id)).map(toDatasetVersion)
+  }
+}

@@ -1,0 +1,60 @@
+import type { Metric } from '../../schema/api.js'
+import type { MetricDef } from '../../schema/metric.js'
+import type { Executor } from '../../store/bulk.js'
+import type { Store } from '../../store/open.js'
+import * as repo from '../../store/repos/metrics.js'
+import { toMetric } from '../mappers.js'
+import { NotFoundError } from './errors.js'
+import { newId, nowIso } from './util.js'
+
+/** The metrics catalogue: one entry per (project, name), updated from the latest definition seen. */
+export class MetricService {
+  constructor(private readonly store: Store) {}
+
+  async list(projectId: string): Promise<Metric[]> {
+    return (await repo.listMetrics(this.store.db, projectId)).map(toMetric)
+  }
+
+  async get(projectId: string, id: string): Promise<Metric> {
+    const [row] = await repo.findMetricsByIds(this.store.db, projectId, [id])
+    if (!row) throw new NotFoundError('metric', id)
+    return toMetric(row)
+  }
+
+  /** Metrics by id, in the order asked; 404 naming the first unknown id. */
+  async getMany(projectId: string, ids: string[], db: Executor = this.store.db): Promise<Metric[]> {
+    const rows = await repo.findMetricsByIds(db, projectId, [...new Set(ids)])
+    const byId = new Map(rows.map((r) => [r.id, r]))
+    return ids.map((id) => {
+      const row = byId.get(id)
+      if (!row) throw new NotFoundError('metric', id)
+      return toMetric(row)
+    })
+  }
+
+  async upsert(projectId: string, def: MetricDef): Promise<Metric> {
+    await this.upsertMany(this.store.db, projectId, [def])
+    const [row] = await repo.findMetricsByNames(this.store.db, projectId, [def.name])
+    return toMetric(row!)
+  }
+
+  async upsertMany(db: Executor, projectId: string, defs: readonly MetricDef[]): Promise<void> {
+    const now = nowIso()
+    for (const d of defs) {
+      await repo.upsertMetric(db, {
+        id: newId(),
+        project_id: projectId,
+        name: d.name,
+        description: d.description ?? null,
+        score_type: d.scoreType,
+        value_type: d.valueType,
+        range_min: d.rangeMin,
+        range_max: d.rangeMax,
+        inverted: d.inverted ? 1 : 0,
+        threshold: d.threshold,
+        created_at: now,
+        updated_at: now,
+      })
+    }
+  }
+}

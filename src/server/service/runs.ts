@@ -1,0 +1,443 @@
+import type { z } from 'zod'
+import type {
+  CreateRunBodySchema,
+  FinalizeRunBodySchema,
+  Run,
+  RunCompare,
+  RunItem,
+  RunSummary,
+  Suite,
+} from '../../schema/api.js'
+import { TERMINAL_RUN_STATUSES } from '../../schema/api.js'
+import type { Gate, StarMetric } from '../../schema/gate.js'
+import type { ItemResult } from '../../schema/meta.js'
+import type { MetricDef } from '../../schema/metric.js'
+import type { Executor, SqlValue } from '../../store/bulk.js'
+import type { Store } from '../../store/open.js'
+import * as itemRepo from '../../store/repos/run-items.js'
+import * as repo from '../../store/repos/runs.js'
+import * as suiteRepo from '../../store/repos/suites.js'
+import type { RunsTable, ScoresTable } from '../../store/schema.js'
+import { toRun, toRunItem } from '../mappers.js'
+import { ConflictError, NotFoundError } from './errors.js'
+import type { SuiteService } from './suites.js'
+import { computeSummary, evaluationStatus, finalStatus, type SummarySuite } from './summary.js'
+import { newId, nowIso } from './util.js'
+
+export type CreateRunInput = z.infer<typeof CreateRunBodySchema>
+export type FinalizeRunInput = z.infer<typeof FinalizeRunBodySchema>
+export type ResultsFilter = 'passed' | 'failed' | 'errored'
+
+export interface RunListFilter {
+  suiteId?: string
+  suiteName?: string
+  suiteVersion?: number
+  runGroup?: string
+  limit: number
+  offset?: number
+}
+
+const TERMINAL = new Set<string>(TERMINAL_RUN_STATUSES)
+
+function outcomeOf(item: ItemResult): ResultsFilter {
+  if (item.status !== 'completed') return 'errored'
+  return item.passed ? 'passed' : 'failed'
+}
+
+/**
+ * Runs: create-or-join, idempotent item ingest, finalize, results, compare.
+ *
+ * Summary freshness: every accepted batch marks the run's cached summary stale; a finalize, or
+ * the first read after new items, recomputes it (under the run's lock). A finalized run that
+ * receives more items (a late shard) has its status and evaluation status recomputed with it.
+ */
+export class RunService {
+  constructor(
+    private readonly store: Store,
+    private readonly suites: SuiteService,
+  ) {}
+
+  /** Create the run of (run group, suite, suite version), or join it when it exists. */
+  async createOrJoin(
+    projectId: string,
+    body: CreateRunInput,
+  ): Promise<{ run: Run; suite: Suite; joined: boolean }> {
+    const suite = await this.suites.upsert(projectId, body.suite)
+    const now = nowIso()
+    const runGroup = body.runGroup ?? newId()
+    const id = newId()
+    const row: RunsTable = {
+      id,
+      project_id: projectId,
+      suite_id: suite.id,
+      suite_version: suite.version,
+      run_group: runGroup,
+      name: body.name ?? `${suite.name} ${now}`,
+      status: 'queued',
+      evaluation_status: 'pending',
+      dataset_version: suite.datasetVersion,
+      turn_type: suite.turnType,
+      origin: body.origin,
+      error_description: null,
+      expected_items: body.expectedItems ?? null,
+      item_seq: 0,
+      summary: null,
+      summary_stale: 1,
+      finalized: 0,
+      queued_at: now,
+      started_at: null,
+      finished_at: null,
+      created_at: now,
+      updated_at: now,
+    }
+    const stored = await repo.insertRunIfAbsent(this.store.db, row)
+    const joined = stored.id !== id
+    const run = await this.toWire(stored)
+    return { run, suite: { ...suite, totalRuns: joined ? suite.totalRuns : suite.totalRuns + 1 }, joined }
+  }
+
+  async get(projectId: string, id: string): Promise<Run> {
+    const row = await repo.findRun(this.store.db, projectId, id)
+    if (!row) throw new NotFoundError('run', id)
+    return this.toWire(row)
+  }
+
+  async list(projectId: string, filter: RunListFilter): Promise<Run[]> {
+    const rows = await repo.listRuns(this.store.db, projectId, filter)
+    return Promise.all(rows.map((r) => this.toWire(r)))
+  }
+
+  async count(projectId: string, filter: Omit<RunListFilter, 'limit'>): Promise<number> {
+    return repo.countRuns(this.store.db, projectId, filter)
+  }
+
+  /** Runs of one suite (optionally one version), newest first; 404 for an unknown suite. */
+  async listBySuite(
+    projectId: string,
+    suiteId: string,
+    version?: number,
+    limit = 100,
+    offset = 0,
+  ): Promise<Run[]> {
+    const suite = await suiteRepo.findSuite(this.store.db, projectId, suiteId)
+    if (!suite) throw new NotFoundError('suite', suiteId)
+    return this.list(projectId, {
+      suiteId,
+      ...(version !== undefined ? { suiteVersion: version } : {}),
+      limit,
+      offset,
+    })
+  }
+
+  /**
+   * Upserts a batch of run items by (run, item id, trial) in one transaction: a re-sent item
+   * replaces the stored row and all its scores (keeping its id and ordinal); new items get the
+   * next ordinals. Within a batch, the last copy of a key wins.
+   */
+  async addItems(
+    projectId: string,
+    runId: string,
+    items: readonly ItemResult[],
+  ): Promise<{ accepted: number; inserted: number }> {
+    const { db, dialect, maxParams } = this.store
+    const run = await repo.findRun(db, projectId, runId)
+    if (!run) throw new NotFoundError('run', runId)
+    const latest = new Map<string, ItemResult>()
+    for (const it of items) latest.set(`${it.trial}\u0000${it.itemId}`, it)
+    const unique = [...latest.values()]
+    return db.transaction().execute(async (trx) => {
+      const locked = await repo.lockRun(trx, run.id)
+      if (!locked) throw new NotFoundError('run', runId)
+      if (locked.status === 'cancelled')
+        throw new ConflictError(`run ${runId} is cancelled and accepts no items`)
+      const existing = await itemRepo.findRunItemsByKeys(trx, run.id, [
+        ...new Set(unique.map((i) => i.itemId)),
+      ])
+      const byKey = new Map(existing.map((e) => [`${e.trial}\u0000${e.item_id}`, e]))
+      const replaced: string[] = []
+      const now = nowIso()
+      let seq = locked.item_seq
+      const itemRows: SqlValue[][] = new Array(unique.length)
+      const scoreRows: SqlValue[][] = []
+      for (let i = 0; i < unique.length; i++) {
+        const it = unique[i]!
+        const old = byKey.get(`${it.trial}\u0000${it.itemId}`)
+        let id: string
+        let ordinal: number
+        if (old) {
+          id = old.id
+          ordinal = old.ordinal
+          replaced.push(old.id)
+        } else {
+          id = newId()
+          ordinal = ++seq
+        }
+        itemRows[i] = [
+          id,
+          run.id,
+          it.itemId,
+          it.trial,
+          ordinal,
+          it.index,
+          it.status,
+          outcomeOf(it),
+          it.passed ? 1 : 0,
+          JSON.stringify(it.input),
+          it.expected === undefined ? null : JSON.stringify(it.expected),
+          JSON.stringify(it.tags),
+          JSON.stringify(it.metadata),
+          JSON.stringify(it.output),
+          it.error === null ? null : JSON.stringify(it.error),
+          it.latencyMs,
+          it.startedAt,
+          it.usage?.inputTokens ?? null,
+          it.usage?.outputTokens ?? null,
+          it.costUsd,
+          it.toolCalls === null ? null : JSON.stringify(it.toolCalls),
+          it.traceId,
+          it.spanId,
+          it.scores.length,
+          now,
+        ]
+        for (let p = 0; p < it.scores.length; p++) {
+          const s = it.scores[p]!
+          scoreRows.push([
+            id,
+            p,
+            run.id,
+            s.metric,
+            s.score,
+            s.passed === null ? null : s.passed ? 1 : 0,
+            s.threshold,
+            s.inverted ? 1 : 0,
+            s.reason ?? null,
+            s.metadata === undefined ? null : JSON.stringify(s.metadata),
+            s.error ?? null,
+            s.durationMs,
+          ])
+        }
+      }
+      await itemRepo.deleteRunItems(trx, replaced)
+      await itemRepo.insertRunItemRows(trx, dialect, maxParams, itemRows, scoreRows)
+      await repo.updateRun(trx, run.id, {
+        item_seq: seq,
+        summary_stale: 1,
+        status: locked.status === 'queued' ? 'running' : locked.status,
+        started_at: locked.started_at ?? now,
+        updated_at: now,
+      })
+      return { accepted: items.length, inserted: seq - locked.item_seq }
+    })
+  }
+
+  /**
+   * Finalize (idempotent; every shard may call it): recomputes the summary, sets the terminal
+   * status from the items (or the given outcome) and the evaluation status from pass status.
+   */
+  async finalize(projectId: string, runId: string, body: FinalizeRunInput): Promise<Run> {
+    const run = await repo.findRun(this.store.db, projectId, runId)
+    if (!run) throw new NotFoundError('run', runId)
+    await this.store.db.transaction().execute(async (trx) => {
+      const locked = await repo.lockRun(trx, run.id)
+      if (!locked) throw new NotFoundError('run', runId)
+      const summary = await this.computeFor(trx, locked, true)
+      const now = nowIso()
+      const status =
+        locked.status === 'cancelled' || body.outcome === 'cancelled'
+          ? 'cancelled'
+          : body.outcome === 'failed'
+            ? 'failed'
+            : finalStatus(summary)
+      await repo.updateRun(trx, run.id, {
+        status,
+        evaluation_status: status === 'cancelled' ? locked.evaluation_status : evaluationStatus(summary),
+        error_description: body.errorDescription ?? locked.error_description,
+        summary: JSON.stringify(summary),
+        summary_stale: 0,
+        finalized: 1,
+        started_at: locked.started_at ?? now,
+        finished_at: now,
+        updated_at: now,
+      })
+    })
+    return this.get(projectId, runId)
+  }
+
+  async results(
+    projectId: string,
+    runId: string,
+    q: { page: number; perPage: number; status?: ResultsFilter },
+  ): Promise<{ run: Run; items: RunItem[]; page: number; perPage: number; total: number }> {
+    const { db } = this.store
+    const row = await repo.findRun(db, projectId, runId)
+    if (!row) throw new NotFoundError('run', runId)
+    const run = await this.toWire(row)
+    const total = q.status ? await itemRepo.countRunItems(db, row.id, q.status) : run.summary.totalItems
+    const rows = await itemRepo.listRunItemsPage(db, row.id, {
+      ...(q.status ? { outcome: q.status } : {}),
+      offset: (q.page - 1) * q.perPage,
+      limit: q.perPage,
+    })
+    const items = await this.withScores(db, rows)
+    return { run, items, page: q.page, perPage: q.perPage, total }
+  }
+
+  /** One run item by its 1-based ordinal (Gradient's prompt_id). */
+  async itemByOrdinal(projectId: string, runId: string, ordinal: number): Promise<RunItem> {
+    const { db } = this.store
+    const row = await repo.findRun(db, projectId, runId)
+    if (!row) throw new NotFoundError('run', runId)
+    const item = await itemRepo.findRunItemByOrdinal(db, row.id, ordinal)
+    if (!item) throw new NotFoundError(`run ${runId} item`, ordinal)
+    return (await this.withScores(db, [item]))[0]!
+  }
+
+  async itemByKey(projectId: string, runId: string, itemId: string, trial: number): Promise<RunItem> {
+    const { db } = this.store
+    const row = await repo.findRun(db, projectId, runId)
+    if (!row) throw new NotFoundError('run', runId)
+    const item = await itemRepo.findRunItemByKey(db, row.id, itemId, trial)
+    if (!item) throw new NotFoundError(`run ${runId} item`, `${itemId}#${trial}`)
+    return (await this.withScores(db, [item]))[0]!
+  }
+
+  /** Per-item deltas of `headId` against `baseId` (head − base), new failures and fixed items. */
+  async compare(projectId: string, headId: string, baseId: string): Promise<RunCompare> {
+    const { db } = this.store
+    const [head, base] = await Promise.all([this.get(projectId, headId), this.get(projectId, baseId)])
+    const [h, b] = await Promise.all([
+      itemRepo.loadCompareRows(db, head.id),
+      itemRepo.loadCompareRows(db, base.id),
+    ])
+    const scoreMap = (rows: typeof h) => {
+      const m = new Map<string, Map<string, number | null>>()
+      for (const s of rows.scores) {
+        let per = m.get(s.run_item_id)
+        if (!per) {
+          per = new Map()
+          m.set(s.run_item_id, per)
+        }
+        if (!per.has(s.metric)) per.set(s.metric, s.score)
+      }
+      return m
+    }
+    const hScores = scoreMap(h)
+    const bScores = scoreMap(b)
+    const key = (i: { item_id: string; trial: number }) => `${i.trial}\u0000${i.item_id}`
+    const baseByKey = new Map(b.items.map((i) => [key(i), i]))
+    const seen = new Set<string>()
+    const items: RunCompare['items'] = []
+    const newFailures: RunCompare['newFailures'] = []
+    const fixed: RunCompare['fixed'] = []
+    const passedOf = (o: string | undefined) => (o === undefined ? null : o === 'passed')
+    const pushItem = (itemId: string, trial: number, hi?: (typeof h.items)[0], bi?: (typeof b.items)[0]) => {
+      const hs = hi ? hScores.get(hi.id) : undefined
+      const bs = bi ? bScores.get(bi.id) : undefined
+      const deltas: Record<string, number | null> = {}
+      for (const metric of new Set([...(hs?.keys() ?? []), ...(bs?.keys() ?? [])])) {
+        const hv = hs?.get(metric)
+        const bv = bs?.get(metric)
+        deltas[metric] = hv == null || bv == null ? null : hv - bv
+      }
+      const headPassed = passedOf(hi?.outcome)
+      const basePassed = passedOf(bi?.outcome)
+      items.push({ itemId, trial, basePassed, headPassed, deltas })
+      if (basePassed === true && headPassed === false) newFailures.push({ itemId, trial })
+      if (basePassed === false && headPassed === true) fixed.push({ itemId, trial })
+    }
+    for (const hi of h.items) {
+      const k = key(hi)
+      seen.add(k)
+      pushItem(hi.item_id, hi.trial, hi, baseByKey.get(k))
+    }
+    for (const bi of b.items) if (!seen.has(key(bi))) pushItem(bi.item_id, bi.trial, undefined, bi)
+    const baseMetrics = new Map(base.summary.metrics.map((m) => [m.name, m.mean]))
+    const headMetrics = new Map(head.summary.metrics.map((m) => [m.name, m.mean]))
+    const metrics = [...new Set([...headMetrics.keys(), ...baseMetrics.keys()])].map((name) => {
+      const headMean = headMetrics.get(name) ?? null
+      const baseMean = baseMetrics.get(name) ?? null
+      return {
+        name,
+        baseMean,
+        headMean,
+        delta: headMean === null || baseMean === null ? null : headMean - baseMean,
+      }
+    })
+    return { base, head, metrics, items, newFailures, fixed }
+  }
+
+  private async withScores(db: Executor, rows: Awaited<ReturnType<typeof itemRepo.listRunItemsPage>>) {
+    const scores = await itemRepo.listScoresForItems(
+      db,
+      rows.map((r) => r.id),
+    )
+    const byItem = new Map<string, ScoresTable[]>()
+    for (const s of scores) {
+      let list = byItem.get(s.run_item_id)
+      if (!list) {
+        list = []
+        byItem.set(s.run_item_id, list)
+      }
+      list.push(s)
+    }
+    return rows.map((r) => toRunItem(r, byItem.get(r.id) ?? []))
+  }
+
+  /** The wire run, refreshing a stale cached summary first. */
+  private async toWire(row: repo.RunRow): Promise<Run> {
+    if (row.summary_stale === 0 && row.summary !== null)
+      return toRun(row, JSON.parse(row.summary) as RunSummary)
+    const refreshed = await this.refresh(row.id)
+    return toRun({ ...refreshed, suite_name: row.suite_name }, JSON.parse(refreshed.summary!) as RunSummary)
+  }
+
+  /** Recomputes and stores the summary under the run's lock; returns the updated run row. */
+  private async refresh(runId: string): Promise<RunsTable> {
+    return this.store.db.transaction().execute(async (trx) => {
+      const locked = await repo.lockRun(trx, runId)
+      if (!locked) throw new NotFoundError('run', runId)
+      if (locked.summary_stale === 0 && locked.summary !== null) return locked
+      const finalized = locked.finalized === 1
+      const summary = await this.computeFor(trx, locked, finalized)
+      const patch: Partial<RunsTable> = { summary: JSON.stringify(summary), summary_stale: 0 }
+      if (finalized && locked.status !== 'cancelled' && locked.status !== 'failed') {
+        patch.status = finalStatus(summary)
+        patch.evaluation_status = evaluationStatus(summary)
+      }
+      await repo.updateRun(trx, runId, patch)
+      return { ...locked, ...patch }
+    })
+  }
+
+  private async computeFor(db: Executor, run: RunsTable, finalized: boolean): Promise<RunSummary> {
+    const version = await suiteRepo.findSuiteVersion(db, run.suite_id, run.suite_version)
+    const suite: SummarySuite = {
+      metrics: version ? (JSON.parse(version.metrics) as MetricDef[]) : [],
+      star: version?.star ? (JSON.parse(version.star) as StarMetric) : null,
+      gate: version?.gate ? (JSON.parse(version.gate) as Gate) : null,
+    }
+    const rows = await itemRepo.loadSummaryRows(db, run.id)
+    const items = rows.items.map((r) => ({
+      status: r.status,
+      passed: r.passed !== 0,
+      latencyMs: r.latency_ms,
+      startedAtMs: Date.parse(r.started_at),
+      costUsd: r.cost_usd,
+      inputTokens: r.input_tokens,
+      outputTokens: r.output_tokens,
+    }))
+    const scores = rows.scores.map((s) => ({
+      metric: s.metric,
+      score: s.score,
+      passed: s.passed === null ? null : s.passed !== 0,
+      threshold: s.threshold,
+      inverted: s.inverted !== 0,
+      errored: s.has_error !== 0,
+    }))
+    return computeSummary(items, scores, suite, finalized)
+  }
+
+  isTerminal(status: string): boolean {
+    return TERMINAL.has(status)
+  }
+}

@@ -1,0 +1,244 @@
+import type { Kysely, Migration, MigrationProvider } from 'kysely'
+
+/**
+ * In-code migrations. The SQL must be valid on SQLite and PostgreSQL: only `text`, `integer` and
+ * `double precision` columns (SQLite maps the latter to REAL), no dialect-specific defaults.
+ */
+const migrations: Record<string, Migration> = {
+  '0001_initial': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('projects')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('name', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute()
+
+      await db.schema
+        .createTable('api_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+        .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+        .addColumn('prefix', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('api_keys_project').on('api_keys').column('project_id').execute()
+
+      await db.schema
+        .createTable('datasets')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('tags', 'text', (c) => c.notNull())
+        .addColumn('turn_type', 'text', (c) => c.notNull())
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('content_hash', 'text')
+        .addColumn('item_count', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute()
+      await db.schema
+        .createIndex('datasets_project_name')
+        .on('datasets')
+        .columns(['project_id', 'name'])
+        .execute()
+      await db.schema
+        .createIndex('datasets_project_created')
+        .on('datasets')
+        .columns(['project_id', 'created_at'])
+        .execute()
+
+      await db.schema
+        .createTable('dataset_items')
+        .addColumn('dataset_id', 'text', (c) => c.notNull().references('datasets.id').onDelete('cascade'))
+        .addColumn('id', 'text', (c) => c.notNull())
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('input', 'text', (c) => c.notNull())
+        .addColumn('expected', 'text')
+        .addColumn('tags', 'text', (c) => c.notNull())
+        .addColumn('metadata', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('dataset_items_pk', ['dataset_id', 'id'])
+        .execute()
+      await db.schema
+        .createIndex('dataset_items_position')
+        .on('dataset_items')
+        .columns(['dataset_id', 'position'])
+        .execute()
+
+      await db.schema
+        .createTable('dataset_versions')
+        .addColumn('dataset_id', 'text', (c) => c.notNull().references('datasets.id').onDelete('cascade'))
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('content_hash', 'text', (c) => c.notNull())
+        .addColumn('item_count', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('dataset_versions_pk', ['dataset_id', 'version'])
+        .execute()
+
+      await db.schema
+        .createTable('metrics')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('score_type', 'text', (c) => c.notNull())
+        .addColumn('value_type', 'text', (c) => c.notNull())
+        .addColumn('range_min', 'double precision', (c) => c.notNull())
+        .addColumn('range_max', 'double precision', (c) => c.notNull())
+        .addColumn('inverted', 'integer', (c) => c.notNull())
+        .addColumn('threshold', 'double precision')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('metrics_project_name', ['project_id', 'name'])
+        .execute()
+
+      await db.schema
+        .createTable('suites')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('description', 'text')
+        .addColumn('current_version', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('suites_project_name', ['project_id', 'name'])
+        .execute()
+      await db.schema
+        .createIndex('suites_project_updated')
+        .on('suites')
+        .columns(['project_id', 'updated_at'])
+        .execute()
+
+      await db.schema
+        .createTable('suite_versions')
+        .addColumn('suite_id', 'text', (c) => c.notNull().references('suites.id').onDelete('cascade'))
+        .addColumn('version', 'integer', (c) => c.notNull())
+        .addColumn('def_key', 'text', (c) => c.notNull())
+        .addColumn('dataset_id', 'text')
+        .addColumn('dataset_name', 'text', (c) => c.notNull())
+        .addColumn('dataset_version', 'text', (c) => c.notNull())
+        .addColumn('dataset_size', 'integer', (c) => c.notNull())
+        .addColumn('turn_type', 'text', (c) => c.notNull())
+        .addColumn('metrics', 'text', (c) => c.notNull())
+        .addColumn('star', 'text')
+        .addColumn('gate', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('suite_versions_pk', ['suite_id', 'version'])
+        .execute()
+
+      await db.schema
+        .createTable('runs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+        .addColumn('suite_id', 'text', (c) => c.notNull().references('suites.id').onDelete('cascade'))
+        .addColumn('suite_version', 'integer', (c) => c.notNull())
+        .addColumn('run_group', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('evaluation_status', 'text', (c) => c.notNull())
+        .addColumn('dataset_version', 'text', (c) => c.notNull())
+        .addColumn('turn_type', 'text', (c) => c.notNull())
+        .addColumn('origin', 'text', (c) => c.notNull())
+        .addColumn('error_description', 'text')
+        .addColumn('expected_items', 'integer')
+        .addColumn('item_seq', 'integer', (c) => c.notNull())
+        .addColumn('summary', 'text')
+        .addColumn('summary_stale', 'integer', (c) => c.notNull())
+        .addColumn('finalized', 'integer', (c) => c.notNull())
+        .addColumn('queued_at', 'text', (c) => c.notNull())
+        .addColumn('started_at', 'text')
+        .addColumn('finished_at', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('runs_group_suite_version', [
+          'project_id',
+          'run_group',
+          'suite_id',
+          'suite_version',
+        ])
+        .execute()
+      await db.schema
+        .createIndex('runs_suite_version_created')
+        .on('runs')
+        .columns(['suite_id', 'suite_version', 'created_at'])
+        .execute()
+      await db.schema
+        .createIndex('runs_suite_created')
+        .on('runs')
+        .columns(['suite_id', 'created_at'])
+        .execute()
+      await db.schema
+        .createIndex('runs_project_created')
+        .on('runs')
+        .columns(['project_id', 'created_at'])
+        .execute()
+      await db.schema
+        .createIndex('runs_project_group')
+        .on('runs')
+        .columns(['project_id', 'run_group'])
+        .execute()
+
+      await db.schema
+        .createTable('run_items')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id').onDelete('cascade'))
+        .addColumn('item_id', 'text', (c) => c.notNull())
+        .addColumn('trial', 'integer', (c) => c.notNull())
+        .addColumn('ordinal', 'integer', (c) => c.notNull())
+        .addColumn('idx', 'integer', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('outcome', 'text', (c) => c.notNull())
+        .addColumn('passed', 'integer', (c) => c.notNull())
+        .addColumn('input', 'text', (c) => c.notNull())
+        .addColumn('expected', 'text')
+        .addColumn('tags', 'text', (c) => c.notNull())
+        .addColumn('metadata', 'text', (c) => c.notNull())
+        .addColumn('output', 'text', (c) => c.notNull())
+        .addColumn('error', 'text')
+        .addColumn('latency_ms', 'double precision', (c) => c.notNull())
+        .addColumn('started_at', 'text', (c) => c.notNull())
+        .addColumn('input_tokens', 'integer')
+        .addColumn('output_tokens', 'integer')
+        .addColumn('cost_usd', 'double precision')
+        .addColumn('tool_calls', 'text')
+        .addColumn('trace_id', 'text', (c) => c.notNull())
+        .addColumn('span_id', 'text', (c) => c.notNull())
+        .addColumn('score_count', 'integer', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('run_items_run_item_trial', ['run_id', 'item_id', 'trial'])
+        .addUniqueConstraint('run_items_run_ordinal', ['run_id', 'ordinal'])
+        .execute()
+      await db.schema
+        .createIndex('run_items_run_outcome_ordinal')
+        .on('run_items')
+        .columns(['run_id', 'outcome', 'ordinal'])
+        .execute()
+
+      await db.schema
+        .createTable('scores')
+        .addColumn('run_item_id', 'text', (c) => c.notNull().references('run_items.id').onDelete('cascade'))
+        .addColumn('position', 'integer', (c) => c.notNull())
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('metric', 'text', (c) => c.notNull())
+        .addColumn('score', 'double precision')
+        .addColumn('passed', 'integer')
+        .addColumn('threshold', 'double precision')
+        .addColumn('inverted', 'integer', (c) => c.notNull())
+        .addColumn('reason', 'text')
+        .addColumn('metadata', 'text')
+        .addColumn('error', 'text')
+        .addColumn('duration_ms', 'double precision', (c) => c.notNull())
+        .addPrimaryKeyConstraint('scores_pk', ['run_item_id', 'position'])
+        .execute()
+      await db.schema.createIndex('scores_run_metric').on('scores').columns(['run_id', 'metric']).execute()
+    },
+  },
+}
+
+export const migrationProvider: MigrationProvider = {
+  async getMigrations() {
+    return migrations
+  },
+}

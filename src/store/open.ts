@@ -1,0 +1,109 @@
+import { mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely'
+import pg from 'pg'
+import { migrationProvider } from './migrations.js'
+import type { Database } from './schema.js'
+
+export type Dialect = 'sqlite' | 'postgres'
+
+export interface Store {
+  db: Kysely<Database>
+  dialect: Dialect
+  /** Where the data lives: the SQLite file path or the PostgreSQL URL with its password masked. */
+  location: string
+  /** Most bind parameters one statement may carry on this dialect. */
+  maxParams: number
+  close(): Promise<void>
+}
+
+/** int8 (count(*), sums) and numeric as JS numbers, for this pool only: our counts stay far below 2^53. */
+const numericTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC) return (v: string) => Number(v)
+    return pg.types.getTypeParser(oid, format)
+  },
+} as pg.CustomTypesConfig
+
+export const DEFAULT_SQLITE_PATH = '.evalgate/evalgate.db'
+
+export function isPostgresUrl(db: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(db)
+}
+
+/** Where to store data when nothing is said: `DATABASE_URL`, else `.evalgate/evalgate.db` under the cwd. */
+export function defaultDbLocation(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DATABASE_URL && env.DATABASE_URL.length > 0 ? env.DATABASE_URL : DEFAULT_SQLITE_PATH
+}
+
+function maskUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password) u.password = '***'
+    return u.toString()
+  } catch {
+    return 'postgres://…'
+  }
+}
+
+/**
+ * Opens (and migrates) the store. `db` is a SQLite file path (directories are created; `:memory:`
+ * works) or a `postgres://` URL. Without `db`, DATABASE_URL or `.evalgate/evalgate.db`.
+ */
+export async function openStore(db?: string): Promise<Store> {
+  const location = db ?? defaultDbLocation()
+  let store: Store
+  if (isPostgresUrl(location)) {
+    const pool = new pg.Pool({ connectionString: location, max: 10, types: numericTypes })
+    pool.on('error', () => {
+      /* idle client errors (server restart) surface on the next query instead of crashing */
+    })
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    store = {
+      db: kysely,
+      dialect: 'postgres',
+      location: maskUrl(location),
+      maxParams: 65_000,
+      close: () => kysely.destroy(),
+    }
+  } else {
+    const file = location === ':memory:' ? location : resolve(location)
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
+    const sqlite = new BetterSqlite3(file)
+    sqlite.pragma('journal_mode = WAL')
+    sqlite.pragma('synchronous = NORMAL')
+    sqlite.pragma('foreign_keys = ON')
+    sqlite.pragma('busy_timeout = 10000')
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
+    store = {
+      db: kysely,
+      dialect: 'sqlite',
+      location: file,
+      maxParams: 32_000,
+      close: () => kysely.destroy(),
+    }
+  }
+  try {
+    await migrate(store.db)
+  } catch (err) {
+    await store.close().catch(() => {})
+    throw err
+  }
+  return store
+}
+
+async function migrate(db: Kysely<Database>): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider,
+    migrationTableName: 'evalgate_migrations',
+    migrationLockTableName: 'evalgate_migrations_lock',
+  })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')
+    const message = error instanceof Error ? error.message : String(error)
+    throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${message}`)
+  }
+}

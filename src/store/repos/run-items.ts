@@ -1,0 +1,207 @@
+import { sql } from 'kysely'
+import { type Executor, inChunks, insertRows, type SqlValue } from '../bulk.js'
+import type { RunItemsTable, ScoresTable } from '../schema.js'
+
+export const RUN_ITEM_COLUMNS = [
+  'id',
+  'run_id',
+  'item_id',
+  'trial',
+  'ordinal',
+  'idx',
+  'status',
+  'outcome',
+  'passed',
+  'input',
+  'expected',
+  'tags',
+  'metadata',
+  'output',
+  'error',
+  'latency_ms',
+  'started_at',
+  'input_tokens',
+  'output_tokens',
+  'cost_usd',
+  'tool_calls',
+  'trace_id',
+  'span_id',
+  'score_count',
+  'updated_at',
+] as const satisfies readonly (keyof RunItemsTable)[]
+
+export const SCORE_COLUMNS = [
+  'run_item_id',
+  'position',
+  'run_id',
+  'metric',
+  'score',
+  'passed',
+  'threshold',
+  'inverted',
+  'reason',
+  'metadata',
+  'error',
+  'duration_ms',
+] as const satisfies readonly (keyof ScoresTable)[]
+
+export interface ExistingRunItem {
+  id: string
+  item_id: string
+  trial: number
+  ordinal: number
+}
+
+export async function findRunItemsByKeys(
+  db: Executor,
+  runId: string,
+  itemIds: string[],
+): Promise<ExistingRunItem[]> {
+  return inChunks(itemIds, 5000, (chunk) =>
+    db
+      .selectFrom('run_items')
+      .select(['id', 'item_id', 'trial', 'ordinal'])
+      .where('run_id', '=', runId)
+      .where('item_id', 'in', chunk)
+      .execute(),
+  )
+}
+
+/** Deletes run items (and, first, their scores) by id. */
+export async function deleteRunItems(db: Executor, ids: string[]): Promise<void> {
+  await inChunks(ids, 5000, async (chunk) => {
+    await db.deleteFrom('scores').where('run_item_id', 'in', chunk).execute()
+    await db.deleteFrom('run_items').where('id', 'in', chunk).execute()
+    return []
+  })
+}
+
+/** Rows in RUN_ITEM_COLUMNS / SCORE_COLUMNS order. */
+export async function insertRunItemRows(
+  db: Executor,
+  dialect: 'sqlite' | 'postgres',
+  maxParams: number,
+  items: SqlValue[][],
+  scores: SqlValue[][],
+): Promise<void> {
+  await insertRows(db, dialect, maxParams, 'run_items', RUN_ITEM_COLUMNS, items)
+  await insertRows(db, dialect, maxParams, 'scores', SCORE_COLUMNS, scores)
+}
+
+export type Outcome = 'passed' | 'failed' | 'errored'
+
+export async function listRunItemsPage(
+  db: Executor,
+  runId: string,
+  opts: { outcome?: Outcome; offset: number; limit: number },
+): Promise<RunItemsTable[]> {
+  let q = db.selectFrom('run_items').selectAll().where('run_id', '=', runId)
+  if (opts.outcome) q = q.where('outcome', '=', opts.outcome)
+  return q.orderBy('ordinal').offset(opts.offset).limit(opts.limit).execute()
+}
+
+export async function countRunItems(db: Executor, runId: string, outcome?: Outcome): Promise<number> {
+  let q = db.selectFrom('run_items').select(sql<number>`count(*)`.as('n')).where('run_id', '=', runId)
+  if (outcome) q = q.where('outcome', '=', outcome)
+  const row = await q.executeTakeFirst()
+  return Number(row?.n ?? 0)
+}
+
+export async function findRunItemByOrdinal(
+  db: Executor,
+  runId: string,
+  ordinal: number,
+): Promise<RunItemsTable | undefined> {
+  return db
+    .selectFrom('run_items')
+    .selectAll()
+    .where('run_id', '=', runId)
+    .where('ordinal', '=', ordinal)
+    .executeTakeFirst()
+}
+
+export async function findRunItemByKey(
+  db: Executor,
+  runId: string,
+  itemId: string,
+  trial: number,
+): Promise<RunItemsTable | undefined> {
+  return db
+    .selectFrom('run_items')
+    .selectAll()
+    .where('run_id', '=', runId)
+    .where('item_id', '=', itemId)
+    .where('trial', '=', trial)
+    .executeTakeFirst()
+}
+
+export async function listScoresForItems(db: Executor, runItemIds: string[]): Promise<ScoresTable[]> {
+  return inChunks(runItemIds, 5000, (chunk) =>
+    db
+      .selectFrom('scores')
+      .selectAll()
+      .where('run_item_id', 'in', chunk)
+      .orderBy('run_item_id')
+      .orderBy('position')
+      .execute(),
+  )
+}
+
+/** The columns a run summary is computed from, in one pass. */
+export interface SummaryItemRow {
+  status: string
+  passed: number
+  latency_ms: number
+  started_at: string
+  cost_usd: number | null
+  input_tokens: number | null
+  output_tokens: number | null
+}
+export interface SummaryScoreRow {
+  metric: string
+  score: number | null
+  passed: number | null
+  threshold: number | null
+  inverted: number
+  has_error: number
+}
+
+export async function loadSummaryRows(
+  db: Executor,
+  runId: string,
+): Promise<{ items: SummaryItemRow[]; scores: SummaryScoreRow[] }> {
+  const items = await db
+    .selectFrom('run_items')
+    .select(['status', 'passed', 'latency_ms', 'started_at', 'cost_usd', 'input_tokens', 'output_tokens'])
+    .where('run_id', '=', runId)
+    .execute()
+  const scores = await db
+    .selectFrom('scores')
+    .select([
+      'metric',
+      'score',
+      'passed',
+      'threshold',
+      'inverted',
+      sql<number>`case when error is null then 0 else 1 end`.as('has_error'),
+    ])
+    .where('run_id', '=', runId)
+    .execute()
+  return { items, scores: scores.map((s) => ({ ...s, has_error: Number(s.has_error) })) }
+}
+
+/** Per-item outcome and scores, for comparing two runs. */
+export async function loadCompareRows(db: Executor, runId: string) {
+  const items = await db
+    .selectFrom('run_items')
+    .select(['id', 'item_id', 'trial', 'outcome', 'ordinal'])
+    .where('run_id', '=', runId)
+    .orderBy('ordinal')
+    .execute()
+  const scores = await db
+    .selectFrom('scores')
+    .select(['run_item_id', 'metric', 'score'])
+    .where('run_id', '=', runId)
+    .execute()
+  return { items, scores }
+}

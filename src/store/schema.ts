@@ -1,0 +1,177 @@
+/**
+ * Row types of the evalgate database, shared by both dialects.
+ * Conventions: ids are uuid text; timestamps are ISO-8601 text (sortable); booleans are integers
+ * 0/1; JSON values are stored as text (`JSON.stringify`), with SQL NULL meaning "absent".
+ */
+export interface ProjectsTable {
+  id: string
+  name: string
+  created_at: string
+}
+
+export interface ApiKeysTable {
+  id: string
+  project_id: string
+  key_hash: string
+  prefix: string
+  created_at: string
+}
+
+export interface DatasetsTable {
+  id: string
+  project_id: string
+  name: string
+  description: string | null
+  tags: string
+  turn_type: string
+  version: number
+  content_hash: string | null
+  item_count: number
+  created_at: string
+  updated_at: string
+}
+
+export interface DatasetItemsTable {
+  dataset_id: string
+  id: string
+  position: number
+  input: string
+  expected: string | null
+  tags: string
+  metadata: string
+  created_at: string
+}
+
+export interface DatasetVersionsTable {
+  dataset_id: string
+  version: number
+  content_hash: string
+  item_count: number
+  created_at: string
+}
+
+export interface MetricsTable {
+  id: string
+  project_id: string
+  name: string
+  description: string | null
+  score_type: string
+  value_type: string
+  range_min: number
+  range_max: number
+  inverted: number
+  threshold: number | null
+  created_at: string
+  updated_at: string
+}
+
+export interface SuitesTable {
+  id: string
+  project_id: string
+  name: string
+  description: string | null
+  current_version: number
+  created_at: string
+  updated_at: string
+}
+
+export interface SuiteVersionsTable {
+  suite_id: string
+  version: number
+  /** Canonical JSON of what makes a version: dataset, turn type, metrics, star, gate. */
+  def_key: string
+  dataset_id: string | null
+  dataset_name: string
+  dataset_version: string
+  dataset_size: number
+  turn_type: string
+  metrics: string
+  star: string | null
+  gate: string | null
+  created_at: string
+}
+
+export interface RunsTable {
+  id: string
+  project_id: string
+  suite_id: string
+  suite_version: number
+  run_group: string
+  name: string
+  status: string
+  evaluation_status: string
+  dataset_version: string
+  turn_type: string
+  origin: string
+  error_description: string | null
+  expected_items: number | null
+  /** Highest ordinal handed out so far (ordinals are 1-based). */
+  item_seq: number
+  /** Cached RunSummary JSON; recomputed when `summary_stale` is 1. */
+  summary: string | null
+  summary_stale: number
+  finalized: number
+  queued_at: string
+  started_at: string | null
+  finished_at: string | null
+  created_at: string
+  updated_at: string
+}
+
+export interface RunItemsTable {
+  id: string
+  run_id: string
+  item_id: string
+  trial: number
+  ordinal: number
+  idx: number
+  status: string
+  /** `passed` | `failed` | `errored`: the results filter. */
+  outcome: string
+  passed: number
+  input: string
+  expected: string | null
+  tags: string
+  metadata: string
+  output: string
+  error: string | null
+  latency_ms: number
+  started_at: string
+  input_tokens: number | null
+  output_tokens: number | null
+  cost_usd: number | null
+  tool_calls: string | null
+  trace_id: string
+  span_id: string
+  score_count: number
+  updated_at: string
+}
+
+export interface ScoresTable {
+  run_item_id: string
+  position: number
+  run_id: string
+  metric: string
+  score: number | null
+  passed: number | null
+  threshold: number | null
+  inverted: number
+  reason: string | null
+  metadata: string | null
+  error: string | null
+  duration_ms: number
+}
+
+export interface Database {
+  projects: ProjectsTable
+  api_keys: ApiKeysTable
+  datasets: DatasetsTable
+  dataset_items: DatasetItemsTable
+  dataset_versions: DatasetVersionsTable
+  metrics: MetricsTable
+  suites: SuitesTable
+  suite_versions: SuiteVersionsTable
+  runs: RunsTable
+  run_items: RunItemsTable
+  scores: ScoresTable
+}
