@@ -1,0 +1,70 @@
+import {
+  type Attributes,
+  context,
+  isSpanContextValid,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  trace,
+} from '@opentelemetry/api'
+import { randomSpanId, randomTraceId } from './ids.js'
+
+export const TRACER_NAME = 'evalgate'
+
+export interface SpanIds {
+  traceId: string
+  spanId: string
+}
+
+/** One item × trial's span: its ids are always valid, whether or not an OTel SDK is registered. */
+export interface ItemSpan {
+  readonly ids: SpanIds
+  /** Runs `fn` with this span active, so spans the task creates become its children. */
+  run<T>(fn: () => T): T
+  end(outcome: { status: string; error?: unknown }): void
+}
+
+/**
+ * Starts the span that wraps one task call. With a registered SDK the ids are the SDK's. With the
+ * API's no-op tracer the span context is either all zeros or a copy of the active parent's; in
+ * both cases fresh random ids are used (keeping the parent's trace id when there is one), so every
+ * item still gets a unique, valid trace/span id pair.
+ */
+export function startItemSpan(name: string, attributes: Attributes): ItemSpan {
+  const parentContext = context.active()
+  const parent = trace.getSpanContext(parentContext)
+  const validParent = parent && isSpanContextValid(parent) ? parent : undefined
+  const span = trace
+    .getTracer(TRACER_NAME)
+    .startSpan(name, { kind: SpanKind.INTERNAL, attributes }, parentContext)
+  const own = span.spanContext()
+  const recorded = isSpanContextValid(own) && own.spanId !== validParent?.spanId
+
+  let ids: SpanIds
+  let active: Span = span
+  if (recorded) {
+    ids = { traceId: own.traceId, spanId: own.spanId }
+  } else {
+    ids = { traceId: validParent?.traceId ?? randomTraceId(), spanId: randomSpanId() }
+    // Expose the generated ids to the task (e.g. for logging) through the active context.
+    active = trace.wrapSpanContext({ ...ids, traceFlags: TraceFlags.NONE })
+  }
+  const activeContext = trace.setSpan(parentContext, active)
+
+  return {
+    ids,
+    run: (fn) => context.with(activeContext, fn),
+    end({ status, error }) {
+      span.setAttribute('evalgate.item.status', status)
+      if (error !== undefined) {
+        if (error instanceof Error) span.recordException(error)
+        span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message: error instanceof Error ? error.message : String(error),
+        })
+      }
+      span.end()
+    },
+  }
+}

@@ -1,0 +1,331 @@
+import { relative, sep } from 'node:path'
+import { describe, inject, type TestContext, test } from 'vitest'
+import { metricOf } from '../core/evaluate.js'
+import { createLimiter } from '../core/limiter.js'
+import { runItem } from '../core/run-item.js'
+import type { TaskResult } from '../core/task-result.js'
+import type { EvalTask } from '../core/types.js'
+import { dataset as datasets, type ItemInput } from '../dataset/index.js'
+import type { Dataset, Item, LoadedDataset } from '../dataset/types.js'
+import { validateEvaluators } from '../evaluators/index.js'
+import type { Evaluator, EvaluatorLike } from '../evaluators/types.js'
+import type { JsonValue } from '../schema/common.js'
+import { ChatMessageSchema } from '../schema/common.js'
+import type { StarMetric } from '../schema/gate.js'
+import {
+  EVAL_META_KEY,
+  type EvalMeta,
+  ItemResultSchema,
+  type SuiteDef,
+  SuiteDefSchema,
+} from '../schema/meta.js'
+import { EvalItemFailure, failureMessage } from './failure.js'
+import { warnIfCapped } from './max-concurrency.js'
+import {
+  DescribeEvalError,
+  type DescribeEvalOptions,
+  type ParsedOptions,
+  parseOptions,
+  typeName,
+} from './options.js'
+import {
+  DEFAULT_CONCURRENCY,
+  DEFAULT_ITEM_TIMEOUT_MS,
+  type EvalgateSettings,
+  SETTINGS_KEY,
+} from './settings.js'
+import { itemTestName } from './test-name.js'
+
+export type { DescribeEvalOptions, EvalTask, TaskResult }
+export { DescribeEvalError }
+
+/** What describeEval takes as data: a dataset (`dataset.jsonl(...)`, …) or items written inline. */
+export type EvalData<I, E> = Dataset<I, E> | readonly ItemInput<I, E>[]
+
+type DescribeEvalFn = <I = JsonValue, O = unknown, E = JsonValue>(
+  data: EvalData<I, E>,
+  task: EvalTask<I, O, E>,
+  evaluators: readonly EvaluatorLike<I, O, E>[],
+  options?: DescribeEvalOptions,
+) => void
+
+export interface DescribeEval extends DescribeEvalFn {
+  /** Like `describe.only`: run only this suite (and other `.only` suites) in the file. */
+  only: DescribeEvalFn
+  /** Like `describe.skip`: declare the suite's item tests as skipped. */
+  skip: DescribeEvalFn
+}
+
+/** Everything checked when the suite is defined, before its dataset is loaded. */
+interface SuitePlan {
+  name: string
+  options: ParsedOptions
+  dataset: Dataset<unknown, unknown>
+  task: EvalTask<unknown, unknown, unknown>
+  evaluators: Evaluator[]
+  star: StarMetric | null
+  concurrency: number
+  timeoutMs: number
+  evaluatorTimeoutMs: number
+  trials: number
+}
+
+type Mode = 'run' | 'only' | 'skip'
+
+function define(mode: Mode, data: unknown, task: unknown, evaluators: unknown, options: unknown): void {
+  const settings = providedSettings()
+  let plan: SuitePlan | undefined
+  let problem: unknown
+  let skip = mode === 'skip'
+  try {
+    plan = planSuite(data, task, evaluators, options, settings)
+    const skipIf = plan.options.skipIf
+    if (typeof skipIf === 'function' ? skipIf() : skipIf === true) skip = true
+  } catch (error) {
+    problem = error
+  }
+  const name = plan?.name ?? fallbackName(data, options)
+  const declare = skip ? describe.skip : mode === 'only' ? describe.only : describe
+  // Loading happens in the (async) collector, so a dataset or argument error fails this suite in
+  // Vitest's output instead of crashing the file or the process.
+  declare(name, async () => {
+    if (!plan) throw problem
+    let loaded: LoadedDataset<unknown, unknown>
+    try {
+      loaded = await plan.dataset.load()
+    } catch (error) {
+      if (skip) return // a skipped suite does not need its data
+      throw error
+    }
+    declareItemTests(plan, loaded, settings, skip)
+  })
+}
+
+function declareItemTests(
+  plan: SuitePlan,
+  loaded: LoadedDataset<unknown, unknown>,
+  settings: EvalgateSettings | undefined,
+  skip: boolean,
+): void {
+  const suite = suiteDefinition(plan, loaded)
+  if (!skip) warnIfCapped(plan.name, plan.concurrency, settings)
+  const limiter = createLimiter(plan.concurrency)
+  const { trials } = plan
+  const files = new Map<string, string>()
+  const fileOf = (context: TestContext) => {
+    const path = context.task.file.filepath
+    let shown = files.get(path)
+    if (shown === undefined) {
+      shown = relative(settings?.root ?? process.cwd(), path)
+        .split(sep)
+        .join('/')
+      files.set(path, shown)
+    }
+    return shown
+  }
+
+  for (const item of loaded.items) {
+    for (let trial = 0; trial < trials; trial++) {
+      // timeout 0: Vitest's own timer would also count the time spent waiting for a slot of the
+      // suite's limiter. The engine bounds the task (`timeout`, from slot acquisition) and each
+      // evaluator (`evaluatorTimeout`), so the test always settles.
+      test(itemTestName(item, trial, trials), { concurrent: true, timeout: 0 }, async (context) => {
+        const result = await runItem({
+          suite: plan.name,
+          item,
+          trial,
+          task: plan.task,
+          evaluators: plan.evaluators,
+          limiter,
+          timeoutMs: plan.timeoutMs,
+          evaluatorTimeoutMs: plan.evaluatorTimeoutMs,
+          signal: context.signal,
+        })
+        const parsed = ItemResultSchema.safeParse(result)
+        if (!parsed.success) {
+          const issue = parsed.error.issues[0]
+          throw new Error(
+            `evalgate: the result of item #${item.index} ${JSON.stringify(item.id)} cannot be recorded: ` +
+              `${issue?.path.map(String).join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
+          )
+        }
+        const meta: EvalMeta = { schemaVersion: 1, suite, file: fileOf(context), trials, result: parsed.data }
+        context.task.meta[EVAL_META_KEY] = meta
+        if (!result.passed) throw new EvalItemFailure(failureMessage(result, trials), taskErrorOf(result))
+      })
+    }
+  }
+}
+
+function planSuite(
+  data: unknown,
+  task: unknown,
+  evaluatorList: unknown,
+  rawOptions: unknown,
+  settings: EvalgateSettings | undefined,
+): SuitePlan {
+  const label = `describeEval(${JSON.stringify(fallbackName(data, rawOptions))})`
+  const options = parseOptions(rawOptions, label)
+  if (typeof task !== 'function') {
+    throw new DescribeEvalError(
+      `${label}: the task (2nd argument) must be a function (input, { signal, item, trial }) => output, got ${typeName(task)}`,
+    )
+  }
+  let evaluators: Evaluator[]
+  try {
+    evaluators = validateEvaluators(evaluatorList)
+  } catch (error) {
+    throw new DescribeEvalError(`${label}: invalid evaluators (3rd argument): ${(error as Error).message}`, {
+      cause: error,
+    })
+  }
+  const dataset = toDataset(data, options, label)
+  const name = options.name ?? dataset.name
+  const metricNames = evaluators.map((evaluator) => evaluator.name)
+  const star =
+    options.star === undefined
+      ? null
+      : typeof options.star === 'string'
+        ? { metric: options.star }
+        : options.star
+  if (star && !metricNames.includes(star.metric)) {
+    throw new DescribeEvalError(
+      `${label}: option \`star\` names the metric ${JSON.stringify(star.metric)}, which is not one of this suite's metrics (${listNames(metricNames)})`,
+    )
+  }
+  for (const metric of Object.keys(options.gate?.metrics ?? {})) {
+    if (!metricNames.includes(metric)) {
+      throw new DescribeEvalError(
+        `${label}: option \`gate.metrics\` names the metric ${JSON.stringify(metric)}, which is not one of this suite's metrics (${listNames(metricNames)})`,
+      )
+    }
+  }
+  const timeoutMs = options.timeout ?? settings?.timeout ?? DEFAULT_ITEM_TIMEOUT_MS
+  return {
+    name,
+    options,
+    dataset,
+    task: task as EvalTask<unknown, unknown, unknown>,
+    evaluators,
+    star,
+    concurrency: options.concurrency ?? settings?.concurrency ?? DEFAULT_CONCURRENCY,
+    timeoutMs,
+    evaluatorTimeoutMs: options.evaluatorTimeout ?? timeoutMs,
+    trials: options.trials ?? 1,
+  }
+}
+
+function toDataset(data: unknown, options: ParsedOptions, label: string): Dataset<unknown, unknown> {
+  if (Array.isArray(data)) {
+    if (options.name === undefined) {
+      throw new DescribeEvalError(
+        `${label}: option \`name\` is required when the items are passed as a plain array (or use dataset.inline(name, items))`,
+      )
+    }
+    const inline = datasets.inline<unknown, unknown>(
+      options.name,
+      data as ItemInput<unknown, unknown>[],
+      options.turnType ? { turnType: options.turnType } : undefined,
+    )
+    return options.tags ? inline.withTags(...options.tags) : inline
+  }
+  if (!isDataset(data)) {
+    throw new DescribeEvalError(
+      `${label}: the first argument must be a dataset (dataset.jsonl(...), dataset.inline(...), …) or an array of items, got ${typeName(data)}`,
+    )
+  }
+  if (options.turnType !== undefined && options.turnType !== data.turnType) {
+    throw new DescribeEvalError(
+      `${label}: option \`turnType\` is ${JSON.stringify(options.turnType)} but dataset ${JSON.stringify(data.name)} is ${JSON.stringify(data.turnType)}; set the turn type on the dataset`,
+    )
+  }
+  return options.tags ? data.withTags(...options.tags) : data
+}
+
+function suiteDefinition(plan: SuitePlan, loaded: LoadedDataset<unknown, unknown>): SuiteDef {
+  if (loaded.turnType === 'multi') checkChatInputs(plan.name, loaded.items)
+  const parsed = SuiteDefSchema.safeParse({
+    name: plan.name,
+    description: plan.options.description,
+    dataset: { name: loaded.name, version: loaded.version, size: loaded.items.length },
+    turnType: loaded.turnType,
+    metrics: plan.evaluators.map(metricOf),
+    star: plan.star,
+    gate: plan.options.gate ?? null,
+  })
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    throw new DescribeEvalError(
+      `describeEval(${JSON.stringify(plan.name)}): invalid suite definition at ${issue?.path.map(String).join('.')}: ${issue?.message}`,
+    )
+  }
+  return parsed.data
+}
+
+/** Multi-turn datasets validate this already; a custom Dataset implementation might not. */
+function checkChatInputs(suite: string, items: readonly Item<unknown, unknown>[]): void {
+  for (const item of items) {
+    if (!ChatMessageSchema.array().min(1).safeParse(item.input).success) {
+      throw new DescribeEvalError(
+        `describeEval(${JSON.stringify(suite)}): item #${item.index} ${JSON.stringify(item.id)}: input must be a non-empty list of chat messages { role, content } in a multi-turn suite`,
+      )
+    }
+  }
+}
+
+function isDataset(value: unknown): value is Dataset<unknown, unknown> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    typeof (value as Dataset).load === 'function' &&
+    typeof (value as Dataset).withTags === 'function' &&
+    typeof (value as Dataset).name === 'string'
+  )
+}
+
+function fallbackName(data: unknown, options: unknown): string {
+  const fromOptions = (options as { name?: unknown } | undefined)?.name
+  if (typeof fromOptions === 'string' && fromOptions !== '') return fromOptions
+  const fromData = (data as { name?: unknown } | null | undefined)?.name
+  if (!Array.isArray(data) && typeof fromData === 'string' && fromData !== '') return fromData
+  return 'describeEval'
+}
+
+function listNames(names: string[]): string {
+  return names.length ? names.map((name) => JSON.stringify(name)).join(', ') : 'it has none'
+}
+
+/** The task's own error, rebuilt so Vitest prints its stack as the failure's cause. */
+function taskErrorOf(result: {
+  status: string
+  error: { name: string; message: string; stack?: string } | null
+}) {
+  if (result.status !== 'failed' || !result.error) return undefined
+  const error = new Error(result.error.message)
+  error.name = result.error.name
+  error.stack = result.error.stack ?? `${result.error.name}: ${result.error.message}`
+  return error
+}
+
+function providedSettings(): EvalgateSettings | undefined {
+  const settings = inject(SETTINGS_KEY)
+  return settings && typeof settings === 'object' && settings.plugin === true ? settings : undefined
+}
+
+/**
+ * Declares one Vitest suite with one concurrent test per dataset item (× trials).
+ *
+ * `describeEval(dataset, task, evaluators, options?)`: the dataset is loaded while Vitest collects
+ * the file; each test waits for a slot of the suite's limiter (`concurrency`), runs the task with
+ * `timeout` counted from slot acquisition, runs the evaluators, writes the item result to
+ * `task.meta.evalgate` and fails when the task threw or timed out or a thresholded evaluator failed.
+ */
+export const describeEval: DescribeEval = Object.assign(
+  ((data, task, evaluators, options) => define('run', data, task, evaluators, options)) as DescribeEvalFn,
+  {
+    only: ((data, task, evaluators, options) =>
+      define('only', data, task, evaluators, options)) as DescribeEvalFn,
+    skip: ((data, task, evaluators, options) =>
+      define('skip', data, task, evaluators, options)) as DescribeEvalFn,
+  },
+)

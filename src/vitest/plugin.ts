@@ -1,0 +1,85 @@
+import { resolve } from 'node:path'
+import type { Plugin } from 'vitest/config'
+import {
+  type EvalgateSettings,
+  PLUGIN_MAX_CONCURRENCY,
+  PLUGIN_TEST_TIMEOUT_MS,
+  SETTINGS_KEY,
+} from './settings.js'
+
+/**
+ * Options of the `evalgate()` Vitest plugin. `reporter`, `server` and `gate` are accepted for the
+ * reporter integration and not interpreted yet.
+ */
+export interface EvalgatePluginOptions {
+  /** Default `concurrency` of describeEval suites that set none (built-in default: 5). */
+  concurrency?: number
+  /** Default per-item `timeout` in ms of describeEval suites that set none (built-in default: 30 000). */
+  timeout?: number
+  /**
+   * Vitest `maxConcurrency` to configure (default 10 000, or the user's value if higher). Vitest caps
+   * the concurrent tests of a worker with it; each suite's own `concurrency` should be what governs.
+   */
+  maxConcurrency?: number
+  /** Vitest `testTimeout` to set when the config sets none (default 60 000). Eval tests don't use it. */
+  testTimeout?: number
+  reporter?: unknown
+  server?: unknown
+  gate?: unknown
+}
+
+/** The slice of Vitest's config the plugin reads. */
+interface UserTestConfig {
+  root?: string
+  maxConcurrency?: number
+  testTimeout?: number
+}
+
+/**
+ * The evalgate Vitest plugin: raises `maxConcurrency` so each suite's `concurrency` governs, sets a
+ * default `testTimeout` when the config has none, and provides settings to describeEval in workers.
+ */
+export function evalgate(options: EvalgatePluginOptions = {}): Plugin {
+  checkPositiveInteger(options.concurrency, 'concurrency')
+  checkPositiveInteger(options.timeout, 'timeout')
+  checkPositiveInteger(options.maxConcurrency, 'maxConcurrency')
+  checkPositiveInteger(options.testTimeout, 'testTimeout')
+  return {
+    name: 'evalgate',
+    config(config) {
+      const test: UserTestConfig = config.test ?? {}
+      const maxConcurrency = Math.max(
+        test.maxConcurrency ?? 0,
+        options.maxConcurrency ?? PLUGIN_MAX_CONCURRENCY,
+      )
+      const settings: EvalgateSettings = {
+        plugin: true,
+        root: resolve(test.root ?? config.root ?? process.cwd()),
+        maxConcurrency,
+        concurrency: options.concurrency ?? null,
+        timeout: options.timeout ?? null,
+      }
+      return {
+        test: {
+          maxConcurrency,
+          ...(test.testTimeout === undefined
+            ? { testTimeout: options.testTimeout ?? PLUGIN_TEST_TIMEOUT_MS }
+            : {}),
+          provide: { [SETTINGS_KEY]: settings },
+          // Reporter registration (issue 3) adds `reporters` here.
+        },
+      }
+    },
+  }
+}
+
+function checkPositiveInteger(value: unknown, option: string): void {
+  if (value === undefined) return
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new TypeError(
+      `evalgate(): option \`${option}\` must be an integer >= 1, got ${JSON.stringify(value)}`,
+    )
+  }
+}
+
+export default evalgate

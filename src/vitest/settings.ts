@@ -1,0 +1,36 @@
+import type { EvalMeta } from '../schema/meta.js'
+
+/** Key under which the plugin `provide`s its settings to the workers. */
+export const SETTINGS_KEY = 'evalgate' as const
+
+/** Settings the plugin passes to workers (`provide` in the config, `inject` in describeEval). */
+export interface EvalgateSettings {
+  /** Always true: present only when the plugin is installed. */
+  plugin: true
+  /** Vitest root directory, to report suite files relative to it. */
+  root: string | null
+  /** The maxConcurrency the plugin configured (the worker's own config is read first). */
+  maxConcurrency: number
+  /** Default `concurrency` of suites that set none. */
+  concurrency: number | null
+  /** Default per-item `timeout` (ms) of suites that set none. */
+  timeout: number | null
+}
+
+declare module 'vitest' {
+  interface ProvidedContext {
+    [SETTINGS_KEY]?: EvalgateSettings
+  }
+  interface TaskMeta {
+    /** The item result written by describeEval (see EvalMetaSchema). */
+    evalgate?: EvalMeta
+  }
+}
+
+/** Built-in defaults, used when neither the suite nor the plugin sets a value. */
+export const DEFAULT_CONCURRENCY = 5
+export const DEFAULT_ITEM_TIMEOUT_MS = 30_000
+/** The maxConcurrency the plugin sets (per worker), so suites' own limiters govern. */
+export const PLUGIN_MAX_CONCURRENCY = 10_000
+/** testTimeout the plugin sets when the user set none (Vitest's 5 s is too short for model calls). */
+export const PLUGIN_TEST_TIMEOUT_MS = 60_000
