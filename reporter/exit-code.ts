@@ -1,0 +1,84 @@
+/**
+ * The exit-code rules. Vitest has already set `process.exitCode = 1` from the test results before
+ * `onTestRunEnd`; the reporter recomputes it, because a configured gate is authoritative for its
+ * suite's eval tests: failing items inside an accepted pass rate must not fail the run.
+ */
+
+export type SuiteGateOutcome =
+  /** The server's verdict was fetched. */
+  | { kind: 'checked'; gated: boolean; passed: boolean | null; failures: string[] }
+  /** The server could not be reached or failed: items are in the outbox, no verdict. */
+  | { kind: 'unchecked'; gated: boolean; error: string }
+  /** Sharded run: the verdict is asserted later with `evalgate gate --group`. */
+  | { kind: 'deferred'; gated: boolean }
+
+export interface SuiteOutcome {
+  name: string
+  /** Eval tests (items × trials) of this suite that Vitest marked failed. */
+  failedTests: number
+  gate: SuiteGateOutcome
+}
+
+export interface RunOutcome {
+  /** Vitest's `TestRunEndReason`. */
+  reason: 'passed' | 'interrupted' | 'failed'
+  unhandledErrors: number
+  /** Errors outside any test: module/collection failures, failing hooks of suites. */
+  moduleErrors: number
+  /** Failed tests that carry no evalgate payload. */
+  nonEvalFailures: number
+  /** Tests whose evalgate payload failed its schema. */
+  invalidPayloads: number
+  suites: SuiteOutcome[]
+  onServerError: 'fail' | 'warn'
+  /** The exit code Vitest set before this hook, if any. */
+  previousExitCode: number | undefined
+}
+
+export interface ExitDecision {
+  exitCode: number
+  /** Why the run fails (empty when it passes). */
+  reasons: string[]
+  warnings: string[]
+}
+
+export function decideExitCode(outcome: RunOutcome): ExitDecision {
+  const reasons: string[] = []
+  const warnings: string[] = []
+  if (outcome.reason === 'interrupted') reasons.push('the test run was interrupted')
+  if (outcome.unhandledErrors > 0) reasons.push(plural(outcome.unhandledErrors, 'unhandled error'))
+  if (outcome.moduleErrors > 0) reasons.push(plural(outcome.moduleErrors, 'module or suite error'))
+  if (outcome.nonEvalFailures > 0) reasons.push(plural(outcome.nonEvalFailures, 'failed non-eval test'))
+  if (outcome.invalidPayloads > 0) reasons.push(plural(outcome.invalidPayloads, 'invalid evalgate payload'))
+  for (const suite of outcome.suites) {
+    const { gate } = suite
+    const failedItems =
+      suite.failedTests > 0 ? `${plural(suite.failedTests, 'failed item')} in ${suite.name}` : ''
+    if (gate.kind === 'checked') {
+      if (gate.passed === false) reasons.push(`gate failed for ${suite.name}: ${gate.failures.join('; ')}`)
+      else if (gate.gated && gate.passed === null) reasons.push(`gate of ${suite.name} has no verdict`)
+      else if (!gate.gated && failedItems) reasons.push(`${failedItems} (no gate configured)`)
+    } else if (gate.kind === 'unchecked') {
+      const message = `gate of ${suite.name} could not be checked: ${gate.error}`
+      if (outcome.onServerError === 'fail') reasons.push(message)
+      else warnings.push(message)
+      // Without a verdict, failed items cannot be excused.
+      if (failedItems) reasons.push(failedItems)
+    } else if (!gate.gated && failedItems) {
+      reasons.push(`${failedItems} (no gate configured)`)
+    }
+  }
+  // Anything Vitest failed the run for that we cannot see (e.g. coverage set-up) stays failed.
+  const unexplained =
+    outcome.reason === 'failed' &&
+    outcome.previousExitCode !== undefined &&
+    outcome.previousExitCode !== 0 &&
+    reasons.length === 0 &&
+    !outcome.suites.some((s) => s.failedTests > 0)
+  if (unexplained) reasons.push('Vitest reported a failure')
+  return { exitCode: reasons.length > 0 ? 1 : 0, reasons, warnings }
+}
+
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`
+}

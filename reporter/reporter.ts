@@ -1,0 +1,293 @@
+import { appendFileSync } from 'node:fs'
+import { join, relative, resolve } from 'node:path'
+import type { SerializedError } from 'vitest'
+import type { Reporter, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node'
+import { type Connection, connect } from '../src/client/connect.js'
+import { Outbox } from '../src/client/outbox.js'
+import { runVerdict } from '../src/client/verdict.js'
+import { EVAL_META_KEY, EvalMetaSchema, type SuiteDef } from '../src/schema/meta.js'
+import { decideExitCode, type SuiteGateOutcome, type SuiteOutcome } from './exit-code.js'
+import {
+  type EvalgateReporterOptions,
+  type ResolvedReporterOptions,
+  resolveReporterOptions,
+} from './options.js'
+import { type RunGroup, rerunGroup, resolveRunGroup } from './run-group.js'
+import { type SuiteResult, UploadSession } from './session.js'
+import {
+  formatMarkdownSummary,
+  formatTerminalSummary,
+  formatUncheckedSummary,
+  type SuiteReport,
+} from './summary.js'
+
+/**
+ * The evalgate Vitest reporter: collect → upload → finalize → fetch → gate → print.
+ *
+ * - `onTestCaseResult` validates each eval test's `meta.evalgate` payload and streams it to the
+ *   server (one run per suite per test run; shards with one run group join one run).
+ * - `onTestRunEnd` flushes, finalizes each run, fetches it, prints the summary (and Markdown to
+ *   `GITHUB_STEP_SUMMARY`) and sets `process.exitCode`: a configured gate decides for its suite's
+ *   eval tests; non-eval failures, module errors, unhandled errors and failed gates always fail.
+ *   It never throws.
+ * - Sharded runs (`--shard`): every shard joins and finalizes the same run per suite (the server
+ *   recomputes the summary when a late shard adds items); the gate verdict is deferred to
+ *   `evalgate gate --group <id>`, run once every shard is in.
+ */
+export class EvalgateReporter implements Reporter {
+  private readonly options: ResolvedReporterOptions
+  private vitest: Vitest | undefined
+  private root = process.cwd()
+  private watching = false
+  private sharded = false
+  private baseGroup: RunGroup
+  private runNumber = 0
+  private connection: Promise<Connection> | null = null
+  private session: UploadSession | null = null
+  private outbox: Outbox | null = null
+  private timer: NodeJS.Timeout | null = null
+  private failedEvalTests = new Set<string>()
+  private invalidPayloads = 0
+  /** Suite definitions already parsed, by their JSON text: most items of a suite share one. */
+  private suiteCache = new Map<string, SuiteDef>()
+
+  constructor(options: EvalgateReporterOptions = {}) {
+    this.options = resolveReporterOptions(options)
+    this.baseGroup = resolveRunGroup(this.options.env)
+  }
+
+  onInit(vitest: Vitest): void {
+    this.vitest = vitest
+    this.root = vitest.config.root
+    this.watching = Boolean(vitest.config.watch)
+    this.sharded = vitest.config.shard != null
+    vitest.onClose(() => this.close())
+  }
+
+  onTestRunStart(): void {
+    this.startSession()
+  }
+
+  onTestCaseResult(testCase: TestCase): Promise<void> | undefined {
+    const payload = (testCase.meta() as Record<string, unknown>)[EVAL_META_KEY]
+    if (payload === undefined) return undefined
+    const state = testCase.result().state
+    if (state !== 'passed' && state !== 'failed') return undefined
+    const session = this.session ?? this.startSession()
+    const parsed = EvalMetaSchema.safeParse(payload)
+    if (!parsed.success) {
+      this.invalidPayloads++
+      const issue = parsed.error.issues[0]
+      const field = issue?.path.length
+        ? `meta.${EVAL_META_KEY}.${issue.path.join('.')}`
+        : `meta.${EVAL_META_KEY}`
+      this.log(
+        `evalgate: invalid result payload from test "${testCase.fullName}" (${this.relative(testCase.module.moduleId)}): field \`${field}\`: ${issue?.message ?? 'invalid'}`,
+      )
+      return undefined
+    }
+    const failed = state === 'failed'
+    if (failed) this.failedEvalTests.add(testCase.id)
+    return session.add(this.sharedSuite(parsed.data.suite), parsed.data.result, failed)
+  }
+
+  async onTestRunEnd(
+    testModules: ReadonlyArray<TestModule>,
+    unhandledErrors: ReadonlyArray<SerializedError>,
+    reason: TestRunEndReason,
+  ): Promise<void> {
+    this.stopTimer()
+    const session = this.session
+    this.session = null
+    try {
+      if (!session && this.invalidPayloads === 0) return
+      const results = session ? await session.finish() : []
+      const connection = session && results.some((r) => r.run) ? await this.connection : null
+      const suites: SuiteOutcome[] = []
+      const printed: string[] = []
+      const markdown: string[] = []
+      for (const result of results) {
+        const { outcome, text, md } = this.describeSuite(result, connection, session!)
+        suites.push(outcome)
+        printed.push(text)
+        if (md) markdown.push(md)
+      }
+      const counts = countFailures(testModules, this.failedEvalTests)
+      const decision = decideExitCode({
+        reason,
+        unhandledErrors: unhandledErrors.length,
+        moduleErrors: counts.moduleErrors,
+        nonEvalFailures: counts.nonEvalFailures,
+        invalidPayloads: this.invalidPayloads + (session?.lostItems ?? 0),
+        suites,
+        onServerError: this.options.onServerError,
+        previousExitCode: typeof process.exitCode === 'number' ? process.exitCode : undefined,
+      })
+      if (this.options.summary) {
+        const lines = ['', ...printed]
+        if (this.sharded && session) {
+          lines.push(
+            ` evalgate: shard of run group ${session.runGroup.id}; once every shard is in: npx evalgate gate --group ${session.runGroup.id}`,
+          )
+        }
+        for (const warning of decision.warnings) lines.push(` evalgate warning: ${warning}`)
+        if (decision.exitCode !== 0) lines.push(` evalgate: exit code 1 — ${decision.reasons.join('; ')}`)
+        this.log(lines.join('\n'))
+      }
+      if (this.options.githubSummary && markdown.length > 0) this.writeStepSummary(markdown)
+      process.exitCode = decision.exitCode
+    } catch (error) {
+      // Never throw from a reporter hook (in watch mode it would escape the rerun timer).
+      this.log(
+        `evalgate: reporter error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+      )
+      process.exitCode = 1
+    } finally {
+      this.failedEvalTests = new Set()
+      this.invalidPayloads = 0
+      if (!this.watching) await this.close()
+    }
+  }
+
+  /** Closes the client and the embedded server, if one was started. */
+  async close(): Promise<void> {
+    this.stopTimer()
+    const connection = this.connection
+    this.connection = null
+    if (connection) await connection.then((c) => c.close()).catch(() => {})
+  }
+
+  private describeSuite(
+    result: SuiteResult,
+    connection: Connection | null,
+    session: UploadSession,
+  ): { outcome: SuiteOutcome; text: string; md: string | null } {
+    const { state } = result
+    const gated = state.suite.gate !== null
+    if (!result.run) {
+      const error = state.error ?? session.serverError ?? 'not uploaded'
+      const gate: SuiteGateOutcome = { kind: 'unchecked', gated, error }
+      return {
+        outcome: { name: state.name, failedTests: state.failedTests, gate },
+        text: formatUncheckedSummary({
+          suiteName: state.name,
+          items: state.received,
+          failedItems: state.failedTests,
+          outboxFile: state.outboxFile ? this.relative(state.outboxFile) : null,
+          error,
+        }),
+        md: null,
+      }
+    }
+    const verdict = runVerdict(result.run)
+    const gate: SuiteGateOutcome = this.sharded
+      ? { kind: 'deferred', gated }
+      : { kind: 'checked', gated: verdict.gated, passed: verdict.passed, failures: verdict.failures }
+    const report: SuiteReport = {
+      run: result.run,
+      previous: result.previous,
+      verdict,
+      runUrl: runUrl(connection, result.run.id),
+      deferredNote: this.sharded
+        ? `deferred to \`npx evalgate gate --group ${result.run.runGroup}\` (sharded run)`
+        : undefined,
+    }
+    return {
+      outcome: { name: state.name, failedTests: state.failedTests, gate },
+      text: formatTerminalSummary(report),
+      md: formatMarkdownSummary(report),
+    }
+  }
+
+  private startSession(): UploadSession {
+    this.stopTimer()
+    this.runNumber++
+    const runGroup = rerunGroup(this.baseGroup, this.runNumber)
+    this.outbox ??= new Outbox(resolve(this.root, this.options.outboxDir ?? join('.evalgate', 'outbox')))
+    const session = new UploadSession({
+      api: () => this.connect(),
+      outbox: this.outbox,
+      runGroup,
+      gateDefaults: this.options.gate,
+      batchSize: this.options.batchSize,
+      maxBufferedItems: this.options.batchSize * 10,
+      log: (line) => this.log(line),
+    })
+    this.session = session
+    this.timer = setInterval(() => session.tick(), this.options.flushIntervalMs)
+    this.timer.unref()
+    return session
+  }
+
+  private connect(): Promise<Connection> {
+    this.connection ??= connect({
+      url: this.options.url,
+      apiKey: this.options.apiKey,
+      root: this.root,
+      dbPath: this.options.dbPath,
+      env: this.options.env,
+    })
+    return this.connection
+  }
+
+  private sharedSuite(suite: SuiteDef): SuiteDef {
+    const text = JSON.stringify(suite)
+    const cached = this.suiteCache.get(text)
+    if (cached) return cached
+    if (this.suiteCache.size > 1000) this.suiteCache.clear()
+    this.suiteCache.set(text, suite)
+    return suite
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearInterval(this.timer)
+    this.timer = null
+  }
+
+  private writeStepSummary(sections: string[]): void {
+    const file = this.options.env.GITHUB_STEP_SUMMARY
+    if (!file) return
+    try {
+      appendFileSync(file, `${sections.join('\n')}\n`)
+    } catch (error) {
+      this.log(`evalgate: could not write GITHUB_STEP_SUMMARY (${file}): ${(error as Error).message}`)
+    }
+  }
+
+  private relative(path: string): string {
+    const rel = relative(this.root, path)
+    return rel.startsWith('..') ? path : rel
+  }
+
+  private log(text: string): void {
+    if (this.vitest) this.vitest.logger.log(text)
+    else console.log(text)
+  }
+}
+
+function runUrl(connection: Connection | null, runId: string): string {
+  if (!connection) return runId
+  const url = `${connection.url}/api/v1/runs/${encodeURIComponent(runId)}`
+  return connection.mode === 'embedded' ? `${url} (embedded server, up while Vitest runs)` : url
+}
+
+/** Module and suite errors, and failed tests that are not eval tests: always fail the run. */
+function countFailures(
+  modules: ReadonlyArray<TestModule>,
+  failedEvalTests: ReadonlySet<string>,
+): { moduleErrors: number; nonEvalFailures: number } {
+  let moduleErrors = 0
+  let nonEvalFailures = 0
+  for (const module of modules) {
+    moduleErrors += module.errors().length
+    for (const suite of module.children.allSuites()) moduleErrors += suite.errors().length
+    for (const test of module.children.allTests('failed')) {
+      if (!failedEvalTests.has(test.id)) nonEvalFailures++
+    }
+  }
+  return { moduleErrors, nonEvalFailures }
+}
+
+export function evalgateReporter(options?: EvalgateReporterOptions): EvalgateReporter {
+  return new EvalgateReporter(options)
+}

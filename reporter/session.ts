@@ -1,0 +1,306 @@
+import type { EvalgateApi } from '../src/client/api.js'
+import { describeApiError, EvalgateApiError } from '../src/client/errors.js'
+import type { Outbox } from '../src/client/outbox.js'
+import type { Run } from '../src/schema/api.js'
+import type { Gate } from '../src/schema/gate.js'
+import type { ItemResult, SuiteDef } from '../src/schema/meta.js'
+import { withGateDefaults } from './gate-defaults.js'
+import type { RunGroup } from './run-group.js'
+import { suiteKey } from './suite-key.js'
+
+/** How the session reaches the server. Throws (an EvalgateApiError or any Error) when it cannot. */
+export type ApiProvider = () => Promise<{
+  api: EvalgateApi
+  urlSource: string
+  keySource?: string | undefined
+}>
+
+export interface UploadSessionOptions {
+  api: ApiProvider
+  outbox: Outbox
+  runGroup: RunGroup
+  gateDefaults?: Gate | null | undefined
+  /** Items per upload request. */
+  batchSize: number
+  /** Most items one suite may hold in memory before `add` waits for the upload to catch up. */
+  maxBufferedItems: number
+  origin?: string
+  /** Prints one line (errors and notices). */
+  log: (line: string) => void
+}
+
+/** One suite's run within a session. */
+export interface SuiteRunState {
+  key: string
+  name: string
+  suite: SuiteDef
+  runId: string | null
+  /** Items received from tests. */
+  received: number
+  /** Eval tests that Vitest marked failed. */
+  failedTests: number
+  uploaded: number
+  spooled: number
+  outboxFile: string | null
+  /** First upload error: from then on this suite's items go to the outbox. */
+  error: string | null
+}
+
+interface SuiteRun extends SuiteRunState {
+  buffer: ItemResult[]
+  pumping: Promise<void> | null
+  creating: Promise<string> | null
+}
+
+export interface SuiteResult {
+  state: SuiteRunState
+  /** The finalized run as fetched from the server; null when the suite is offline. */
+  run: Run | null
+  previous: Run | null
+}
+
+/**
+ * The upload side of one test run: groups item results by suite, creates or joins one server run
+ * per suite, streams items in batches while tests run (bounded memory, each item handled once),
+ * and spools to the outbox whatever the server does not accept. `finish` flushes, finalizes and
+ * fetches every run.
+ */
+export class UploadSession {
+  private readonly suites = new Map<string, SuiteRun>()
+  /** Key of the last suite definition seen, per raw definition object (skips re-hashing). */
+  private readonly keyCache = new WeakMap<object, string>()
+  /** Set when the server is unreachable (or rejects our key): every suite is spooled from then on. */
+  private offline: string | null = null
+  private readonly origin: string
+  private spoolFailures = 0
+
+  constructor(private readonly options: UploadSessionOptions) {
+    this.origin = options.origin ?? 'vitest'
+  }
+
+  get runGroup(): RunGroup {
+    return this.options.runGroup
+  }
+
+  get serverError(): string | null {
+    return this.offline
+  }
+
+  /** Items that could not even be written to the outbox (disk errors). */
+  get lostItems(): number {
+    return this.spoolFailures
+  }
+
+  /** Adds one item result. Resolves at once unless the suite's buffer is full (backpressure). */
+  add(suite: SuiteDef, item: ItemResult, testFailed: boolean): Promise<void> | undefined {
+    const run = this.suiteRun(suite)
+    run.received++
+    if (testFailed) run.failedTests++
+    run.buffer.push(item)
+    if (run.buffer.length >= this.options.batchSize) {
+      const pumping = this.pump(run)
+      if (run.buffer.length >= this.options.maxBufferedItems) return pumping
+    }
+    return undefined
+  }
+
+  /** Uploads whatever is buffered (called on a timer while tests run). */
+  tick(): void {
+    for (const run of this.suites.values()) if (run.buffer.length > 0 && !run.pumping) void this.pump(run)
+  }
+
+  /** The suite key of a failed eval test, for the exit-code rules. */
+  keyOf(suite: SuiteDef): string {
+    return this.suiteRun(suite).key
+  }
+
+  states(): SuiteRunState[] {
+    return [...this.suites.values()]
+  }
+
+  /**
+   * Flushes every suite, finalizes each run and fetches it (with the previous run of the same
+   * suite version, for deltas). Never throws: failures are recorded on the suite.
+   */
+  async finish(): Promise<SuiteResult[]> {
+    const runs = [...this.suites.values()]
+    await Promise.all(runs.map((run) => this.pump(run)))
+    return Promise.all(runs.map((run) => this.finishOne(run)))
+  }
+
+  private async finishOne(run: SuiteRun): Promise<SuiteResult> {
+    if (run.error || this.offline || run.runId === null) {
+      this.markForUpload(run)
+      return { state: run, run: null, previous: null }
+    }
+    try {
+      const { api } = await this.options.api()
+      const fetched = await api.runs.finalize(run.runId)
+      const previous = await this.previousRun(api, fetched)
+      return { state: run, run: fetched, previous }
+    } catch (error) {
+      await this.fail(run, error)
+      this.markForUpload(run)
+      return { state: run, run: null, previous: null }
+    }
+  }
+
+  private async previousRun(api: EvalgateApi, run: Run): Promise<Run | null> {
+    try {
+      const { runs } = await api.runs.list({
+        suiteName: run.suiteName,
+        suiteVersion: run.suiteVersion,
+        limit: 10,
+      })
+      return (
+        runs.find((r) => r.id !== run.id && r.runGroup !== run.runGroup && r.createdAt <= run.createdAt) ??
+        null
+      )
+    } catch {
+      return null // deltas are a nicety; the run itself was fetched
+    }
+  }
+
+  /** Records the run in the outbox (header only, if no items are there yet) so `evalgate upload` finalizes it. */
+  private markForUpload(run: SuiteRun): void {
+    this.spool(run, [])
+  }
+
+  private suiteRun(suite: SuiteDef): SuiteRun {
+    let key = this.keyCache.get(suite)
+    if (key === undefined) {
+      key = suiteKey(suite)
+      this.keyCache.set(suite, key)
+    }
+    let run = this.suites.get(key)
+    if (!run) {
+      run = {
+        key,
+        name: suite.name,
+        suite: withGateDefaults(suite, this.options.gateDefaults),
+        runId: null,
+        received: 0,
+        failedTests: 0,
+        uploaded: 0,
+        spooled: 0,
+        outboxFile: null,
+        error: null,
+        buffer: [],
+        pumping: null,
+        creating: null,
+      }
+      this.suites.set(key, run)
+    }
+    return run
+  }
+
+  private pump(run: SuiteRun): Promise<void> {
+    if (run.pumping) return run.pumping
+    run.pumping = (async () => {
+      while (run.buffer.length > 0) {
+        let batch: ItemResult[]
+        if (run.buffer.length <= this.options.batchSize) {
+          batch = run.buffer
+          run.buffer = []
+        } else {
+          batch = run.buffer.splice(0, this.options.batchSize)
+        }
+        await this.send(run, batch)
+      }
+    })().finally(() => {
+      run.pumping = null
+    })
+    return run.pumping
+  }
+
+  private async send(run: SuiteRun, batch: ItemResult[]): Promise<void> {
+    if (run.error || this.offline) {
+      this.spool(run, batch)
+      return
+    }
+    try {
+      const runId = await this.ensureRun(run)
+      const { api } = await this.options.api()
+      await api.runs.addItems(runId, batch)
+      run.uploaded += batch.length
+    } catch (error) {
+      await this.fail(run, error)
+      this.spool(run, batch)
+    }
+  }
+
+  private ensureRun(run: SuiteRun): Promise<string> {
+    if (run.runId) return Promise.resolve(run.runId)
+    run.creating ??= (async () => {
+      const { api } = await this.options.api()
+      const created = await api.runs.createOrJoin({
+        suite: run.suite,
+        runGroup: this.options.runGroup.id,
+        origin: this.origin,
+      })
+      run.runId = created.run.id
+      return created.run.id
+    })()
+    // A failed creation is retried by the next batch only if the suite is not marked failed.
+    return run.creating.catch((error: unknown) => {
+      run.creating = null
+      throw error
+    })
+  }
+
+  private async fail(run: SuiteRun, error: unknown): Promise<void> {
+    let message: string
+    if (error instanceof EvalgateApiError) {
+      let sources: { urlSource?: string; keySource?: string } = {}
+      try {
+        const provided = await this.options.api()
+        sources = {
+          urlSource: provided.urlSource,
+          ...(provided.keySource ? { keySource: provided.keySource } : {}),
+        }
+      } catch {
+        // the provider itself failed; describe the error without sources
+      }
+      message = describeApiError(error, sources)
+      const serverWide =
+        error.isConnectionError ||
+        error.isAuthError ||
+        error.status >= 500 ||
+        error.code === 'route_not_found'
+      if (serverWide && !this.offline) {
+        this.offline = message
+        this.options.log(`evalgate: ${message}`)
+      }
+    } else {
+      message = error instanceof Error ? error.message : String(error)
+      if (!this.offline) {
+        this.offline = message
+        this.options.log(`evalgate: ${message}`)
+      }
+    }
+    if (!run.error) {
+      run.error = message
+      if (this.offline !== message) this.options.log(`evalgate: suite ${run.name}: ${message}`)
+    }
+  }
+
+  private spool(run: SuiteRun, batch: ItemResult[]): void {
+    try {
+      run.outboxFile = this.options.outbox.append(
+        {
+          runGroup: this.options.runGroup.id,
+          suite: run.suite,
+          origin: this.origin,
+          reason: run.error ?? this.offline ?? undefined,
+        },
+        batch,
+      )
+      run.spooled += batch.length
+    } catch (error) {
+      this.spoolFailures += batch.length
+      this.options.log(
+        `evalgate: could not write ${batch.length} items of ${run.name} to the outbox ${this.options.outbox.dir}: ${error instanceof Error ? error.message : String(error)}`,
+      )
+    }
+  }
+}

@@ -1,0 +1,155 @@
+import type { RunVerdict } from '../src/client/verdict.js'
+import type { Run } from '../src/schema/api.js'
+
+/** What one suite's summary shows: the fetched run, the previous run of the same suite version, and the verdict. */
+export interface SuiteReport {
+  run: Run
+  previous: Run | null
+  verdict: RunVerdict
+  /** Where to view the run. */
+  runUrl: string
+  /** Shown when the run's gate is asserted later (shards). */
+  deferredNote?: string | undefined
+}
+
+export function formatTerminalSummary(report: SuiteReport): string {
+  const { run, previous } = report
+  const s = run.summary
+  const lines: string[] = []
+  const mark = verdictMark(report)
+  lines.push(
+    ` ${mark} evalgate  ${run.suiteName} (v${run.suiteVersion})  ${s.totalItems} items: ${s.passedItems} passed, ${s.failedItems} failed${s.erroredItems ? ` (${s.erroredItems} errored)` : ''}  pass rate ${pct(s.passRate)}`,
+  )
+  if (s.metrics.length > 0) {
+    const rows = [['metric', 'mean', 'Δ prev', 'min', 'max', 'pass rate']]
+    for (const m of s.metrics) {
+      rows.push([
+        m.name,
+        num(m.mean),
+        delta(m.mean, previousMean(previous, m.name)),
+        num(m.min),
+        num(m.max),
+        pct(m.passRate),
+      ])
+    }
+    for (const row of table(rows)) lines.push(`   ${row}`)
+  }
+  lines.push(
+    `   cost ${usd(s.totalCostUsd)} · latency mean ${ms(s.meanLatencyMs)}, p95 ${ms(s.p95LatencyMs)} · duration ${ms(s.durationMs)}${tokens(run)}`,
+  )
+  lines.push(`   gate: ${gateText(report)}`)
+  lines.push(`   run:  ${report.runUrl}  (npx evalgate show ${run.id})`)
+  return lines.join('\n')
+}
+
+export function formatMarkdownSummary(report: SuiteReport): string {
+  const { run, previous } = report
+  const s = run.summary
+  const out: string[] = []
+  out.push(`### ${verdictEmoji(report)} evalgate · ${md(run.suiteName)} (v${run.suiteVersion})`)
+  out.push('')
+  out.push('| items | passed | failed | errored | pass rate | cost | mean latency | p95 latency |')
+  out.push('| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+  out.push(
+    `| ${s.totalItems} | ${s.passedItems} | ${s.failedItems} | ${s.erroredItems} | ${pct(s.passRate)} | ${usd(s.totalCostUsd)} | ${ms(s.meanLatencyMs)} | ${ms(s.p95LatencyMs)} |`,
+  )
+  if (s.metrics.length > 0) {
+    out.push('')
+    out.push('| metric | mean | Δ prev | min | max | pass rate |')
+    out.push('| --- | ---: | ---: | ---: | ---: | ---: |')
+    for (const m of s.metrics) {
+      out.push(
+        `| ${md(m.name)} | ${num(m.mean)} | ${delta(m.mean, previousMean(previous, m.name))} | ${num(m.min)} | ${num(m.max)} | ${pct(m.passRate)} |`,
+      )
+    }
+  }
+  out.push('')
+  out.push(`**Gate:** ${md(gateText(report))}`)
+  out.push('')
+  out.push(`Run [\`${run.id}\`](${report.runUrl}) · run group \`${md(run.runGroup)}\``)
+  out.push('')
+  return out.join('\n')
+}
+
+/** A suite whose items could not be uploaded: what the summary says instead of the table. */
+export function formatUncheckedSummary(args: {
+  suiteName: string
+  items: number
+  failedItems: number
+  outboxFile: string | null
+  error: string
+}): string {
+  const where = args.outboxFile ? ` saved to ${args.outboxFile}` : ''
+  return [
+    ` ! evalgate  ${args.suiteName}  ${args.items} items (${args.failedItems} failed), gate NOT checked: ${args.error}`,
+    `   items${where}; send them later with: npx evalgate upload`,
+  ].join('\n')
+}
+
+function gateText(report: SuiteReport): string {
+  const { verdict } = report
+  if (report.deferredNote) return report.deferredNote
+  if (verdict.passed === true) {
+    return verdict.passes.length ? `passed — ${verdict.passes.join(' · ')}` : 'passed'
+  }
+  if (verdict.passed === false) return `FAILED — ${verdict.failures.join(' · ')}`
+  return verdict.gated ? 'no verdict (run not finalized)' : 'none configured (failed items fail the run)'
+}
+
+function verdictMark(report: SuiteReport): string {
+  if (report.deferredNote) return '…'
+  if (report.verdict.passed === false) return '✗'
+  if (report.verdict.passed === true) return '✓'
+  return report.run.summary.failedItems > 0 ? '✗' : '✓'
+}
+
+function verdictEmoji(report: SuiteReport): string {
+  if (report.deferredNote) return '⏳'
+  const mark = verdictMark(report)
+  return mark === '✗' ? '❌' : '✅'
+}
+
+function previousMean(previous: Run | null, metric: string): number | null {
+  return previous?.summary.metrics.find((m) => m.name === metric)?.mean ?? null
+}
+
+function tokens(run: Run): string {
+  const { inputTokens, outputTokens } = run.summary
+  return inputTokens || outputTokens ? ` · tokens ${inputTokens} in / ${outputTokens} out` : ''
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length)))
+  return rows.map((row) =>
+    row.map((cell, col) => (col === 0 ? cell.padEnd(widths[col]!) : cell.padStart(widths[col]!))).join('  '),
+  )
+}
+
+export function num(value: number | null | undefined): string {
+  return value === null || value === undefined ? '—' : value.toFixed(3)
+}
+
+export function pct(value: number | null | undefined): string {
+  return value === null || value === undefined ? '—' : `${(value * 100).toFixed(1)}%`
+}
+
+function delta(current: number | null, previous: number | null): string {
+  if (current === null || previous === null) return '—'
+  const d = current - previous
+  if (Math.abs(d) < 0.0005) return '±0.000'
+  return `${d > 0 ? '+' : '−'}${Math.abs(d).toFixed(3)}`
+}
+
+export function usd(value: number): string {
+  return value === 0 ? '$0' : `$${value < 0.01 ? value.toPrecision(2) : value.toFixed(4)}`
+}
+
+export function ms(value: number | null): string {
+  if (value === null) return '—'
+  return value >= 10_000 ? `${(value / 1000).toFixed(1)} s` : `${Math.round(value)} ms`
+}
+
+/** Names are user-controlled: escape what would break a Markdown table. */
+function md(text: string): string {
+  return text.replace(/[|\\`*_[\]<>]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ')
+}

@@ -1,0 +1,135 @@
+import { z } from 'zod'
+import {
+  type CreateDatasetBody,
+  type CreateRunBody,
+  CreateRunResponseSchema,
+  type DatasetItemInput,
+  DatasetItemSchema,
+  DatasetSchema,
+  HealthSchema,
+  RunCompareSchema,
+  RunItemBatchResponseSchema,
+  RunListSchema,
+  RunResultsSchema,
+  RunSchema,
+} from '../schema/api.js'
+import type { ItemResultInput } from '../schema/meta.js'
+import { Transport, type TransportOptions } from './http.js'
+
+export type ClientOptions = TransportOptions
+
+const DatasetItemsPageSchema = z.object({
+  items: z.array(DatasetItemSchema),
+  page: z.number().int(),
+  perPage: z.number().int(),
+  total: z.number().int(),
+})
+const AddDatasetItemsResponseSchema = z.object({ dataset: DatasetSchema, items: z.array(DatasetItemSchema) })
+
+/** Typed calls of the native API (`/api/v1`). Every response is parsed with its shared schema. */
+export class EvalgateApi {
+  readonly transport: Transport
+
+  constructor(options: ClientOptions | Transport) {
+    this.transport = options instanceof Transport ? options : new Transport(options)
+  }
+
+  get url(): string {
+    return this.transport.url
+  }
+
+  health() {
+    return this.transport.request({ method: 'GET', path: '/api/v1/health', schema: HealthSchema })
+  }
+
+  readonly datasets = {
+    create: (body: CreateDatasetBody) =>
+      this.transport.request({
+        method: 'POST',
+        path: '/api/v1/datasets',
+        body,
+        schema: DatasetSchema,
+        idempotent: false,
+      }),
+    get: (datasetId: string) =>
+      this.transport.request({
+        method: 'GET',
+        path: `/api/v1/datasets/${enc(datasetId)}`,
+        schema: DatasetSchema,
+      }),
+    addItems: (datasetId: string, items: DatasetItemInput[]) =>
+      this.transport.request({
+        method: 'POST',
+        path: `/api/v1/datasets/${enc(datasetId)}/items`,
+        body: { items },
+        schema: AddDatasetItemsResponseSchema,
+        idempotent: false,
+      }),
+    listItems: (datasetId: string, query: { page?: number; perPage?: number } = {}) =>
+      this.transport.request({
+        method: 'GET',
+        path: `/api/v1/datasets/${enc(datasetId)}/items`,
+        query,
+        schema: DatasetItemsPageSchema,
+      }),
+  }
+
+  readonly runs = {
+    /** Create the run of (run group, suite version), or join it: shards and retries meet in one run. */
+    createOrJoin: (body: CreateRunBody) =>
+      this.transport.request({ method: 'POST', path: '/api/v1/runs', body, schema: CreateRunResponseSchema }),
+    /** Idempotent on (run, item id, trial): safe to retry. */
+    addItems: (runId: string, items: ItemResultInput[]) =>
+      this.transport.request({
+        method: 'POST',
+        path: `/api/v1/runs/${enc(runId)}/items`,
+        body: { items },
+        schema: RunItemBatchResponseSchema,
+      }),
+    finalize: (
+      runId: string,
+      body: { outcome?: 'completed' | 'failed' | 'cancelled'; errorDescription?: string } = {},
+    ) =>
+      this.transport.request({
+        method: 'POST',
+        path: `/api/v1/runs/${enc(runId)}/finalize`,
+        body,
+        schema: RunSchema,
+      }),
+    get: (runId: string) =>
+      this.transport.request({ method: 'GET', path: `/api/v1/runs/${enc(runId)}`, schema: RunSchema }),
+    results: (
+      runId: string,
+      query: { page?: number; perPage?: number; status?: 'passed' | 'failed' | 'errored' } = {},
+    ) =>
+      this.transport.request({
+        method: 'GET',
+        path: `/api/v1/runs/${enc(runId)}/results`,
+        query,
+        schema: RunResultsSchema,
+      }),
+    list: (
+      query: {
+        suiteId?: string
+        suiteName?: string
+        suiteVersion?: number
+        runGroup?: string
+        limit?: number
+      } = {},
+    ) => this.transport.request({ method: 'GET', path: '/api/v1/runs', query, schema: RunListSchema }),
+    compare: (runId: string, baseRunId: string) =>
+      this.transport.request({
+        method: 'GET',
+        path: `/api/v1/runs/${enc(runId)}/compare/${enc(baseRunId)}`,
+        schema: RunCompareSchema,
+      }),
+  }
+
+  close(): Promise<void> {
+    return this.transport.close()
+  }
+}
+
+function enc(id: string): string {
+  return encodeURIComponent(id)
+}

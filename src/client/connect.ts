@@ -1,0 +1,116 @@
+import { join, resolve } from 'node:path'
+import { EvalgateApi } from './api.js'
+import { readServerInfo, SERVER_INFO_FILE } from './discovery.js'
+
+export type ConnectionMode = 'remote' | 'discovered' | 'embedded'
+
+export interface Connection {
+  api: EvalgateApi
+  url: string
+  mode: ConnectionMode
+  /** Where the URL came from, for messages: `EVALGATE_URL`, `the url option`, `.evalgate/server.json`, `embedded`. */
+  urlSource: string
+  /** Where the API key came from, if one is used. */
+  keySource: string | undefined
+  /** For embedded mode: the database file. */
+  dbPath: string | undefined
+  /** Closes the client, and the embedded server if this connection started one. */
+  close(): Promise<void>
+}
+
+export interface ConnectOptions {
+  /** Server URL; default `EVALGATE_URL`. */
+  url?: string | undefined
+  /** API key; default `EVALGATE_API_KEY`. */
+  apiKey?: string | undefined
+  /** Project root: where `.evalgate/` lives. Default the cwd. */
+  root?: string | undefined
+  /** Embedded database; default `<root>/.evalgate/evalgate.db`. */
+  dbPath?: string | undefined
+  /** Look for a running `evalgate serve` (`.evalgate/server.json`) before starting an embedded server. Default true. */
+  discover?: boolean | undefined
+  timeoutMs?: number | undefined
+  retries?: number | undefined
+  env?: NodeJS.ProcessEnv | undefined
+}
+
+export const DEFAULT_DB_FILE = join('.evalgate', 'evalgate.db')
+
+/**
+ * Resolves the server the way the reporter and the CLI do:
+ * 1. `url` / `EVALGATE_URL` (with `apiKey` / `EVALGATE_API_KEY`): a remote server;
+ * 2. a running `evalgate serve` recorded in `<root>/.evalgate/server.json` that answers its health check;
+ * 3. otherwise an embedded server, started in this process on 127.0.0.1 (ephemeral port) over
+ *    `<root>/.evalgate/evalgate.db`.
+ */
+export async function connect(options: ConnectOptions = {}): Promise<Connection> {
+  const env = options.env ?? process.env
+  const root = resolve(options.root ?? process.cwd())
+  const apiKey = options.apiKey ?? (env.EVALGATE_API_KEY || undefined)
+  const keySource = options.apiKey
+    ? 'the apiKey option'
+    : env.EVALGATE_API_KEY
+      ? 'EVALGATE_API_KEY'
+      : undefined
+  const clientOptions = { apiKey, timeoutMs: options.timeoutMs, retries: options.retries }
+
+  const url = options.url ?? (env.EVALGATE_URL || undefined)
+  if (url) {
+    const api = new EvalgateApi({ url, ...clientOptions })
+    return connection(api, 'remote', options.url ? 'the url option' : 'EVALGATE_URL', keySource, undefined)
+  }
+
+  if (options.discover ?? true) {
+    const info = readServerInfo(root)
+    if (info) {
+      const probe = new EvalgateApi({ url: info.url, apiKey, timeoutMs: 1_000, retries: 0 })
+      const healthy = await probe.health().then(
+        () => true,
+        () => false,
+      )
+      await probe.close()
+      if (healthy) {
+        const api = new EvalgateApi({ url: info.url, ...clientOptions })
+        return connection(api, 'discovered', SERVER_INFO_FILE, keySource, undefined)
+      }
+    }
+  }
+
+  const dbPath = resolve(root, options.dbPath ?? DEFAULT_DB_FILE)
+  const { startServer } = await import('../server/index.js')
+  const server = await startServer({
+    db: dbPath,
+    host: '127.0.0.1',
+    port: 0,
+    requireAuth: false,
+    logger: false,
+  })
+  const api = new EvalgateApi({ url: server.url, ...clientOptions })
+  return connection(api, 'embedded', 'embedded', keySource, dbPath, () => server.close())
+}
+
+function connection(
+  api: EvalgateApi,
+  mode: ConnectionMode,
+  urlSource: string,
+  keySource: string | undefined,
+  dbPath: string | undefined,
+  closeServer?: () => Promise<void>,
+): Connection {
+  let closing: Promise<void> | null = null
+  return {
+    api,
+    url: api.url,
+    mode,
+    urlSource,
+    keySource,
+    dbPath,
+    close() {
+      closing ??= (async () => {
+        await api.close().catch(() => {})
+        await closeServer?.()
+      })()
+      return closing
+    },
+  }
+}

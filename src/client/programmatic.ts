@@ -1,0 +1,486 @@
+import { randomUUID } from 'node:crypto'
+import { runSuite } from '../core/run-suite.js'
+import type { EvalTask } from '../core/types.js'
+import { dataset as datasets, type ItemInput } from '../dataset/index.js'
+import type { Dataset, LoadedDataset } from '../dataset/types.js'
+import { metricDefOf } from '../evaluators/metric.js'
+import type { EvaluatorLike } from '../evaluators/types.js'
+import { validateEvaluators } from '../evaluators/validate.js'
+import type {
+  DatasetItem,
+  EvaluationStatus,
+  Run,
+  RunStatus,
+  Dataset as ServerDataset,
+} from '../schema/api.js'
+import type { JsonObject, JsonValue, TurnType } from '../schema/common.js'
+import { type Gate, GateSchema, type StarMetric, StarMetricSchema } from '../schema/gate.js'
+import type { ItemResult, ItemStatus, SuiteDefInput } from '../schema/meta.js'
+import type { MetricDefInput } from '../schema/metric.js'
+import type { EvalgateApi } from './api.js'
+import { EvalgateApiError } from './errors.js'
+import { fetchAllDatasetItems, toLoadedDataset } from './server-dataset.js'
+
+// ---------- datasets ----------
+
+export interface CreateDatasetOptions {
+  name: string
+  tags?: string[]
+  turnType?: TurnType
+  description?: string
+}
+
+/** An item to add to a server dataset. `expectedOutput` is accepted as Netra's name for `expected`. */
+export interface DatasetItemToAdd {
+  id?: string
+  input: JsonValue
+  expected?: JsonValue
+  expectedOutput?: JsonValue
+  tags?: string[]
+  metadata?: JsonObject
+}
+
+/** An item as returned by `getDataset`, ready to be passed back as `runTestSuite({ data })`. */
+export interface DatasetRecord {
+  id: string
+  datasetId: string
+  input: JsonValue
+  expected?: JsonValue
+  /** Same as `expected` (Netra's name). */
+  expectedOutput?: JsonValue
+  tags: string[]
+  metadata: JsonObject
+}
+
+/** `getDataset`'s result: the dataset and its items, usable as `runTestSuite({ data })`. */
+export interface DatasetWithItems {
+  dataset: ServerDataset
+  items: DatasetRecord[]
+}
+
+export async function createDataset(api: EvalgateApi, options: CreateDatasetOptions): Promise<ServerDataset> {
+  if (!options || typeof options.name !== 'string' || options.name.trim() === '') {
+    throw new TypeError('createDataset(): `name` must be a non-empty string')
+  }
+  return api.datasets.create({
+    name: options.name,
+    tags: options.tags ?? [],
+    turnType: options.turnType ?? 'single',
+    ...(options.description === undefined ? {} : { description: options.description }),
+  })
+}
+
+export async function addDatasetItem(
+  api: EvalgateApi,
+  datasetId: string,
+  item: DatasetItemToAdd,
+): Promise<DatasetItem> {
+  if (!item || typeof item !== 'object' || !('input' in item) || item.input === undefined) {
+    throw new TypeError('addDatasetItem(): the item needs an `input`')
+  }
+  if (
+    item.expected !== undefined &&
+    item.expectedOutput !== undefined &&
+    JSON.stringify(item.expected) !== JSON.stringify(item.expectedOutput)
+  ) {
+    throw new TypeError('addDatasetItem(): `expected` and `expectedOutput` are both set and differ; set one')
+  }
+  const expected = item.expected ?? item.expectedOutput
+  const { items } = await api.datasets.addItems(datasetId, [
+    {
+      ...(item.id === undefined ? {} : { id: item.id }),
+      input: item.input,
+      ...(expected === undefined ? {} : { expected }),
+      tags: item.tags ?? [],
+      metadata: item.metadata ?? {},
+    },
+  ])
+  const added = items[0]
+  if (!added) {
+    throw new EvalgateApiError({
+      message: 'the server accepted the item but returned none',
+      status: 0,
+      code: 'BAD_RESPONSE',
+      endpoint: `POST /api/v1/datasets/${datasetId}/items`,
+      url: api.url,
+    })
+  }
+  return added
+}
+
+export async function getDataset(api: EvalgateApi, datasetId: string): Promise<DatasetWithItems> {
+  const { dataset, items } = await fetchAllDatasetItems(api, datasetId)
+  return {
+    dataset,
+    items: items.map((item) => {
+      const record: DatasetRecord = {
+        id: item.id,
+        datasetId: item.datasetId,
+        input: item.input,
+        tags: item.tags,
+        metadata: item.metadata,
+      }
+      if (item.expected !== undefined) {
+        record.expected = item.expected
+        record.expectedOutput = item.expected
+      }
+      return record
+    }),
+  }
+}
+
+// ---------- runs ----------
+
+export interface CreateRunOptions {
+  /** Run name; also the suite name unless `suite` is given. */
+  name: string
+  /** A server dataset the run evaluates (its name, version and size go into the suite definition). */
+  datasetId?: string
+  /** Evaluators whose metrics the run records. */
+  evaluators?: readonly EvaluatorLike[]
+  star?: string | StarMetric
+  gate?: Gate
+  /** Full suite definition (overrides name/datasetId/evaluators/star/gate). */
+  suite?: SuiteDefInput
+  /** Runs of one group with one suite version are one run (create or join). Default: a fresh group. */
+  runGroup?: string
+}
+
+/** Creates (or joins, for the same run group and suite version) a run and returns it. */
+export async function createRun(api: EvalgateApi, options: CreateRunOptions): Promise<Run> {
+  let suite = options.suite
+  if (!suite) {
+    let datasetRef = { name: options.name, version: 'none', size: 0 }
+    let turnType: TurnType = 'single'
+    if (options.datasetId) {
+      const ds = await api.datasets.get(options.datasetId)
+      datasetRef = { name: ds.name, version: ds.contentHash ?? `v${ds.version}`, size: ds.itemCount }
+      turnType = ds.turnType
+    }
+    const metrics = validateEvaluators(options.evaluators ?? []).map(metricDefOf)
+    suite = buildSuite({
+      name: options.name,
+      dataset: datasetRef,
+      turnType,
+      metrics,
+      star: options.star,
+      gate: options.gate,
+    })
+  }
+  const { run } = await api.runs.createOrJoin({
+    suite,
+    runGroup: options.runGroup ?? `sdk-${randomUUID()}`,
+    name: options.name,
+    origin: 'sdk',
+  })
+  return run
+}
+
+export interface RunTestSuiteOptions<I = JsonValue, O = unknown, E = JsonValue> {
+  /** Suite (and run) name. */
+  name: string
+  /**
+   * The items: `getDataset(id)`'s result (a server dataset), a Dataset (`dataset.jsonl(...)`,
+   * `serverDataset(id)`), or an array of `{ input, expected?, tags?, metadata?, id? }`.
+   */
+  data: DatasetWithItems | Dataset<I, E> | readonly ItemInput<I, E>[]
+  /** Called once per item × trial with the input and `{ signal, item, trial }`. */
+  task: EvalTask<I, O, E>
+  evaluators?: readonly EvaluatorLike[]
+  /** Tasks in flight at once. Default 50 (as the Netra SDK). */
+  maxConcurrency?: number
+  /** Task time limit per item in ms (from slot acquisition). Default 30 000. */
+  timeoutMs?: number
+  trials?: number
+  star?: string | StarMetric
+  gate?: Gate
+  description?: string
+  /** Default: a fresh group, i.e. a new run. */
+  runGroup?: string
+  /** Cancels pending items. */
+  signal?: AbortSignal
+  /** Items per upload request. Default 200. */
+  batchSize?: number
+}
+
+export interface RunTestSuiteItem {
+  /** Position of the item in its dataset. */
+  index: number
+  itemId: string
+  trial: number
+  status: ItemStatus
+  passed: boolean
+  traceId: string
+  spanId: string
+  /** The server's id of the run item. */
+  testRunItemId: string
+}
+
+export interface RunTestSuiteResult {
+  runId: string
+  /** In completion order, as the Netra SDK returns them. */
+  items: RunTestSuiteItem[]
+  /** The finalized run with its summary and pass status. */
+  run: Run
+}
+
+/**
+ * Runs `task` over every item (× trials) with the same engine as describeEval, scores each with
+ * the evaluators, streams the results to a new run on the server, finalizes it and returns the
+ * run id and one entry per item.
+ */
+export async function runTestSuite<I = JsonValue, O = unknown, E = JsonValue>(
+  api: EvalgateApi,
+  options: RunTestSuiteOptions<I, O, E>,
+): Promise<RunTestSuiteResult> {
+  if (!options || typeof options.name !== 'string' || options.name.trim() === '') {
+    throw new TypeError('runTestSuite(): `name` must be a non-empty string')
+  }
+  if (typeof options.task !== 'function') throw new TypeError('runTestSuite(): `task` must be a function')
+  const concurrency = options.maxConcurrency ?? 50
+  if (!Number.isInteger(concurrency) || concurrency < 1) {
+    throw new TypeError(`runTestSuite(): maxConcurrency must be an integer >= 1, got ${String(concurrency)}`)
+  }
+  const evaluators = validateEvaluators(options.evaluators ?? [])
+  const loaded = await loadData(options.name, options.data)
+  const suite = buildSuite({
+    name: options.name,
+    description: options.description,
+    dataset: { name: loaded.name, version: loaded.version, size: loaded.items.length },
+    turnType: loaded.turnType,
+    metrics: evaluators.map(metricDefOf),
+    star: options.star,
+    gate: options.gate,
+  })
+  const { run } = await api.runs.createOrJoin({
+    suite,
+    runGroup: options.runGroup ?? `sdk-${randomUUID()}`,
+    name: options.name,
+    origin: 'sdk',
+  })
+
+  const uploader = new SerialUploader(api, run.id, options.batchSize ?? 200)
+  const completed: Omit<RunTestSuiteItem, 'testRunItemId'>[] = []
+  try {
+    await runSuite<I, O, E>({
+      suite: options.name,
+      items: loaded.items,
+      task: options.task,
+      evaluators,
+      concurrency,
+      timeoutMs: options.timeoutMs ?? 30_000,
+      trials: options.trials ?? 1,
+      ...(options.signal ? { signal: options.signal } : {}),
+      onResult: (result) => {
+        completed.push({
+          index: result.index,
+          itemId: result.itemId,
+          trial: result.trial,
+          status: result.status,
+          passed: result.passed,
+          traceId: result.traceId,
+          spanId: result.spanId,
+        })
+        uploader.add(result)
+      },
+    })
+    await uploader.flush()
+  } catch (error) {
+    await api.runs
+      .finalize(run.id, { outcome: 'failed', errorDescription: String((error as Error)?.message ?? error) })
+      .catch(() => {})
+    throw error
+  }
+  await api.runs.finalize(run.id, { outcome: options.signal?.aborted ? 'cancelled' : 'completed' })
+  const finalRun = await api.runs.get(run.id)
+  const ids = await runItemIds(api, run.id)
+  return {
+    runId: run.id,
+    items: completed.map((item) => ({
+      ...item,
+      testRunItemId: ids.get(`${item.itemId}\u0000${item.trial}`) ?? '',
+    })),
+    run: finalRun,
+  }
+}
+
+/** Netra-style envelope of `getRunResults`. */
+export interface RunResultsEnvelope {
+  success: boolean
+  data: RunResultsData | null
+  error: { status: number; code: string; message: string } | null
+  meta: { timestamp: string; url: string }
+}
+
+export interface RunResultsData {
+  id: string
+  name: string
+  status: RunStatus
+  evaluationStatus: EvaluationStatus
+  turnType: TurnType
+  createdAt: string
+  updatedAt: string
+  testRunSummary: {
+    totalItems: number
+    passedItems: number
+    failedItems: number
+    durationMs: number | null
+    totalCostUsd: number
+    averageLatencyMs: number | null
+  }
+  redirectUrl: string
+  suiteName: string
+  suiteVersion: number
+  runGroup: string
+  passStatus: boolean | null
+  /** The full server summary: per-metric statistics, star metric result, gate checks. */
+  summary: Run['summary']
+}
+
+/** The run's results in the Netra SDK's shape. Never throws: failures come back as `{ success: false, error }`. */
+export async function getRunResults(api: EvalgateApi, runId: string): Promise<RunResultsEnvelope> {
+  const meta = { timestamp: new Date().toISOString(), url: api.url }
+  try {
+    const run = await api.runs.get(runId)
+    const s = run.summary
+    return {
+      success: true,
+      data: {
+        id: run.id,
+        name: run.name,
+        status: run.status,
+        evaluationStatus: run.evaluationStatus,
+        turnType: run.turnType,
+        createdAt: run.createdAt,
+        updatedAt: run.updatedAt,
+        testRunSummary: {
+          totalItems: s.totalItems,
+          passedItems: s.passedItems,
+          failedItems: s.failedItems,
+          durationMs: s.durationMs,
+          totalCostUsd: s.totalCostUsd,
+          averageLatencyMs: s.meanLatencyMs,
+        },
+        redirectUrl: `${api.url}/api/v1/runs/${encodeURIComponent(run.id)}`,
+        suiteName: run.suiteName,
+        suiteVersion: run.suiteVersion,
+        runGroup: run.runGroup,
+        passStatus: s.passStatus,
+        summary: s,
+      },
+      error: null,
+      meta,
+    }
+  } catch (error) {
+    const apiError =
+      error instanceof EvalgateApiError
+        ? { status: error.status, code: error.code, message: error.message }
+        : { status: 0, code: 'ERROR', message: error instanceof Error ? error.message : String(error) }
+    return { success: false, data: null, error: apiError, meta }
+  }
+}
+
+// ---------- helpers ----------
+
+function buildSuite(args: {
+  name: string
+  description?: string | undefined
+  dataset: { name: string; version: string; size: number }
+  turnType: TurnType
+  metrics: MetricDefInput[]
+  star: string | StarMetric | undefined
+  gate: Gate | undefined
+}): SuiteDefInput {
+  let star: StarMetric | null = null
+  if (args.star !== undefined) {
+    star = StarMetricSchema.parse(typeof args.star === 'string' ? { metric: args.star } : args.star)
+    if (!args.metrics.some((m) => m.name === star!.metric)) {
+      throw new TypeError(
+        `star metric "${star.metric}" is not one of the evaluators (${args.metrics.map((m) => m.name).join(', ') || 'none'})`,
+      )
+    }
+  }
+  return {
+    name: args.name,
+    ...(args.description === undefined ? {} : { description: args.description }),
+    dataset: args.dataset,
+    turnType: args.turnType,
+    metrics: args.metrics,
+    star,
+    gate: args.gate === undefined ? null : GateSchema.parse(args.gate),
+  }
+}
+
+async function loadData<I, E>(
+  name: string,
+  data: DatasetWithItems | Dataset<I, E> | readonly ItemInput<I, E>[],
+): Promise<LoadedDataset<I, E>> {
+  if (Array.isArray(data)) return datasets.inline<I, E>(name, data as readonly ItemInput<I, E>[]).load()
+  if (data && typeof (data as Dataset<I, E>).load === 'function') return (data as Dataset<I, E>).load()
+  const server = data as DatasetWithItems
+  if (server?.dataset && Array.isArray(server.items)) {
+    return toLoadedDataset<I, E>(
+      server.dataset,
+      server.items.map((item) => ({
+        id: item.id,
+        datasetId: item.datasetId,
+        input: item.input,
+        ...(item.expected !== undefined ? { expected: item.expected } : {}),
+        tags: item.tags,
+        metadata: item.metadata,
+        createdAt: '',
+      })),
+    )
+  }
+  throw new TypeError(
+    'runTestSuite(): `data` must be getDataset()’s result, a Dataset, or an array of { input, expected? } items',
+  )
+}
+
+async function runItemIds(api: EvalgateApi, runId: string): Promise<Map<string, string>> {
+  const ids = new Map<string, string>()
+  const perPage = 1000
+  for (let page = 1; ; page++) {
+    const result = await api.runs.results(runId, { page, perPage })
+    for (const item of result.items) ids.set(`${item.itemId}\u0000${item.trial}`, item.id)
+    if (result.items.length < perPage || page * perPage >= result.total) break
+  }
+  return ids
+}
+
+/** Uploads results in order, one request at a time, while the suite runs. The first error is rethrown by `flush`. */
+class SerialUploader {
+  private buffer: ItemResult[] = []
+  private chain: Promise<void> = Promise.resolve()
+  private error: unknown = null
+
+  constructor(
+    private readonly api: EvalgateApi,
+    private readonly runId: string,
+    private readonly batchSize: number,
+  ) {}
+
+  add(result: ItemResult): void {
+    this.buffer.push(result)
+    if (this.buffer.length >= this.batchSize) this.send()
+  }
+
+  async flush(): Promise<void> {
+    if (this.buffer.length > 0) this.send()
+    await this.chain
+    if (this.error) throw this.error
+  }
+
+  private send(): void {
+    const batch = this.buffer
+    this.buffer = []
+    this.chain = this.chain.then(async () => {
+      if (this.error) return
+      try {
+        await this.api.runs.addItems(this.runId, batch)
+      } catch (error) {
+        this.error = error
+      }
+    })
+  }
+}
