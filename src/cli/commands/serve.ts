@@ -1,0 +1,73 @@
+import { parseArgs } from 'node:util'
+import { DEFAULT_BODY_LIMIT, type RunningServer, startServer } from '../../server/index.js'
+import { defaultDbLocation } from '../../store/open.js'
+
+export const DEFAULT_PORT = 4477
+
+const HELP = `usage: evalgate serve [options]
+
+  --port <n>        port to listen on (default ${DEFAULT_PORT}; 0 = any free port)
+  --host <host>     interface to bind (default 127.0.0.1; a non-loopback host requires API keys)
+  --db <location>   SQLite file or postgres:// URL (default DATABASE_URL, else .evalgate/evalgate.db)
+  --require-auth    require an API key even on loopback
+  --body-limit <n>  maximum request body in bytes (default ${DEFAULT_BODY_LIMIT})
+  --log             log requests
+`
+
+function intOption(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  if (!/^\d+$/.test(value))
+    throw new Error(`--${name} must be a non-negative integer, got ${JSON.stringify(value)}`)
+  return Number(value)
+}
+
+/** `evalgate serve`: runs until SIGINT/SIGTERM, then finishes in-flight requests and closes the DB. */
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      host: { type: 'string' },
+      db: { type: 'string' },
+      'require-auth': { type: 'boolean' },
+      'body-limit': { type: 'string' },
+      log: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    strict: true,
+    allowPositionals: false,
+  })
+  if (values.help) {
+    process.stdout.write(HELP)
+    return 0
+  }
+  const port = intOption('port', values.port ?? process.env.EVALGATE_PORT, DEFAULT_PORT)
+  const db = values.db ?? defaultDbLocation()
+  const server: RunningServer = await startServer({
+    db,
+    host: values.host ?? '127.0.0.1',
+    port,
+    requireAuth: values['require-auth'] === true,
+    logger: values.log === true,
+    bodyLimit: intOption('body-limit', values['body-limit'], DEFAULT_BODY_LIMIT),
+  })
+  process.stdout.write(
+    `evalgate server listening on ${server.url} (${server.store.dialect}: ${server.store.location})\n`,
+  )
+  await new Promise<void>((resolve) => {
+    let stopping = false
+    const stop = (signal: NodeJS.Signals) => {
+      if (stopping) return
+      stopping = true
+      process.stdout.write(`evalgate server: ${signal}, shutting down\n`)
+      server.close().then(resolve, (err: unknown) => {
+        process.stderr.write(`evalgate server: error while closing: ${String(err)}\n`)
+        resolve()
+      })
+    }
+    process.once('SIGINT', stop)
+    process.once('SIGTERM', stop)
+  })
+  process.stdout.write('evalgate server stopped\n')
+  return 0
+}

@@ -1,0 +1,63 @@
+#!/usr/bin/env node
+/**
+ * The `evalgate` command. Each subcommand lives in src/cli/commands/<name>.ts and exports
+ * `run(argv: string[]): Promise<number | undefined>` (the exit code; undefined means 0). Modules are
+ * imported lazily so `evalgate serve` never loads the reporter and vice versa.
+ */
+
+export interface CommandModule {
+  run(argv: string[]): Promise<number | undefined> | number | undefined
+}
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandModule> }> = {
+  serve: {
+    summary: 'start the evaluation server   [--port 4477] [--host 127.0.0.1] [--db path|postgres://…]',
+    load: () => import('./commands/serve.js'),
+  },
+  keys: {
+    summary: 'manage API keys               create --project <name> [--db …] | list --project <name>',
+    load: () => import('./commands/keys.js'),
+  },
+}
+
+function usage(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}`)
+  return [
+    'usage: evalgate <command> [options]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    'The database is --db, else DATABASE_URL, else .evalgate/evalgate.db.',
+    "Run `evalgate <command> --help` for a command's options.",
+  ].join('\n')
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${usage()}\n`)
+    return name === undefined ? 1 : 0
+  }
+  if (name === '--version' || name === '-v') {
+    process.stdout.write('0.1.0\n')
+    return 0
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
+  if (!command) {
+    process.stderr.write(`evalgate: unknown command "${name}"\n\n${usage()}\n`)
+    return 2
+  }
+  const mod = await command.load()
+  return (await mod.run(rest)) ?? 0
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (err: unknown) => {
+    process.stderr.write(`evalgate: ${err instanceof Error ? err.message : String(err)}\n`)
+    process.exitCode = 1
+  },
+)
