@@ -42,7 +42,13 @@ export async function readDatasetFile(name: string, file: DatasetFile): Promise<
     const text = await readFile(file.path, 'utf8')
     return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+    const code = (error as NodeJS.ErrnoException).code
+    const reason =
+      code === 'ENOENT'
+        ? 'no such file (ENOENT)'
+        : code === 'EISDIR'
+          ? 'it is a directory (EISDIR)'
+          : (code ?? (error as Error).message)
     throw new DatasetError(name, `dataset "${name}": cannot read ${file.display}: ${reason}`, {
       cause: error,
     })

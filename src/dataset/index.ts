@@ -33,6 +33,33 @@ export interface ItemInput<I = JsonValue, E = JsonValue> {
 
 type PathLike = string | URL
 
+/** Items given in code. Problems are located `items[i]`. */
+function inlineDataset<I = JsonValue, E = JsonValue>(
+  name: string,
+  items: readonly ItemInput<I, E>[],
+  options?: DatasetOptions,
+): Dataset<I, E>
+/** Items given in code, with input/expected types inferred from a mixed array. */
+function inlineDataset<T extends ItemInput<unknown, unknown>>(
+  name: string,
+  items: readonly T[],
+  options?: DatasetOptions,
+): Dataset<T['input'], Exclude<T['expected'], undefined>>
+function inlineDataset(
+  name: string,
+  items: readonly ItemInput<unknown, unknown>[],
+  options?: DatasetOptions,
+): Dataset<unknown, unknown> {
+  const { turnType = 'single' } = checkDefinition('inline', name, options, DatasetOptionsSchema)
+  if (!Array.isArray(items)) {
+    throw new DatasetError(name, `dataset "${name}": items must be an array, got ${describeValue(items)}`)
+  }
+  const snapshot = [...items]
+  return recordDataset<unknown, unknown>(name, turnType, 'inline', async () => ({
+    records: snapshot.map((value, index) => ({ location: `items[${index}]`, value })),
+  }))
+}
+
 /**
  * Dataset sources. Each returns a lazy Dataset: nothing is read until `load()` (called by
  * describeEval during collection), and every problem surfaces as a DatasetError naming the file,
@@ -40,20 +67,7 @@ type PathLike = string | URL
  */
 export const dataset = {
   /** Items given in code. Problems are located `items[i]`. */
-  inline<I = JsonValue, E = JsonValue>(
-    name: string,
-    items: readonly ItemInput<I, E>[],
-    options?: DatasetOptions,
-  ): Dataset<I, E> {
-    const { turnType = 'single' } = checkDefinition('inline', name, options, DatasetOptionsSchema)
-    if (!Array.isArray(items)) {
-      throw new DatasetError(name, `dataset "${name}": items must be an array, got ${describeValue(items)}`)
-    }
-    const snapshot = [...items]
-    return recordDataset<I, E>(name, turnType, 'inline', async () => ({
-      records: snapshot.map((value, index) => ({ location: `items[${index}]`, value })),
-    }))
-  },
+  inline: inlineDataset,
 
   /** One JSON item per line; blank lines are skipped; problems are located `<file>:<line>`. */
   jsonl<I = JsonValue, E = JsonValue>(

@@ -12,7 +12,9 @@ export interface LatencyOptions extends BuiltinOptions {
  * `maxMs / latencyMs` (e.g. 2 s against a 1 s budget → 0.5). Null when the latency is unknown.
  * Default threshold: 1 (over budget fails).
  */
-export const latency = markFactory(function latency(options: LatencyOptions): Evaluator {
+export const latency = markFactory(function latency<I = never, O = never, E = never>(
+  options: LatencyOptions,
+): Evaluator<I, O, E> {
   const { name, threshold, description } = readOptions(
     'latency',
     options,
@@ -21,7 +23,7 @@ export const latency = markFactory(function latency(options: LatencyOptions): Ev
   )
   if (options?.maxMs === undefined) throw new TypeError('latency(): option "maxMs" is required')
   const { maxMs } = options
-  return defineEvaluator({
+  return defineEvaluator<I, O, E>({
     name,
     threshold,
     description,
@@ -50,7 +52,9 @@ export interface CostOptions extends BuiltinOptions {
  * `cost`: 1 when the task's cost is within budget (`costUsd <= maxUsd`), else `maxUsd / costUsd`
  * (0 when the budget is 0). Null when the task reported no cost. Default threshold: 1.
  */
-export const cost = markFactory(function cost(options: CostOptions): Evaluator {
+export const cost = markFactory(function cost<I = never, O = never, E = never>(
+  options: CostOptions,
+): Evaluator<I, O, E> {
   const { name, threshold, description } = readOptions(
     'cost',
     options,
@@ -59,7 +63,7 @@ export const cost = markFactory(function cost(options: CostOptions): Evaluator {
   )
   if (options?.maxUsd === undefined) throw new TypeError('cost(): option "maxUsd" is required')
   const { maxUsd } = options
-  return defineEvaluator({
+  return defineEvaluator<I, O, E>({
     name,
     threshold,
     description,

@@ -40,7 +40,9 @@ export interface JsonValidOptions extends BuiltinOptions {
  * finite numbers, booleans, null). With `schema`, the parsed value must also satisfy it; the
  * reason lists the first three issues (`path: message`). Default threshold: 1.
  */
-export const jsonValid = markFactory(function jsonValid(options?: JsonValidOptions): Evaluator {
+export const jsonValid = markFactory(function jsonValid<I = never, O = never, E = never>(
+  options?: JsonValidOptions,
+): Evaluator<I, O, E> {
   const { name, threshold, description } = readOptions(
     'jsonValid',
     options,
@@ -58,7 +60,7 @@ export const jsonValid = markFactory(function jsonValid(options?: JsonValidOptio
     },
   )
   const schema = options?.schema
-  return defineEvaluator({
+  return defineEvaluator<I, O, E>({
     name,
     threshold,
     description,
@@ -118,7 +120,9 @@ export interface JsonDiffOptions extends ExpectedOptions<unknown> {
  * JSON → 0). Below depth 64, values are compared as canonical JSON (1/0). The differing paths
  * are listed in metadata and the reason. Not applicable without expected. Default threshold: none.
  */
-export const jsonDiff = markFactory(function jsonDiff(options?: JsonDiffOptions): Evaluator {
+export const jsonDiff = markFactory(function jsonDiff<I = never, O = never, E = never>(
+  options?: JsonDiffOptions,
+): Evaluator<I, O, E> {
   const { name, threshold, description } = readOptions(
     'jsonDiff',
     options,
@@ -129,7 +133,7 @@ export const jsonDiff = markFactory(function jsonDiff(options?: JsonDiffOptions)
     },
   )
   const exactStrings = options?.strings === 'exact'
-  return defineEvaluator({
+  return defineEvaluator<I, O, E>({
     name,
     threshold,
     description,

@@ -17,7 +17,9 @@ export interface ListContainsOptions extends ExpectedOptions<unknown[]> {
  * `["a", "a"]` needs two `"a"`s). An empty expected list scores 1. Output and expected must be
  * arrays. Not applicable without expected. Default threshold: 1 (every expected element present).
  */
-export const listContains = markFactory(function listContains(options?: ListContainsOptions): Evaluator {
+export const listContains = markFactory(function listContains<I = never, O = never, E = never>(
+  options?: ListContainsOptions,
+): Evaluator<I, O, E> {
   const { name, threshold, description } = readOptions(
     'listContains',
     options,
@@ -33,7 +35,7 @@ export const listContains = markFactory(function listContains(options?: ListCont
   const caseSensitive = options?.caseSensitive ?? true
   const key = (value: unknown) =>
     typeof value === 'string' && !caseSensitive ? canonicalJson(value.toLowerCase()) : canonicalJson(value)
-  return defineEvaluator({
+  return defineEvaluator<I, O, E>({
     name,
     threshold,
     description,
@@ -92,7 +94,9 @@ export interface ToolCallsOptions extends ExpectedOptions<ExpectedToolCall[]> {
  * `output.toolCalls`; none recorded is an error. Expected calls come from the `expected` option,
  * or the item's expected (an array, or an object with a `toolCalls` array). Default threshold: none.
  */
-export const toolCalls = markFactory(function toolCalls(options?: ToolCallsOptions): Evaluator {
+export const toolCalls = markFactory(function toolCalls<I = never, O = never, E = never>(
+  options?: ToolCallsOptions,
+): Evaluator<I, O, E> {
   const { name, threshold, description } = readOptions(
     'toolCalls',
     options,
@@ -106,7 +110,7 @@ export const toolCalls = markFactory(function toolCalls(options?: ToolCallsOptio
   )
   const ordered = options?.ordered ?? false
   const checkArguments = options?.checkArguments ?? false
-  return defineEvaluator({
+  return defineEvaluator<I, O, E>({
     name,
     threshold,
     description,

@@ -16,7 +16,9 @@ export interface NumericDiffOptions extends ExpectedOptions<number> {
  * Output and expected must be finite numbers (numeric strings only with `parseStrings: true`).
  * Not applicable without expected. Default threshold: none.
  */
-export const numericDiff = markFactory(function numericDiff(options?: NumericDiffOptions): Evaluator {
+export const numericDiff = markFactory(function numericDiff<I = never, O = never, E = never>(
+  options?: NumericDiffOptions,
+): Evaluator<I, O, E> {
   const { name, threshold, description } = readOptions(
     'numericDiff',
     options,
@@ -33,7 +35,7 @@ export const numericDiff = markFactory(function numericDiff(options?: NumericDif
   )
   const tolerance = options?.tolerance ?? 0
   const parseStrings = options?.parseStrings ?? false
-  return defineEvaluator({
+  return defineEvaluator<I, O, E>({
     name,
     threshold,
     description,

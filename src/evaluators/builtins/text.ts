@@ -26,7 +26,9 @@ export interface ExactMatchOptions extends ExpectedOptions<unknown> {
  * key order ignored, array order significant); no type coercion: `"42"` ≠ `42`.
  * Not applicable (null) when there is no expected value. Default threshold: 1.
  */
-export const exactMatch = markFactory(function exactMatch(options?: ExactMatchOptions): Evaluator {
+export const exactMatch = markFactory(function exactMatch<I = never, O = never, E = never>(
+  options?: ExactMatchOptions,
+): Evaluator<I, O, E> {
   const { name, threshold, description } = readOptions(
     'exactMatch',
     options,
@@ -35,7 +37,7 @@ export const exactMatch = markFactory(function exactMatch(options?: ExactMatchOp
   )
   const caseSensitive = options?.caseSensitive ?? true
   const trim = options?.trim ?? true
-  return defineEvaluator({
+  return defineEvaluator<I, O, E>({
     name,
     threshold,
     description,
@@ -78,7 +80,9 @@ export interface ContainsListOptions extends ExpectedOptions<string[]> {
  * Output and expected must be strings (an error otherwise). Option `caseSensitive` (default true).
  * Not applicable (null) without an expected value. Default threshold: 1.
  */
-export const contains = markFactory(function contains(options?: ContainsOptions): Evaluator {
+export const contains = markFactory(function contains<I = never, O = never, E = never>(
+  options?: ContainsOptions,
+): Evaluator<I, O, E> {
   const { name, threshold, description } = readOptions(
     'contains',
     options,
@@ -86,7 +90,7 @@ export const contains = markFactory(function contains(options?: ContainsOptions)
     { threshold: 1, description: 'output contains the expected substring' },
   )
   const fold = foldCase(options?.caseSensitive ?? true)
-  return defineEvaluator({
+  return defineEvaluator<I, O, E>({
     name,
     threshold,
     description,
@@ -109,7 +113,9 @@ export const contains = markFactory(function contains(options?: ContainsOptions)
  * (scoreType numerical). Expected is a non-empty array of strings (the `expected` option or the
  * item's expected). Option `caseSensitive` (default true). Default threshold: 1 (all must be present).
  */
-export const containsAll = markFactory(function containsAll(options?: ContainsListOptions): Evaluator {
+export const containsAll = markFactory(function containsAll<I = never, O = never, E = never>(
+  options?: ContainsListOptions,
+): Evaluator<I, O, E> {
   const { name, threshold, description } = readOptions(
     'containsAll',
     options,
@@ -117,7 +123,7 @@ export const containsAll = markFactory(function containsAll(options?: ContainsLi
     { threshold: 1, description: 'share of expected substrings found in output: found / expected' },
   )
   const fold = foldCase(options?.caseSensitive ?? true)
-  return defineEvaluator({
+  return defineEvaluator<I, O, E>({
     name,
     threshold,
     description,
@@ -140,7 +146,9 @@ export const containsAll = markFactory(function containsAll(options?: ContainsLi
  * boolean). Expected is a non-empty array of strings. Option `caseSensitive` (default true).
  * Default threshold: 1.
  */
-export const containsAny = markFactory(function containsAny(options?: ContainsListOptions): Evaluator {
+export const containsAny = markFactory(function containsAny<I = never, O = never, E = never>(
+  options?: ContainsListOptions,
+): Evaluator<I, O, E> {
   const { name, threshold, description } = readOptions(
     'containsAny',
     options,
@@ -148,7 +156,7 @@ export const containsAny = markFactory(function containsAny(options?: ContainsLi
     { threshold: 1, description: 'output contains at least one of the expected substrings' },
   )
   const fold = foldCase(options?.caseSensitive ?? true)
-  return defineEvaluator({
+  return defineEvaluator<I, O, E>({
     name,
     threshold,
     description,
@@ -177,7 +185,9 @@ export interface RegexOptions extends BuiltinOptions {
  * `regex`: 1 when the output string matches the pattern, else 0 (scoreType boolean). The first
  * match is recorded in metadata. Default threshold: 1.
  */
-export const regex = markFactory(function regex(options: RegexOptions): Evaluator {
+export const regex = markFactory(function regex<I = never, O = never, E = never>(
+  options: RegexOptions,
+): Evaluator<I, O, E> {
   const { name, threshold, description } = readOptions(
     'regex',
     options,
@@ -197,7 +207,7 @@ export const regex = markFactory(function regex(options: RegexOptions): Evaluato
   } catch (error) {
     throw new TypeError(`regex(): invalid pattern: ${(error as Error).message}`)
   }
-  return defineEvaluator({
+  return defineEvaluator<I, O, E>({
     name,
     threshold,
     description: description || `output matches ${String(compiled)}`,
@@ -225,7 +235,9 @@ export const MAX_LEVENSHTEIN_CELLS = 100_000_000
  * both are empty. Output and expected must be strings. Not applicable without expected.
  * Default threshold: none (records the similarity; pass `threshold` to gate).
  */
-export const levenshtein = markFactory(function levenshtein(options?: LevenshteinOptions): Evaluator {
+export const levenshtein = markFactory(function levenshtein<I = never, O = never, E = never>(
+  options?: LevenshteinOptions,
+): Evaluator<I, O, E> {
   const { name, threshold, description } = readOptions(
     'levenshtein',
     options,
@@ -233,7 +245,7 @@ export const levenshtein = markFactory(function levenshtein(options?: Levenshtei
     { threshold: null, description: '1 − editDistance / max(len(output), len(expected)); 1 when both empty' },
   )
   const fold = foldCase(options?.caseSensitive ?? true)
-  return defineEvaluator({
+  return defineEvaluator<I, O, E>({
     name,
     threshold,
     description,

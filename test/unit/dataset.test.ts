@@ -1,0 +1,506 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { DatasetError, dataset, itemContentId } from '../../src/dataset/index.js'
+import { canonicalJson } from '../../src/util/canonical-json.js'
+
+let dir: string
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'evalgate-dataset-'))
+})
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+async function file(name: string, text: string): Promise<string> {
+  const path = join(dir, name)
+  await writeFile(path, text)
+  return path
+}
+
+async function loadError(promise: Promise<unknown>): Promise<DatasetError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(DatasetError)
+  return error as DatasetError
+}
+
+describe('canonicalJson', () => {
+  test('sorts keys recursively and keeps array order', () => {
+    expect(canonicalJson({ b: 1, a: { d: [2, 1], c: null } })).toBe('{"a":{"c":null,"d":[2,1]},"b":1}')
+  })
+  test('drops undefined object values, nulls them in arrays, honours toJSON', () => {
+    expect(canonicalJson({ a: undefined, b: [undefined, 1] })).toBe('{"b":[null,1]}')
+    expect(canonicalJson({ d: new Date(0) })).toBe('{"d":"1970-01-01T00:00:00.000Z"}')
+  })
+  test('throws on cycles', () => {
+    const a: Record<string, unknown> = {}
+    a.self = a
+    expect(() => canonicalJson(a)).toThrow(/circular/)
+  })
+})
+
+describe('dataset.inline', () => {
+  test('loads items with defaults, content ids and a version', async () => {
+    const loaded = await dataset
+      .inline('math', [
+        { input: '1+1', expected: '2' },
+        { input: '2+2', tags: ['t'] },
+      ])
+      .load()
+    expect(loaded.name).toBe('math')
+    expect(loaded.source).toBe('inline')
+    expect(loaded.turnType).toBe('single')
+    expect(loaded.items).toHaveLength(2)
+    expect(loaded.items[0]).toEqual({
+      id: itemContentId('1+1', '2'),
+      index: 0,
+      input: '1+1',
+      expected: '2',
+      tags: [],
+      metadata: {},
+    })
+    expect(loaded.items[0]!.id).toMatch(/^[0-9a-f]{16}$/)
+    expect(loaded.items[1]).not.toHaveProperty('expected')
+    expect(loaded.version).toMatch(/^[0-9a-f]{16}$/)
+  })
+
+  test('content ids ignore key order and position; explicit ids are kept', async () => {
+    const a = await dataset
+      .inline('d', [
+        { input: { q: 1, r: 2 }, expected: 'x' },
+        { id: 'mine', input: 'y' },
+      ])
+      .load()
+    const b = await dataset
+      .inline('d', [
+        { id: 'mine', input: 'y' },
+        { input: { r: 2, q: 1 }, expected: 'x' },
+      ])
+      .load()
+    expect(b.items[1]!.id).toBe(a.items[0]!.id)
+    expect(b.items.map((i) => i.id).sort()).toEqual(a.items.map((i) => i.id).sort())
+    expect(a.items[1]!.id).toBe('mine')
+    // reordering changes the version (it is ordered), content changes do too
+    expect(a.version).not.toBe(b.version)
+    const c = await dataset
+      .inline('d', [
+        { input: { q: 1, r: 2 }, expected: 'x' },
+        { id: 'mine', input: 'y' },
+      ])
+      .load()
+    expect(c.version).toBe(a.version)
+    const d = await dataset
+      .inline('d', [
+        { input: { q: 1, r: 2 }, expected: 'x!' },
+        { id: 'mine', input: 'y' },
+      ])
+      .load()
+    expect(d.version).not.toBe(a.version)
+    expect(d.items[0]!.id).not.toBe(a.items[0]!.id)
+  })
+
+  test('identical items without ids get deterministic suffixes', async () => {
+    const loaded = await dataset
+      .inline('d', [{ input: 'same' }, { input: 'other' }, { input: 'same' }, { input: 'same' }])
+      .load()
+    const base = itemContentId('same', undefined)
+    expect(loaded.items.map((i) => i.id)).toEqual([
+      base,
+      itemContentId('other', undefined),
+      `${base}~2`,
+      `${base}~3`,
+    ])
+    expect(new Set(loaded.items.map((i) => i.id)).size).toBe(4)
+  })
+
+  test('a content id colliding with an explicit id is suffixed', async () => {
+    const collide = itemContentId('a', undefined)
+    const loaded = await dataset.inline('d', [{ input: 'a' }, { id: collide, input: 'b' }]).load()
+    expect(loaded.items[0]!.id).toBe(`${collide}~2`)
+    expect(loaded.items[1]!.id).toBe(collide)
+  })
+
+  test('duplicate explicit ids name both positions', async () => {
+    const error = await loadError(
+      dataset.inline('d', [{ id: 'q1', input: 'a' }, { input: 'b' }, { id: 'q1', input: 'c' }]).load(),
+    )
+    expect(error.message).toContain('items[2]: "id" duplicates id "q1" already used at items[0]')
+  })
+
+  test('reports field problems with index and path, up to five at once', async () => {
+    const items = [
+      { input: 'ok' },
+      { expected: 'no input' },
+      { input: 'x', tags: 'billing' },
+      { input: 'x', tags: ['a', 3] },
+      { input: { n: Number.NaN } },
+      { input: 'x', expectd: 'typo' },
+      { input: 'x', metadata: [] },
+      { input: 'x', id: '' },
+    ]
+    const error = await loadError(dataset.inline('faq', items as never).load())
+    expect(error.problemCount).toBe(7)
+    expect(error.problems).toHaveLength(5)
+    expect(error.message).toContain('dataset "faq" (inline) has 7 problems (first 5 shown):')
+    expect(error.message).toContain('items[1]: "input" is required')
+    expect(error.message).toContain('items[2]: "tags" expected an array, got string ("billing")')
+    expect(error.message).toContain('items[3]: "tags[1]" expected a string, got number (3)')
+    expect(error.message).toContain('items[4]: "input.n" NaN is not a JSON number')
+    expect(error.message).toContain('items[5]: "expectd" is not an item field')
+    expect(error.message).not.toContain('items[6]')
+  })
+
+  test('non-JSON inputs are rejected with their path', async () => {
+    const error = await loadError(dataset.inline('d', [{ input: { when: new Date(0) } }] as never).load())
+    expect(error.message).toContain('items[0]: "input.when" a Date instance is not a JSON value')
+  })
+
+  test('an empty dataset is an error', async () => {
+    const error = await loadError(dataset.inline('empty', []).load())
+    expect(error.message).toBe('dataset "empty" (inline) is empty: it has no items')
+  })
+
+  test('bad definitions fail at once', () => {
+    expect(() => dataset.inline('', [])).toThrow(/name must be a non-empty string/)
+    expect(() => dataset.inline('d', 'nope' as never)).toThrow(
+      'dataset "d": items must be an array, got string ("nope")',
+    )
+    expect(() => dataset.inline('d', [], { turnType: 'many' as never })).toThrow(/option "turnType"/)
+    expect(() => dataset.inline('d', [], { turntype: 'multi' } as never)).toThrow(
+      'dataset "d": option "turntype" is not a known option',
+    )
+  })
+
+  test('load() is cached', async () => {
+    const ds = dataset.inline('d', [{ input: 1 }])
+    expect(await ds.load()).toBe(await ds.load())
+  })
+})
+
+describe('multi-turn', () => {
+  const conversation = [
+    { role: 'system', content: 'be brief' },
+    { role: 'user', content: 'hi' },
+  ]
+  test('accepts lists of chat messages', async () => {
+    const loaded = await dataset
+      .inline('chat', [{ input: conversation, expected: 'hello' }], { turnType: 'multi' })
+      .load()
+    expect(loaded.turnType).toBe('multi')
+    expect(loaded.items[0]!.input).toEqual(conversation)
+  })
+  test('rejects non-message inputs naming the field', async () => {
+    const error = await loadError(
+      dataset
+        .inline(
+          'chat',
+          [
+            { input: 'hi' },
+            { input: [{ role: 'robot', content: 'x' }] },
+            { input: [{ role: 'user' }] },
+            { input: [] },
+          ] as never,
+          { turnType: 'multi' },
+        )
+        .load(),
+    )
+    expect(error.message).toContain(
+      'items[0]: "input" expected an array, got string ("hi") (a multi-turn dataset',
+    )
+    expect(error.message).toContain(
+      'items[1]: "input[0].role" must be one of "system", "user", "assistant", "tool", got string ("robot")',
+    )
+    expect(error.message).toContain('items[2]: "input[0].content" is required')
+    expect(error.message).toContain('items[3]: "input" must hold at least one chat message')
+  })
+})
+
+describe('withTags', () => {
+  const ds = dataset.inline('faq', [
+    { input: 'a', tags: ['billing'] },
+    { input: 'b', tags: ['shipping', 'intl'] },
+    { input: 'c' },
+    { input: 'd', tags: ['intl'] },
+  ])
+  test('selects items having any of the tags, keeping ids and indexes', async () => {
+    const all = await ds.load()
+    const intl = await ds.withTags('intl').load()
+    expect(intl.items.map((i) => i.input)).toEqual(['b', 'd'])
+    expect(intl.items.map((i) => i.index)).toEqual([1, 3])
+    expect(intl.items[0]!.id).toBe(all.items[1]!.id)
+    expect(intl.version).not.toBe(all.version)
+    const either = await ds.withTags('billing', 'intl').load()
+    expect(either.items.map((i) => i.input)).toEqual(['a', 'b', 'd'])
+    const both = await ds.withTags('billing', 'intl').withTags('shipping').load()
+    expect(both.items.map((i) => i.input)).toEqual(['b'])
+  })
+  test('selecting nothing is an error listing the tags present', async () => {
+    const error = await loadError(ds.withTags('nope').load())
+    expect(error.message).toContain(
+      'no item has any of the tags "nope" (tags present: "billing", "intl", "shipping")',
+    )
+  })
+  test('withTags() needs tags', () => {
+    expect(() => ds.withTags()).toThrow(/at least one tag/)
+    expect(() => ds.withTags(3 as never)).toThrow(/non-empty strings, got number \(3\)/)
+  })
+})
+
+describe('dataset.jsonl', () => {
+  test('reads items, skipping blank lines, from a path or a file URL', async () => {
+    const path = await file(
+      'faq.jsonl',
+      '{"input":"a","expected":"A"}\n\n  \n{"input":"b","tags":["x"],"metadata":{"k":1}}\r\n',
+    )
+    for (const source of [path, pathToFileURL(path), pathToFileURL(path).href]) {
+      const loaded = await dataset.jsonl('faq', source).load()
+      expect(loaded.items.map((i) => i.input)).toEqual(['a', 'b'])
+      expect(loaded.items[1]!.metadata).toEqual({ k: 1 })
+      expect(loaded.source).toBe(path)
+    }
+  })
+
+  test('renaming the file or reordering lines keeps ids; the version follows content', async () => {
+    const one = await file('one.jsonl', '{"input":"a"}\n{"input":"b","expected":1}\n')
+    const two = await file('two.jsonl', '{"input":"b","expected":1}\n{"input":"a"}\n')
+    const a = await dataset.jsonl('x', one).load()
+    const b = await dataset.jsonl('x', two).load()
+    expect(new Set(b.items.map((i) => i.id))).toEqual(new Set(a.items.map((i) => i.id)))
+    const inline = await dataset.inline('x', [{ input: 'a' }, { input: 'b', expected: 1 }]).load()
+    expect(inline.version).toBe(a.version)
+  })
+
+  test('names the line of malformed JSON and of invalid fields', async () => {
+    const path = await file(
+      'bad.jsonl',
+      [
+        '{"input":"ok"}',
+        '{"input": "x",',
+        '',
+        '{"expected":"y"}',
+        '["not an object"]',
+        '{"input":"z","tags":[1]}',
+      ].join('\n'),
+    )
+    const error = await loadError(dataset.jsonl('bad', path).load())
+    expect(error.message).toContain(`dataset "bad" (${path}) has 4 problems:`)
+    expect(error.message).toMatch(new RegExp(`${escape(path)}:2: invalid JSON: `))
+    expect(error.message).toContain(`${path}:4: "input" is required`)
+    expect(error.message).toContain(`${path}:5: expected an object with an "input" field, got array`)
+    expect(error.message).toContain(`${path}:6: "tags[0]" expected a string, got number (1)`)
+  })
+
+  test('duplicate explicit ids name both lines', async () => {
+    const path = await file('dup.jsonl', '{"id":"q","input":1}\n{"id":"r","input":2}\n{"id":"q","input":3}\n')
+    const error = await loadError(dataset.jsonl('dup', path).load())
+    expect(error.message).toContain(`${path}:3: "id" duplicates id "q" already used at ${path}:1`)
+  })
+
+  test('a missing file or a file with only blank lines is an error', async () => {
+    const missing = join(dir, 'missing.jsonl')
+    const error = await loadError(dataset.jsonl('m', missing).load())
+    expect(error.message).toBe(`dataset "m": cannot read ${missing}: no such file (ENOENT)`)
+    const blank = await file('blank.jsonl', '\n\n')
+    expect((await loadError(dataset.jsonl('b', blank).load())).message).toContain('is empty')
+  })
+
+  test('only file: URLs and path strings are accepted', () => {
+    expect(() => dataset.jsonl('x', new URL('https://example.com/x.jsonl'))).toThrow(/only file: URLs/)
+    expect(() => dataset.jsonl('x', 42 as never)).toThrow(/path string or a file: URL, got number/)
+  })
+
+  test('paths inside the working directory are shown relative to it', async () => {
+    const loaded = await dataset
+      .jsonl('x', new URL('../../package.json', import.meta.url))
+      .load()
+      .catch((e: Error) => e)
+    expect((loaded as Error).message).toMatch(/^dataset "x" \(package\.json\) has/)
+  })
+})
+
+describe('dataset.json', () => {
+  test('reads an array or { items }', async () => {
+    const arr = await file('arr.json', JSON.stringify([{ input: 1 }, { input: 2 }]))
+    const obj = await file(
+      'obj.json',
+      JSON.stringify({ name: 'ignored', items: [{ input: 1 }, { input: 2 }] }),
+    )
+    const a = await dataset.json('n', arr).load()
+    const b = await dataset.json('n', obj).load()
+    expect(a.items.map((i) => i.input)).toEqual([1, 2])
+    expect(b.version).toBe(a.version)
+  })
+  test('names the index and field, and malformed JSON names the file', async () => {
+    const bad = await file('bad.json', JSON.stringify({ items: [{ input: 1 }, { input: 2, tags: 'x' }] }))
+    expect((await loadError(dataset.json('n', bad).load())).message).toContain(
+      `${bad}: items[1]: "tags" expected an array, got string ("x")`,
+    )
+    const broken = await file('broken.json', '{"items": [')
+    expect((await loadError(dataset.json('n', broken).load())).message).toMatch(
+      /broken\.json: invalid JSON: /,
+    )
+    const wrong = await file('wrong.json', '{"rows": []}')
+    expect((await loadError(dataset.json('n', wrong).load())).message).toContain(
+      'must be an array of items or an object { "items": [...] }',
+    )
+  })
+})
+
+describe('dataset.csv', () => {
+  test('reads input, expected, id, tags and metadata columns', async () => {
+    const path = await file(
+      'faq.csv',
+      [
+        'id,input,expected,tags,metadata.source,metadata',
+        'q1,What is 2+2?,4,math|easy ,book,"{""level"":1}"',
+        ',"multi',
+        'line, with comma",,,,',
+        '',
+        'q3,Hello,,greeting,,',
+      ].join('\n'),
+    )
+    const loaded = await dataset.csv('faq', path).load()
+    expect(loaded.items).toHaveLength(3)
+    expect(loaded.items[0]).toMatchObject({
+      id: 'q1',
+      input: 'What is 2+2?',
+      expected: '4',
+      tags: ['math', 'easy'],
+      metadata: { level: 1, source: 'book' },
+    })
+    expect(loaded.items[1]!.input).toBe('multi\nline, with comma')
+    expect(loaded.items[1]!.id).toBe(itemContentId('multi\nline, with comma', undefined))
+    expect(loaded.items[1]).not.toHaveProperty('expected')
+    expect(loaded.items[2]).toMatchObject({ id: 'q3', tags: ['greeting'], metadata: {} })
+  })
+
+  test('maps column names and tag separators', async () => {
+    const path = await file('mapped.csv', 'question;answer;labels\nWhy?;Because;a,b\n')
+    const loaded = await dataset
+      .csv('m', path, {
+        delimiter: ';',
+        tagSeparator: ',',
+        columns: { input: 'question', expected: 'answer', tags: 'labels' },
+      })
+      .load()
+    expect(loaded.items[0]).toMatchObject({ input: 'Why?', expected: 'Because', tags: ['a', 'b'] })
+  })
+
+  test('cells stay strings unless parseJson says otherwise', async () => {
+    const path = await file(
+      'json.csv',
+      'input,expected,metadata.extra\n"{""a"":1}","[1,2]",42\n[x,"{""b"":true}",true\n',
+    )
+    const plain = await dataset.csv('j', path).load()
+    expect(plain.items[0]).toMatchObject({ input: '{"a":1}', expected: '[1,2]', metadata: { extra: '42' } })
+    const some = await loadError(dataset.csv('j', path, { parseJson: ['input'] }).load())
+    expect(some.message).toContain(`${path}:3: "input" is not valid JSON:`)
+    const ok = await file(
+      'json-ok.csv',
+      'input,expected,metadata.extra\n"{""a"":1}","[1,2]","{""c"":null}"\nplain,42,true\n',
+    )
+    const parsed = await dataset.csv('j', ok, { parseJson: true }).load()
+    expect(parsed.items[0]).toMatchObject({
+      input: { a: 1 },
+      expected: [1, 2],
+      metadata: { extra: { c: null } },
+    })
+    expect(parsed.items[1]).toMatchObject({ input: 'plain', expected: '42', metadata: { extra: 'true' } })
+  })
+
+  test('multi-turn CSV reads the input as JSON chat messages', async () => {
+    const path = await file(
+      'chat.csv',
+      'input,expected\n"[{""role"":""user"",""content"":""hi""}]",hello\nhi,x\n',
+    )
+    const error = await loadError(
+      dataset.csv('chat', path, { turnType: 'multi', parseJson: ['input'] }).load(),
+    )
+    expect(error.problemCount).toBe(1)
+    expect(error.message).toContain(`${path}:3: "input" expected an array, got string ("hi")`)
+  })
+
+  test('errors name the line of the record (including records after multi-line cells)', async () => {
+    const path = await file(
+      'bad.csv',
+      ['input,expected,id,metadata', '"a\nb",x,k,', 'c,y,k,', ',z,,', 'd,w,,{oops', 'e,v,,[1]'].join('\r\n'),
+    )
+    const error = await loadError(dataset.csv('bad', path).load())
+    expect(error.message).toContain(`${path}:4: "id" duplicates id "k" already used at ${path}:2`)
+    expect(error.message).toContain(`${path}:5: "input" is required`)
+    expect(error.message).toContain(`${path}:6: "metadata" is not valid JSON`)
+    expect(error.message).toContain(`${path}:7: "metadata" must be a JSON object`)
+  })
+
+  test('structural CSV errors name the line', async () => {
+    const path = await file('ragged.csv', 'input,expected\na,b\nc\n')
+    const error = await loadError(dataset.csv('r', path).load())
+    expect(error.message).toMatch(new RegExp(`^dataset "r": ${escape(path)}:3: Invalid Record Length`))
+  })
+
+  test('header problems are reported against line 1', async () => {
+    const unknown = await file('unknown.csv', 'input,notes\na,b\n')
+    expect((await loadError(dataset.csv('u', unknown).load())).message).toContain(
+      `${unknown}:1 (header): unknown column "notes"`,
+    )
+    const asMeta = await dataset.csv('u', unknown, { extraColumns: 'metadata' }).load()
+    expect(asMeta.items[0]!.metadata).toEqual({ notes: 'b' })
+    const ignored = await dataset.csv('u', unknown, { extraColumns: 'ignore' }).load()
+    expect(ignored.items[0]!.metadata).toEqual({})
+    const noInput = await file('noinput.csv', 'question,expected\na,b\n')
+    expect((await loadError(dataset.csv('n', noInput).load())).message).toContain('no "input" column')
+    const dup = await file('dup.csv', 'input,input\na,b\n')
+    expect((await loadError(dataset.csv('d', dup).load())).message).toContain('column "input" appears twice')
+    const headerOnly = await file('header.csv', 'input,expected\n')
+    expect((await loadError(dataset.csv('h', headerOnly).load())).message).toContain('is empty')
+  })
+
+  test('bad CSV options fail at definition', () => {
+    expect(() => dataset.csv('c', 'x.csv', { columns: { answer: 'x' } } as never)).toThrow(/option "columns/)
+    expect(() => dataset.csv('c', 'x.csv', { parseJson: 'yes' } as never)).toThrow(/option "parseJson"/)
+  })
+})
+
+describe('dataset.loader', () => {
+  test('loads items from an async function, once', async () => {
+    let calls = 0
+    const ds = dataset.loader('api', async () => {
+      calls++
+      return [{ input: 'a' }, { input: 'b' }]
+    })
+    expect(calls).toBe(0)
+    const loaded = await ds.load()
+    await ds.load()
+    expect(calls).toBe(1)
+    expect(loaded.source).toBe('loader')
+    expect(loaded.items).toHaveLength(2)
+    const wrapped = await dataset.loader('api', () => ({ items: [{ input: 1 }] }) as never).load()
+    expect(wrapped.items).toHaveLength(1)
+  })
+  test('a throwing loader or a bad result becomes a DatasetError (and load can be retried)', async () => {
+    let fail = true
+    const ds = dataset.loader('api', async () => {
+      if (fail) throw new Error('503 from upstream')
+      return [{ input: 1 }]
+    })
+    expect((await loadError(ds.load())).message).toBe('dataset "api": the loader failed: 503 from upstream')
+    fail = false
+    expect((await ds.load()).items).toHaveLength(1)
+    const bad = await loadError(dataset.loader('api', async () => 'nope' as never).load())
+    expect(bad.message).toContain('the loader result must be an array of items')
+    const invalid = await loadError(
+      dataset.loader('api', async () => [{ input: 1 }, { inpt: 2 }] as never).load(),
+    )
+    expect(invalid.message).toContain('items[1]: "input" is required')
+    expect(() => dataset.loader('api', 'x' as never)).toThrow(/loader must be a function/)
+  })
+})
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+}
