@@ -1,4 +1,5 @@
 export { decideExitCode } from './exit-code.js'
 export type { EvalgateReporterOptions } from './options.js'
-export { EvalgateReporter, evalgateReporter } from './reporter.js'
+export { registerEvalgateReporter } from './register.js'
+export { EvalgateReporter, evalgateReporter, isEvalgateReporter } from './reporter.js'
 export { resolveRunGroup } from './run-group.js'

@@ -34,7 +34,17 @@ import {
  *   recomputes the summary when a late shard adds items); the gate verdict is deferred to
  *   `evalgate gate --group <id>`, run once every shard is in.
  */
+const REPORTER_MARK = Symbol.for('evalgate.reporter')
+
+/** true for an evalgate reporter instance, even from another copy of the package. */
+export function isEvalgateReporter(value: unknown): boolean {
+  return (
+    typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[REPORTER_MARK] === true
+  )
+}
+
 export class EvalgateReporter implements Reporter {
+  readonly [REPORTER_MARK] = true
   private readonly options: ResolvedReporterOptions
   private vitest: Vitest | undefined
   private root = process.cwd()
@@ -187,7 +197,7 @@ export class EvalgateReporter implements Reporter {
       run: result.run,
       previous: result.previous,
       verdict,
-      runUrl: runUrl(connection, result.run.id),
+      runUrl: runUrl(connection, result.run.id, this.root),
       deferredNote: this.sharded
         ? `deferred to \`npx evalgate gate --group ${result.run.runGroup}\` (sharded run)`
         : undefined,
@@ -265,10 +275,12 @@ export class EvalgateReporter implements Reporter {
   }
 }
 
-function runUrl(connection: Connection | null, runId: string): string {
-  if (!connection) return runId
-  const url = `${connection.url}/api/v1/runs/${encodeURIComponent(runId)}`
-  return connection.mode === 'embedded' ? `${url} (embedded server, up while Vitest runs)` : url
+function runUrl(connection: Connection | null, runId: string, root: string): string {
+  if (!connection || connection.mode === 'embedded') {
+    const db = connection?.dbPath ? relative(root, connection.dbPath) : '.evalgate/evalgate.db'
+    return `${runId} (in ${db}; view: npx evalgate show ${runId})`
+  }
+  return `${connection.url}/api/v1/runs/${encodeURIComponent(runId)}`
 }
 
 /** Module and suite errors, and failed tests that are not eval tests: always fail the run. */

@@ -6,7 +6,7 @@ export interface SuiteReport {
   run: Run
   previous: Run | null
   verdict: RunVerdict
-  /** Where to view the run. */
+  /** Where to view the run (a URL, or how to show it when the server was embedded). */
   runUrl: string
   /** Shown when the run's gate is asserted later (shards). */
   deferredNote?: string | undefined
@@ -38,7 +38,7 @@ export function formatTerminalSummary(report: SuiteReport): string {
     `   cost ${usd(s.totalCostUsd)} · latency mean ${ms(s.meanLatencyMs)}, p95 ${ms(s.p95LatencyMs)} · duration ${ms(s.durationMs)}${tokens(run)}`,
   )
   lines.push(`   gate: ${gateText(report)}`)
-  lines.push(`   run:  ${report.runUrl}  (npx evalgate show ${run.id})`)
+  lines.push(`   run:  ${report.runUrl}`)
   return lines.join('\n')
 }
 
@@ -66,7 +66,8 @@ export function formatMarkdownSummary(report: SuiteReport): string {
   out.push('')
   out.push(`**Gate:** ${md(gateText(report))}`)
   out.push('')
-  out.push(`Run [\`${run.id}\`](${report.runUrl}) · run group \`${md(run.runGroup)}\``)
+  const link = /^https?:\/\//.test(report.runUrl) ? `[\`${run.id}\`](${report.runUrl})` : `\`${run.id}\``
+  out.push(`Run ${link} · run group \`${md(run.runGroup)}\``)
   out.push('')
   return out.join('\n')
 }

@@ -18,6 +18,22 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'manage API keys               create --project <name> [--db …] | list --project <name>',
     load: () => import('./commands/keys.js'),
   },
+  runs: {
+    summary: 'recent runs per suite, with pass status  [--suite <name>] [--group <id>] [--limit n]',
+    load: () => import('./commands/runs.js'),
+  },
+  show: {
+    summary: "a run's summary and failed items          <runId> [--items n]",
+    load: () => import('./commands/show.js'),
+  },
+  upload: {
+    summary: 'send the outbox (.evalgate/outbox) to the server, idempotently',
+    load: () => import('./commands/upload.js'),
+  },
+  gate: {
+    summary: 'assert the gate of every run in a group   --group <id> (exit 0 pass / 1 fail)',
+    load: () => import('./commands/gate.js'),
+  },
 }
 
 function usage(): string {

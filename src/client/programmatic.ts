@@ -415,7 +415,10 @@ async function loadData<I, E>(
   name: string,
   data: DatasetWithItems | Dataset<I, E> | readonly ItemInput<I, E>[],
 ): Promise<LoadedDataset<I, E>> {
-  if (Array.isArray(data)) return datasets.inline<I, E>(name, data as readonly ItemInput<I, E>[]).load()
+  if (Array.isArray(data)) {
+    const inline = datasets.inline(name, data as readonly ItemInput<unknown, unknown>[])
+    return (await inline.load()) as LoadedDataset<I, E>
+  }
   if (data && typeof (data as Dataset<I, E>).load === 'function') return (data as Dataset<I, E>).load()
   const server = data as DatasetWithItems
   if (server?.dataset && Array.isArray(server.items)) {

@@ -1,5 +1,8 @@
 import { resolve } from 'node:path'
 import type { Plugin } from 'vitest/config'
+import type { EvalgateReporterOptions } from '../../reporter/options.js'
+import { registerEvalgateReporter } from '../../reporter/register.js'
+import type { Gate } from '../schema/gate.js'
 import {
   type EvalgateSettings,
   PLUGIN_MAX_CONCURRENCY,
@@ -7,10 +10,7 @@ import {
   SETTINGS_KEY,
 } from './settings.js'
 
-/**
- * Options of the `evalgate()` Vitest plugin. `reporter`, `server` and `gate` are accepted for the
- * reporter integration and not interpreted yet.
- */
+/** Options of the `evalgate()` Vitest plugin. */
 export interface EvalgatePluginOptions {
   /** Default `concurrency` of describeEval suites that set none (built-in default: 5). */
   concurrency?: number
@@ -23,9 +23,15 @@ export interface EvalgatePluginOptions {
   maxConcurrency?: number
   /** Vitest `testTimeout` to set when the config sets none (default 60 000). Eval tests don't use it. */
   testTimeout?: number
-  reporter?: unknown
-  server?: unknown
-  gate?: unknown
+  /**
+   * The evalgate reporter, added beside the reporters Vitest resolves (yours, or its default):
+   * its options, or `false` to not add it (e.g. when listing it in `reporters` yourself).
+   */
+  reporter?: EvalgateReporterOptions | false
+  /** Where to upload: default `EVALGATE_URL` / `EVALGATE_API_KEY`, else a running `evalgate serve`, else embedded. */
+  server?: { url?: string; apiKey?: string; dbPath?: string }
+  /** Gate defaults for every suite, under each describeEval's own `gate`. */
+  gate?: Gate
 }
 
 /** The slice of Vitest's config the plugin reads. */
@@ -66,9 +72,20 @@ export function evalgate(options: EvalgatePluginOptions = {}): Plugin {
             ? { testTimeout: options.testTimeout ?? PLUGIN_TEST_TIMEOUT_MS }
             : {}),
           provide: { [SETTINGS_KEY]: settings },
-          // Reporter registration (issue 3) adds `reporters` here.
         },
       }
+    },
+    // Runs after Vitest resolved its reporters (config, CLI `--reporter`, or the default) and
+    // before it creates them: the evalgate reporter joins them instead of replacing them.
+    configureVitest({ vitest }) {
+      if (options.reporter === false) return
+      registerEvalgateReporter(vitest, {
+        ...options.reporter,
+        ...(options.server?.url !== undefined ? { url: options.server.url } : {}),
+        ...(options.server?.apiKey !== undefined ? { apiKey: options.server.apiKey } : {}),
+        ...(options.server?.dbPath !== undefined ? { dbPath: options.server.dbPath } : {}),
+        ...(options.gate !== undefined ? { gate: options.gate } : {}),
+      })
     },
   }
 }

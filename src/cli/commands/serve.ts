@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { removeServerInfo, writeServerInfo } from '../../client/discovery.js'
 import { DEFAULT_BODY_LIMIT, type RunningServer, startServer } from '../../server/index.js'
 import { defaultDbLocation } from '../../store/open.js'
 
@@ -54,6 +55,13 @@ export async function run(argv: string[]): Promise<number> {
   process.stdout.write(
     `evalgate server listening on ${server.url} (${server.store.dialect}: ${server.store.location})\n`,
   )
+  // Lets the reporter and the CLI in this directory find this server (see src/client/discovery.ts).
+  const root = process.cwd()
+  try {
+    writeServerInfo(root, { url: server.url, pid: process.pid, db: server.store.location })
+  } catch {
+    // read-only directory: the server works, it just cannot be discovered
+  }
   await new Promise<void>((resolve) => {
     let stopping = false
     const stop = (signal: NodeJS.Signals) => {
@@ -68,6 +76,7 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
+  removeServerInfo(root)
   process.stdout.write('evalgate server stopped\n')
   return 0
 }

@@ -1,0 +1,124 @@
+import { parseArgs } from 'node:util'
+import type { Connection } from '../../client/connect.js'
+import { runVerdict } from '../../client/verdict.js'
+import type { Run } from '../../schema/api.js'
+import { CONNECTION_HELP, CONNECTION_OPTIONS, errorLine, openConnection } from './client-args.js'
+
+const HELP = `usage: evalgate gate --group <id> [options]
+
+Asserts the gate of every run in a run group (e.g. once all shards of a CI build are in):
+finalizes each run (recomputing its summary from every item uploaded by every shard), then
+exits 0 when all pass, 1 when any fails, printing the failing conditions. A suite without a
+gate fails when any of its items failed.
+
+  --group <id>      the run group (EVALGATE_RUN_GROUP of the shards; default EVALGATE_RUN_GROUP)
+  --suite <name>    only this suite
+  --no-finalize     read the runs as they are
+${CONNECTION_HELP}
+`
+
+export interface GateResult {
+  suite: string
+  suiteVersion: number
+  runId: string
+  passed: boolean
+  gated: boolean
+  failures: string[]
+  passes: string[]
+  totalItems: number
+  passedItems: number
+  failedItems: number
+}
+
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      ...CONNECTION_OPTIONS,
+      group: { type: 'string' },
+      suite: { type: 'string' },
+      'no-finalize': { type: 'boolean' },
+    },
+    strict: true,
+    allowPositionals: false,
+  })
+  if (values.help) {
+    process.stdout.write(HELP)
+    return 0
+  }
+  const group = values.group ?? process.env.EVALGATE_RUN_GROUP
+  if (!group) {
+    process.stderr.write('evalgate gate: --group <id> is required (or set EVALGATE_RUN_GROUP)\n')
+    return 2
+  }
+  let connection: Connection | null = null
+  try {
+    connection = await openConnection(values)
+    const { api } = connection
+    const { runs } = await api.runs.list({
+      runGroup: group,
+      limit: 500,
+      ...(values.suite ? { suiteName: values.suite } : {}),
+    })
+    if (runs.length === 0) {
+      process.stderr.write(
+        `evalgate gate: no runs in group ${JSON.stringify(group)}${values.suite ? ` for suite ${values.suite}` : ''} at ${connection.url}\n`,
+      )
+      return 1
+    }
+    const fresh: Run[] = []
+    for (const r of runs) fresh.push(values['no-finalize'] ? r : await api.runs.finalize(r.id))
+    fresh.sort((a, b) => a.suiteName.localeCompare(b.suiteName) || a.suiteVersion - b.suiteVersion)
+    const results = fresh.map(gateResult)
+    const ok = results.every((r) => r.passed)
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ group, passed: ok, runs: results }, null, 2)}\n`)
+    } else {
+      for (const r of results) process.stdout.write(`${formatGateResult(r)}\n`)
+      process.stdout.write(
+        ok
+          ? `evalgate gate: group ${group}: all ${results.length} runs pass\n`
+          : `evalgate gate: group ${group}: ${results.filter((r) => !r.passed).length} of ${results.length} runs FAIL\n`,
+      )
+    }
+    return ok ? 0 : 1
+  } catch (error) {
+    process.stderr.write(errorLine('gate', error, connection))
+    return 1
+  } finally {
+    await connection?.close()
+  }
+}
+
+export function gateResult(run: Run): GateResult {
+  const verdict = runVerdict(run)
+  const s = run.summary
+  const failures = [...verdict.failures]
+  let passed: boolean
+  if (verdict.gated) {
+    passed = verdict.passed === true
+    if (verdict.passed === null) failures.push('no verdict: the run is not finalized')
+  } else {
+    passed = verdict.passed !== false && s.failedItems === 0
+    if (s.failedItems > 0)
+      failures.push(`${s.failedItems} of ${s.totalItems} items failed and no gate is configured`)
+  }
+  return {
+    suite: run.suiteName,
+    suiteVersion: run.suiteVersion,
+    runId: run.id,
+    passed,
+    gated: verdict.gated,
+    failures,
+    passes: verdict.passes,
+    totalItems: s.totalItems,
+    passedItems: s.passedItems,
+    failedItems: s.failedItems,
+  }
+}
+
+function formatGateResult(r: GateResult): string {
+  const head = `${r.passed ? '✓' : '✗'} ${r.suite} (v${r.suiteVersion}) run ${r.runId}: ${r.totalItems} items, ${r.passedItems} passed, ${r.failedItems} failed`
+  if (!r.passed) return `${head}\n    FAILED: ${r.failures.join('; ')}`
+  return r.passes.length ? `${head}\n    passed: ${r.passes.join('; ')}` : head
+}
