@@ -1,7 +1,17 @@
 import { mkdirSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely'
+import {
+  CompiledQuery,
+  type DatabaseConnection,
+  type Driver,
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDialectConfig,
+  SqliteDriver,
+} from 'kysely'
 import pg from 'pg'
 import { migrationProvider } from './migrations.js'
 import type { Database } from './schema.js'
@@ -25,6 +35,25 @@ const numericTypes = {
     return pg.types.getTypeParser(oid, format)
   },
 } as pg.CustomTypesConfig
+
+/**
+ * Transactions take the write lock up front (BEGIN IMMEDIATE): a deferred transaction that reads
+ * and then writes fails at once with SQLITE_BUSY when another process committed in between,
+ * while an immediate one waits (busy_timeout) and always sees the latest data.
+ */
+class ImmediateSqliteDriver extends SqliteDriver {
+  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
+    await connection.executeQuery(CompiledQuery.raw('begin immediate'))
+  }
+}
+
+function immediateSqliteDialect(config: SqliteDialectConfig): SqliteDialect {
+  return new (class extends SqliteDialect {
+    override createDriver(): Driver {
+      return new ImmediateSqliteDriver(config)
+    }
+  })(config)
+}
 
 export const DEFAULT_SQLITE_PATH = '.evalgate/evalgate.db'
 
@@ -71,12 +100,23 @@ export async function openStore(db?: string): Promise<Store> {
     const file = location === ':memory:' ? location : resolve(location)
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
     const sqlite = new BetterSqlite3(file)
+    sqlite.pragma('busy_timeout = 10000')
     sqlite.pragma('journal_mode = WAL')
     sqlite.pragma('synchronous = NORMAL')
     sqlite.pragma('foreign_keys = ON')
-    sqlite.pragma('busy_timeout = 10000')
-    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) })
-    store = {
+    const kysely = new Kysely<Database>({ dialect: immediateSqliteDialect({ database: sqlite }) })
+    // Kysely's SQLite migration lock is a no-op (it assumes one connection); several processes may
+    // open the same file at once (embedded servers of parallel runs), so migrate under a write lock.
+    try {
+      await beginImmediateAsync(sqlite)
+      await migrate(kysely)
+      sqlite.exec('COMMIT')
+    } catch (err) {
+      if (sqlite.inTransaction) sqlite.exec('ROLLBACK')
+      await kysely.destroy().catch(() => {})
+      throw err
+    }
+    return {
       db: kysely,
       dialect: 'sqlite',
       location: file,
@@ -91,6 +131,30 @@ export async function openStore(db?: string): Promise<Store> {
     throw err
   }
   return store
+}
+
+/**
+ * BEGIN IMMEDIATE without blocking the event loop: better-sqlite3's busy handler sleeps the thread,
+ * which would deadlock against another connection of this same process that holds the lock
+ * across an await. Poll instead.
+ */
+async function beginImmediateAsync(sqlite: BetterSqlite3.Database, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  sqlite.pragma('busy_timeout = 0')
+  try {
+    for (;;) {
+      try {
+        sqlite.exec('BEGIN IMMEDIATE')
+        return
+      } catch (err) {
+        const code = (err as { code?: string }).code ?? ''
+        if (!code.startsWith('SQLITE_BUSY') || Date.now() > deadline) throw err
+        await new Promise((r) => setTimeout(r, 10 + Math.random() * 20))
+      }
+    }
+  } finally {
+    sqlite.pragma('busy_timeout = 10000')
+  }
 }
 
 async function migrate(db: Kysely<Database>): Promise<void> {
