@@ -289,7 +289,7 @@ describe('dataset.jsonl', () => {
     )
     const error = await loadError(dataset.jsonl('bad', path).load())
     expect(error.message).toContain(`dataset "bad" (${path}) has 4 problems:`)
-    expect(error.message).toMatch(new RegExp(`${escape(path)}:2: invalid JSON: `))
+    expect(error.message).toMatch(new RegExp(`${escapeRegExp(path)}:2: invalid JSON: `))
     expect(error.message).toContain(`${path}:4: "input" is required`)
     expect(error.message).toContain(`${path}:5: expected an object with an "input" field, got array`)
     expect(error.message).toContain(`${path}:6: "tags[0]" expected a string, got number (1)`)
@@ -440,7 +440,7 @@ describe('dataset.csv', () => {
   test('structural CSV errors name the line', async () => {
     const path = await file('ragged.csv', 'input,expected\na,b\nc\n')
     const error = await loadError(dataset.csv('r', path).load())
-    expect(error.message).toMatch(new RegExp(`^dataset "r": ${escape(path)}:3: Invalid Record Length`))
+    expect(error.message).toMatch(new RegExp(`^dataset "r": ${escapeRegExp(path)}:3: Invalid Record Length`))
   })
 
   test('header problems are reported against line 1', async () => {
@@ -501,6 +501,6 @@ describe('dataset.loader', () => {
   })
 })
 
-function escape(text: string): string {
+function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }

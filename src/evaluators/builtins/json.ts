@@ -188,8 +188,8 @@ function similarity(
   path: JsonPath,
   opts: { exactStrings: boolean; diffs: Diff[] },
 ): number {
-  const note = (score: number, text: string) => {
-    if (score < 1 && opts.diffs.length < 1000) opts.diffs.push({ path: formatPath(path), score, note: text })
+  const note = (score: number, text: string, at: JsonPath = path) => {
+    if (score < 1 && opts.diffs.length < 1000) opts.diffs.push({ path: formatPath(at), score, note: text })
     return score
   }
   if (path.length >= MAX_DEPTH) {
@@ -200,8 +200,8 @@ function similarity(
     if (keys.size === 0) return 1
     let total = 0
     for (const key of keys) {
-      if (a[key] === undefined) note(0, 'missing in output')
-      else if (b[key] === undefined) note(0, 'not expected')
+      if (a[key] === undefined) note(0, 'missing in output', [...path, key])
+      else if (b[key] === undefined) note(0, 'not expected', [...path, key])
       else total += similarity(a[key], b[key], [...path, key], opts)
     }
     return total / keys.size
