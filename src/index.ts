@@ -3,7 +3,14 @@
 // client and programmatic API
 export * from './client/index.js'
 // datasets
-export { dataset } from './dataset/index.js'
+export {
+  type CsvDatasetOptions,
+  DatasetError,
+  type DatasetOptions,
+  type DatasetProblem,
+  dataset,
+  type ItemInput,
+} from './dataset/index.js'
 export type { Dataset, Item, LoadedDataset } from './dataset/types.js'
 // evaluators
 export * from './evaluators/index.js'
