@@ -1,5 +1,5 @@
 import { relative, sep } from 'node:path'
-import { describe, inject, type TestContext, test } from 'vitest'
+import { beforeAll, describe, inject, type TestContext, test } from 'vitest'
 import { metricOf } from '../core/evaluate.js'
 import { createLimiter } from '../core/limiter.js'
 import { runItem } from '../core/run-item.js'
@@ -45,7 +45,8 @@ export type EvalData<I, E> = Dataset<I, E> | readonly ItemInput<I, E>[]
 type DescribeEvalFn = <I = JsonValue, O = unknown, E = JsonValue>(
   data: EvalData<I, E>,
   task: EvalTask<I, O, E>,
-  evaluators: readonly EvaluatorLike<I, O, E>[],
+  // NoInfer: the types come from the data and the task; generic evaluators adapt to them.
+  evaluators: readonly EvaluatorLike<NoInfer<I>, NoInfer<O>, NoInfer<E>>[],
   options?: DescribeEvalOptions,
 ) => void
 
@@ -86,18 +87,20 @@ function define(mode: Mode, data: unknown, task: unknown, evaluators: unknown, o
   }
   const name = plan?.name ?? fallbackName(data, options)
   const declare = skip ? describe.skip : mode === 'only' ? describe.only : describe
-  // Loading happens in the (async) collector, so a dataset or argument error fails this suite in
-  // Vitest's output instead of crashing the file or the process.
+  // The dataset is loaded in the (async) collector. A problem with the arguments or the data fails
+  // this suite through a failing beforeAll hook: thrown from the collector, it would instead fail the
+  // whole file's collection and hide the other suites in it.
   declare(name, async () => {
-    if (!plan) throw problem
-    let loaded: LoadedDataset<unknown, unknown>
     try {
-      loaded = await plan.dataset.load()
+      if (!plan) throw problem
+      const loaded = await plan.dataset.load()
+      declareItemTests(plan, loaded, settings, skip)
     } catch (error) {
       if (skip) return // a skipped suite does not need its data
-      throw error
+      beforeAll(() => {
+        throw error
+      })
     }
-    declareItemTests(plan, loaded, settings, skip)
   })
 }
 
@@ -164,7 +167,8 @@ function planSuite(
   rawOptions: unknown,
   settings: EvalgateSettings | undefined,
 ): SuitePlan {
-  const label = `describeEval(${JSON.stringify(fallbackName(data, rawOptions))})`
+  const knownName = fallbackName(data, rawOptions)
+  const label = knownName === UNNAMED ? 'describeEval' : `describeEval(${JSON.stringify(knownName)})`
   const options = parseOptions(rawOptions, label)
   if (typeof task !== 'function') {
     throw new DescribeEvalError(
@@ -175,9 +179,7 @@ function planSuite(
   try {
     evaluators = validateEvaluators(evaluatorList)
   } catch (error) {
-    throw new DescribeEvalError(`${label}: invalid evaluators (3rd argument): ${(error as Error).message}`, {
-      cause: error,
-    })
+    throw new DescribeEvalError(`${label}: invalid evaluators (3rd argument): ${(error as Error).message}`)
   }
   const dataset = toDataset(data, options, label)
   const name = options.name ?? dataset.name
@@ -288,8 +290,10 @@ function fallbackName(data: unknown, options: unknown): string {
   if (typeof fromOptions === 'string' && fromOptions !== '') return fromOptions
   const fromData = (data as { name?: unknown } | null | undefined)?.name
   if (!Array.isArray(data) && typeof fromData === 'string' && fromData !== '') return fromData
-  return 'describeEval'
+  return UNNAMED
 }
+
+const UNNAMED = 'describeEval (unnamed suite)'
 
 function listNames(names: string[]): string {
   return names.length ? names.map((name) => JSON.stringify(name)).join(', ') : 'it has none'

@@ -11,8 +11,8 @@ export function excerpt(value: unknown, maxChars: number): string {
 
 /** Like {@link excerpt} but without quotes around strings and without the length note (for test names). */
 export function label(value: unknown, maxChars: number): string {
-  const raw = typeof value === 'string' ? JSON.stringify(value).slice(1, -1) : render(value)
-  const text = raw.replace(/\s+/g, ' ').trim()
+  const flat = typeof value === 'string' ? value.replace(/\s+/g, ' ') : value
+  const text = (typeof flat === 'string' ? JSON.stringify(flat).slice(1, -1) : render(flat)).trim()
   return text.length <= maxChars ? text : `${text.slice(0, maxChars - 1)}…`
 }
 

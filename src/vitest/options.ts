@@ -74,7 +74,9 @@ export function parseOptions(options: unknown, suiteLabel: string): ParsedOption
   if (parsed.success) return parsed.data
   const problems = parsed.error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {
-      return `unknown option${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `\`${k}\``).join(', ')}`
+      const prefix = issue.path.map((key) => `${String(key)}.`).join('')
+      const keys = issue.keys.map((key) => `\`${prefix}${key}\``).join(', ')
+      return `unknown option${issue.keys.length > 1 ? 's' : ''} ${keys}`
     }
     const path = issue.path.map(String).join('.')
     const value = valueAt(options, issue.path)

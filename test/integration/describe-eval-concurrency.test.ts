@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest'
+import { type FixtureRun, metaOf, runFixture } from './describe-eval-harness.js'
+
+/** The highest in-flight count any task of each suite observed (see the fixtures' in-flight.ts). */
+function peaks(run: FixtureRun): Record<string, number> {
+  const bySuite: Record<string, number> = {}
+  for (const test of run.tests) {
+    if (test.meta.evalgate === undefined) continue
+    const meta = metaOf(test)
+    const peak = (meta.result.output as { peakInFlight: number }).peakInFlight
+    bySuite[meta.suite.name] = Math.max(bySuite[meta.suite.name] ?? 0, peak)
+  }
+  return bySuite
+}
+
+const WARNING = /\[evalgate\] Vitest's maxConcurrency is 5, below the concurrency 8 of suite "eight"/g
+
+describe('concurrency limits (in-flight counters in real Vitest runs)', () => {
+  it("with the plugin, each suite's own concurrency is exactly the number of tasks in flight", async () => {
+    const run = await runFixture('describe-concurrency')
+    expect(run.code).toBe(0)
+    expect(run.report.numPassedTests).toBe(51)
+    // 12 > Vitest's default maxConcurrency of 5: only reachable because the plugin raised it.
+    expect(peaks(run)).toEqual({ four: 4, twelve: 12 })
+    expect(run.output).not.toContain('[evalgate]')
+
+    const probe = run.tests.find((t) => t.title === 'probe')
+    expect(probe?.meta.probe).toMatchObject({
+      // The plugin's default testTimeout, as the config sets none.
+      testTimeout: 60_000,
+      settings: { plugin: true, maxConcurrency: 10_000 },
+    })
+  })
+
+  it("without the plugin, Vitest's maxConcurrency caps suites above it, with one warning per worker", async () => {
+    const run = await runFixture('describe-noplugin')
+    expect(run.code).toBe(0)
+    expect(run.report.numPassedTests).toBe(60)
+    expect(peaks(run)).toEqual({ four: 4, eight: 5, ten: 5 })
+    expect(run.output.match(WARNING)).toHaveLength(1)
+    expect(run.output).toContain(
+      "add the plugin to your Vitest config: `import { evalgate } from 'evalgate/vitest'`",
+    )
+    // The suite with concurrency 10 is capped as well but does not warn again.
+    expect(run.output).not.toContain('of suite "ten"')
+  })
+})
