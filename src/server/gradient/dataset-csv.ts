@@ -1,5 +1,4 @@
 import { parse } from 'csv-parse/sync'
-import type { DatasetItemInput } from '../../schema/api.js'
 import type { JsonObject, JsonValue } from '../../schema/common.js'
 import { badRequest } from './errors.js'
 
@@ -14,8 +13,14 @@ import { badRequest } from './errors.js'
  */
 export const GROUND_TRUTH_COLUMNS = ['ground_truth', 'expected_output', 'expected'] as const
 
+export interface CsvDatasetItem {
+  input: JsonObject
+  expected?: string
+  metadata: JsonObject
+}
+
 export interface ParsedDatasetCsv {
-  items: DatasetItemInput[]
+  items: CsvDatasetItem[]
   hasGroundTruth: boolean
   groundTruthColumn: string | null
 }
@@ -57,7 +62,7 @@ export function parseDatasetCsv(data: Buffer | string, fileName: string): Parsed
   const truthIndex = truthColumns[0] ?? -1
 
   let hasGroundTruth = false
-  const items = rows.map(({ info, record }): DatasetItemInput => {
+  const items = rows.map(({ info, record }): CsvDatasetItem => {
     const cell = record[queryIndex] ?? ''
     let input: JsonValue
     try {
@@ -79,7 +84,7 @@ export function parseDatasetCsv(data: Buffer | string, fileName: string): Parsed
       if (i !== queryIndex && i !== truthIndex && names[i]) metadata[names[i]] = value
     })
     const truth = truthIndex >= 0 ? record[truthIndex] : undefined
-    const item: DatasetItemInput = { input, metadata }
+    const item: CsvDatasetItem = { input, metadata }
     if (truth !== undefined && truth !== '') {
       item.expected = truth
       hasGroundTruth = true

@@ -15,7 +15,7 @@ export class GradientHttpError extends Error {
   }
 
   get id(): string {
-    return ERROR_IDS[this.statusCode]
+    return ERROR_IDS[this.statusCode] ?? 'error'
   }
 }
 
@@ -25,6 +25,7 @@ export const ERROR_IDS: Record<number, string> = {
   403: 'forbidden',
   404: 'not_found',
   413: 'payload_too_large',
+  415: 'unsupported_media_type',
   422: 'unprocessable_entity',
   500: 'server_error',
 }

@@ -1,0 +1,102 @@
+import {
+  containsAll,
+  containsAny,
+  contains as containsEvaluator,
+  exactMatch,
+  jsonDiff,
+  jsonValid,
+  levenshtein,
+  listContains,
+  metricDefOf,
+  numericDiff,
+  toolCalls,
+} from '../../evaluators/index.js'
+import type { Dataset, Metric, Suite } from '../../schema/api.js'
+import type { MetricDef } from '../../schema/metric.js'
+import type { Services } from '../service/index.js'
+import type { TestCaseContext } from './mappers.js'
+
+/**
+ * Look-ups the Gradient shapes need beyond one service call: metric uuids by name, dataset facts
+ * (ground truth present, uploaded file size) and the built-in metrics offered in the catalogue.
+ */
+
+/** Metric definitions of evalgate's built-in evaluators (those that need no options). */
+export function builtinMetricDefs(): MetricDef[] {
+  return [
+    exactMatch(),
+    levenshtein(),
+    containsEvaluator(),
+    containsAll(),
+    containsAny(),
+    jsonValid(),
+    jsonDiff(),
+    numericDiff(),
+    listContains(),
+    toolCalls(),
+  ].map((e) => metricDefOf(e))
+}
+
+/**
+ * The project's metrics catalogue, with the built-in metrics added under their names when the
+ * project has none of that name (a metric the project defined itself is never overwritten), so
+ * a Gradient client can build test cases on a fresh server.
+ */
+export async function catalogueWithBuiltins(services: Services, projectId: string): Promise<Metric[]> {
+  const metrics = await services.metrics.list(projectId)
+  const names = new Set(metrics.map((m) => m.name))
+  const missing = builtinMetricDefs().filter((d) => !names.has(d.name))
+  if (missing.length === 0) return metrics
+  await services.store.db.transaction().execute((trx) => services.metrics.upsertMany(trx, projectId, missing))
+  return services.metrics.list(projectId)
+}
+
+export async function metricIdsByName(services: Services, projectId: string): Promise<Map<string, string>> {
+  return new Map((await services.metrics.list(projectId)).map((m) => [m.name, m.id]))
+}
+
+/** Tags that record where an uploaded dataset came from; `file_size:<bytes>` feeds Gradient's `file_size`. */
+export const UPLOAD_TAG = 'source:gradient-upload'
+export const FILE_SIZE_TAG = 'file_size:'
+export const FILE_NAME_TAG = 'file:'
+
+export function fileSizeOf(dataset: Pick<Dataset, 'tags'>): number | null {
+  const tag = dataset.tags.find((t) => t.startsWith(FILE_SIZE_TAG))
+  if (!tag) return null
+  const n = Number(tag.slice(FILE_SIZE_TAG.length))
+  return Number.isSafeInteger(n) && n >= 0 ? n : null
+}
+
+/** Whether any item of the dataset's current content has an expected output (ground truth). */
+export async function hasGroundTruth(services: Services, datasetId: string): Promise<boolean> {
+  const row = await services.store.db
+    .selectFrom('dataset_items')
+    .select('id')
+    .where('dataset_id', '=', datasetId)
+    .where('expected', 'is not', null)
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+export async function testCaseContext(
+  services: Services,
+  projectId: string,
+  suite: Suite,
+  metricIds: Map<string, string>,
+): Promise<TestCaseContext> {
+  const dataset = suite.datasetId
+    ? await services.datasets.get(projectId, suite.datasetId).catch(() => null)
+    : null
+  const current = await services.suites.get(projectId, suite.id)
+  return {
+    metricIds,
+    dataset,
+    datasetFileSize: dataset ? fileSizeOf(dataset) : null,
+    datasetHasGroundTruth: dataset ? await hasGroundTruth(services, dataset.id) : null,
+    latestVersionRuns: await services.runs.count(projectId, {
+      suiteId: suite.id,
+      suiteVersion: current.version,
+    }),
+  }
+}

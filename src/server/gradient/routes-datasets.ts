@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import { z } from 'zod'
+import { CreateEvaluationDatasetBodySchema, PresignedUrlsBodySchema } from '../../schema/gradient.js'
+import { contentItemId, type NewDatasetItem, type Services } from '../service/index.js'
+import { type CsvDatasetItem, parseDatasetCsv } from './dataset-csv.js'
+import { badRequest } from './errors.js'
+import { parseGradient, requestOrigin } from './http.js'
+import { FILE_NAME_TAG, FILE_SIZE_TAG, fileSizeOf, hasGroundTruth, UPLOAD_TAG } from './lookups.js'
+import { toGradientDataset } from './mappers.js'
+import type { UploadStore } from './uploads.js'
+
+const UploadParams = z.object({ key: z.string().min(1).max(300) })
+const UploadQuery = z.object({ token: z.string().min(1).max(200) })
+
+export const UPLOAD_PATH = '/evaluation_datasets/uploads'
+
+/**
+ * Evaluation datasets (CSV files; format in dataset-csv.ts).
+ *   POST /evaluation_datasets/file_upload_presigned_urls  one upload URL per file, on this server
+ *   PUT  /evaluation_datasets/uploads/:key?token=…        the upload itself (the token authorizes it)
+ *   POST /evaluation_datasets                             create from `file_upload_dataset.stored_object_key`
+ *   GET  /evaluation_datasets                             list (fields of the DigitalOcean MCP README)
+ */
+export function registerDatasetRoutes(app: FastifyInstance, services: Services, uploads: UploadStore): void {
+  app.post('/evaluation_datasets/file_upload_presigned_urls', async (req) => {
+    const body = parseGradient(PresignedUrlsBodySchema, req.body, 'body')
+    const slots = uploads.presign(
+      req.projectId,
+      body.files.map((f) => ({
+        fileName: f.file_name,
+        ...(f.file_size !== undefined ? { fileSize: f.file_size } : {}),
+      })),
+    )
+    const base = `${requestOrigin(req)}/v2/gen-ai${UPLOAD_PATH}`
+    return {
+      request_id: randomUUID(),
+      uploads: slots.map((s) => ({
+        presigned_url: `${base}/${encodeURIComponent(s.objectKey)}?token=${encodeURIComponent(s.token)}`,
+        object_key: s.objectKey,
+        original_file_name: s.fileName,
+        expires_at: s.expiresAt.toISOString(),
+      })),
+    }
+  })
+
+  // The upload route takes any content type as raw bytes, in a scope of its own so that the
+  // JSON parser of every other route is untouched.
+  app.register(async (scope) => {
+    scope.removeAllContentTypeParsers()
+    scope.addContentTypeParser(
+      '*',
+      { parseAs: 'buffer', bodyLimit: uploads.limits.maxFileBytes },
+      (_req, body, done) => done(null, body),
+    )
+    scope.put(`${UPLOAD_PATH}/:key`, { config: { skipAuth: true } }, async (req) => {
+      const { key } = parseGradient(UploadParams, req.params, 'params')
+      const { token } = parseGradient(UploadQuery, req.query, 'query')
+      const data = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
+      uploads.put(key, token, data)
+      return { object_key: key, size_in_bytes: String(data.length) }
+    })
+  })
+
+  app.post('/evaluation_datasets', async (req) => {
+    const body = parseGradient(CreateEvaluationDatasetBodySchema, req.body, 'body')
+    const key = body.file_upload_dataset.stored_object_key
+    const file = uploads.take(req.projectId, key, 'file_upload_dataset.stored_object_key')
+    try {
+      const fileName = body.file_upload_dataset.original_file_name ?? file.fileName
+      const parsed = parseDatasetCsv(file.data, fileName)
+      if (parsed.items.length === 0) throw badRequest(`${fileName}: the file has a header but no rows`)
+      const dataset = await services.datasets.create(req.projectId, {
+        name: body.name,
+        tags: [
+          UPLOAD_TAG,
+          `${FILE_NAME_TAG}${fileName}`.slice(0, 200),
+          `${FILE_SIZE_TAG}${file.data.length}`,
+        ],
+        description: `Uploaded through the Gradient API from ${fileName}`,
+      })
+      await services.datasets.addItems(req.projectId, dataset.id, withRowIds(parsed.items))
+      return { evaluation_dataset_uuid: dataset.id }
+    } catch (error) {
+      // nothing was stored: give the upload back so a corrected request can use the same key
+      uploads.restore(req.projectId, key, file.fileName, file.data)
+      throw error
+    }
+  })
+
+  app.get('/evaluation_datasets', async (req) => {
+    const datasets = await services.datasets.list(req.projectId)
+    const rows = []
+    for (const ds of datasets) {
+      rows.push(
+        toGradientDataset(ds, {
+          fileSize: fileSizeOf(ds),
+          hasGroundTruth: await hasGroundTruth(services, ds.id),
+        }),
+      )
+    }
+    return { evaluation_datasets: rows }
+  })
+}
+
+/**
+ * Items get content-hash ids (stable across re-uploads); a row repeated verbatim is still its own
+ * row, so later copies get `-2`, `-3`, … appended instead of collapsing into one item.
+ */
+function withRowIds(items: CsvDatasetItem[]): NewDatasetItem[] {
+  const seen = new Map<string, number>()
+  return items.map((it) => {
+    const item: NewDatasetItem = { input: it.input, tags: [], metadata: it.metadata }
+    if (it.expected !== undefined) item.expected = it.expected
+    const base = contentItemId(item)
+    const n = (seen.get(base) ?? 0) + 1
+    seen.set(base, n)
+    return { ...item, id: n === 1 ? base : `${base}-${n}` }
+  })
+}
