@@ -1,4 +1,6 @@
 import Fastify, { type FastifyInstance } from 'fastify'
+import { gradientAuthHook } from './gradient/auth.js'
+import { registerGradientRoutes } from './gradient/index.js'
 import { authHook } from './http/auth.js'
 import { installErrorHandling } from './http/errors.js'
 import { registerNativeRoutes } from './routes/native.js'
@@ -39,8 +41,13 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   app.decorateRequest('projectId', '')
   app.decorateRequest('keyless', false)
   const auth = authHook(services, { requireAuth: opts.requireAuth ?? false, defaultProjectId })
+  const gradientAuth = gradientAuthHook(services, {
+    requireAuth: opts.requireAuth ?? false,
+    defaultProjectId,
+  })
   app.addHook('onRequest', async (req, reply) => {
     if (req.url === '/api/v1/health' || req.url.startsWith('/api/v1/health?')) return
+    if (req.url.startsWith('/v2/gen-ai/')) return gradientAuth(req, reply)
     await auth(req, reply)
   })
 
@@ -50,6 +57,6 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     },
     { prefix: '/api/v1' },
   )
-  // Gradient-compatible routes (engineer G) register here once src/server/gradient/index.ts exists.
+  await registerGradientRoutes(app, services)
   return app
 }
