@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import type { SerializedError } from 'vitest'
 import type { Reporter, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node'
-import { type Connection, connect } from '../src/client/connect.js'
+import { type Connection, connect, DEFAULT_DB_FILE } from '../src/client/connect.js'
 import { Outbox } from '../src/client/outbox.js'
 import { runVerdict } from '../src/client/verdict.js'
 import { EVAL_META_KEY, EvalMetaSchema, type SuiteDef } from '../src/schema/meta.js'
@@ -277,8 +277,10 @@ export class EvalgateReporter implements Reporter {
 
 function runUrl(connection: Connection | null, runId: string, root: string): string {
   if (!connection || connection.mode === 'embedded') {
-    const db = connection?.dbPath ? relative(root, connection.dbPath) : '.evalgate/evalgate.db'
-    return `${runId} (in ${db}; view: npx evalgate show ${runId})`
+    const rel = connection?.dbPath ? relative(root, connection.dbPath) : DEFAULT_DB_FILE
+    const db = rel.startsWith('..') ? connection!.dbPath! : rel
+    const dbFlag = db === DEFAULT_DB_FILE ? '' : ` --db ${db}`
+    return `${runId} (in ${db}; view: npx evalgate show ${runId}${dbFlag})`
   }
   return `${connection.url}/api/v1/runs/${encodeURIComponent(runId)}`
 }

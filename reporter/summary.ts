@@ -152,5 +152,9 @@ export function ms(value: number | null): string {
 
 /** Names are user-controlled: escape what would break a Markdown table. */
 function md(text: string): string {
-  return text.replace(/[|\\`*_[\]<>]/g, (c) => `\\${c}`).replace(/\r?\n/g, ' ')
+  return text
+    .replace(/[|\\`*_[\]]/g, (c) => `\\${c}`)
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/\r?\n/g, ' ')
 }
