@@ -34,7 +34,8 @@ const singleTurnItem = z.strictObject({
 })
 
 const multiTurnItem = z.strictObject({
-  input: z.array(ChatMessageSchema).min(1, 'must hold at least one chat message'),
+  // strict: a message field we do not know (e.g. a typo) is reported, not silently dropped
+  input: z.array(ChatMessageSchema.strict()).min(1, 'must hold at least one chat message'),
   ...commonFields,
 })
 
@@ -57,6 +58,20 @@ export function validateItem(
   raw: unknown,
   turnType: TurnType,
 ): { ok: true; item: ParsedItem } | { ok: false; problems: FieldProblem[] } {
+  const fast = parseValidItem(raw, turnType)
+  if (fast) return { ok: true, item: fast }
+  return validateWithZod(raw, turnType)
+}
+
+/**
+ * The zod validation of an item: the reference, and what produces the error messages. (Valid
+ * items take parseValidItem's equivalent fast path: zod costs ~25 µs per item, which matters
+ * at 10k items during Vitest collection.)
+ */
+export function validateWithZod(
+  raw: unknown,
+  turnType: TurnType,
+): { ok: true; item: ParsedItem } | { ok: false; problems: FieldProblem[] } {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     return {
       ok: false,
@@ -76,6 +91,61 @@ export function validateItem(
   return { ok: false, problems: issuesToProblems(result.error.issues, turnType) }
 }
 
+const ITEM_KEYS = new Set(['id', 'input', 'expected', 'tags', 'metadata'])
+const ROLES = new Set(['system', 'user', 'assistant', 'tool'])
+const MESSAGE_KEYS = new Set(['role', 'content', 'name', 'toolCallId'])
+
+/**
+ * The item when `raw` is certainly valid (accepts exactly what the zod schemas accept), else
+ * undefined so the caller falls back to zod for the error messages.
+ */
+export function parseValidItem(raw: unknown, turnType: TurnType): ParsedItem | undefined {
+  if (!isPlainObject(raw)) return undefined
+  for (const key of Object.keys(raw)) if (!ITEM_KEYS.has(key)) return undefined
+  const { id, input, expected, tags, metadata } = raw as Record<string, unknown>
+  if (input === undefined) return undefined
+  if (turnType === 'multi' ? !isChatMessageList(input) : findNonJson(input) !== null) return undefined
+  if (expected !== undefined && findNonJson(expected) !== null) return undefined
+  if (id !== undefined && (typeof id !== 'string' || id.length === 0 || id.length > MAX_ITEM_ID_LENGTH)) {
+    return undefined
+  }
+  if (
+    tags !== undefined &&
+    (!Array.isArray(tags) || !tags.every((tag) => typeof tag === 'string' && tag !== ''))
+  ) {
+    return undefined
+  }
+  if (metadata !== undefined && (!isPlainObject(metadata) || findNonJson(metadata) !== null)) return undefined
+  const item: ParsedItem = { input }
+  if (id !== undefined) item.id = id as string
+  if (expected !== undefined) item.expected = expected
+  if (tags !== undefined) item.tags = [...(tags as string[])]
+  if (metadata !== undefined) item.metadata = metadata as Record<string, unknown>
+  return item
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return false
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+function isChatMessageList(value: unknown): boolean {
+  if (!Array.isArray(value) || value.length === 0) return false
+  return value.every((message) => {
+    if (!isPlainObject(message)) return false
+    for (const key of Object.keys(message)) if (!MESSAGE_KEYS.has(key)) return false
+    const { role, content, name, toolCallId } = message
+    return (
+      typeof role === 'string' &&
+      ROLES.has(role) &&
+      typeof content === 'string' &&
+      (name === undefined || typeof name === 'string') &&
+      (toolCallId === undefined || typeof toolCallId === 'string')
+    )
+  })
+}
+
 function validateWith(schema: z.ZodType, raw: unknown): FieldProblem[] {
   const result = schema.safeParse(raw, { error: issueMessage })
   return result.success ? [] : issuesToProblems(result.error.issues, 'single')
@@ -89,7 +159,9 @@ function issuesToProblems(issues: z.core.$ZodIssue[], turnType: TurnType): Field
         problems.push({
           field: formatPath([...issue.path, key]),
           message:
-            'is not an item field (fields are input, expected, id, tags, metadata; put extra data under metadata)',
+            issue.path.length === 0
+              ? 'is not an item field (fields are input, expected, id, tags, metadata; put extra data under metadata)'
+              : 'is not an allowed field here',
         })
       }
       continue

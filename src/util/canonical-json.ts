@@ -1,16 +1,19 @@
 /**
- * Canonical JSON: `JSON.stringify` with object keys sorted (by UTF-16 code unit order, recursively),
- * no whitespace. Two values that are equal as JSON have the same canonical text, whatever their
- * key order, so it is what content hashes and JSON equality are computed over.
+ * Canonical JSON: `JSON.stringify` with every object's keys sorted, no whitespace. Two values
+ * that are equal as JSON have the same canonical text whatever their key order, so it is what
+ * content hashes (item ids, dataset versions) and JSON equality are computed over.
  *
- * Follows JSON.stringify for everything else: `toJSON` is honoured, `undefined`/functions/symbols
- * are omitted from objects and become `null` in arrays, non-finite numbers become `null`.
- * Throws a TypeError on cycles and on BigInt (as JSON.stringify does).
+ * Key order: string keys by UTF-16 code unit order, except that integer-like keys ("0", "7",
+ * "42") come first in ascending numeric order, as JavaScript always enumerates them.
+ * Everything else is JSON.stringify's behaviour: `toJSON` is honoured, `undefined`/functions/
+ * symbols are omitted from objects and become `null` in arrays, non-finite numbers become `null`,
+ * BigInt and cycles throw a TypeError. A top-level `undefined` gives the text `undefined`.
  */
 export function canonicalJson(value: unknown): string {
-  const text = stringify(value, new Set())
-  // Top-level undefined (or a function) has no JSON text; give it a stable, distinct marker.
-  return text ?? 'undefined'
+  // Copies are cached per call so a cycle through an unsorted object still reaches the same
+  // (copied) object and JSON.stringify reports it as circular instead of recursing forever.
+  const copies = new Map<object, Record<string, unknown>>()
+  return JSON.stringify(value, (_key, element) => sortKeys(element, copies)) ?? 'undefined'
 }
 
 /** true when both values have the same canonical JSON text. */
@@ -18,44 +21,25 @@ export function canonicalEqual(a: unknown, b: unknown): boolean {
   return canonicalJson(a) === canonicalJson(b)
 }
 
-function stringify(value: unknown, seen: Set<object>): string | undefined {
-  if (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as { toJSON?: unknown }).toJSON === 'function'
-  ) {
-    value = (value as { toJSON: () => unknown }).toJSON()
-  }
-  switch (typeof value) {
-    case 'string':
-      return JSON.stringify(value)
-    case 'number':
-      return Number.isFinite(value) ? JSON.stringify(value) : 'null'
-    case 'boolean':
-      return value ? 'true' : 'false'
-    case 'bigint':
-      throw new TypeError('canonicalJson: cannot serialise a BigInt')
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return undefined
-  }
-  if (value === null) return 'null'
-  const obj = value as object
-  if (seen.has(obj)) throw new TypeError('canonicalJson: cannot serialise a circular structure')
-  seen.add(obj)
-  try {
-    if (Array.isArray(obj)) {
-      return `[${obj.map((element) => stringify(element, seen) ?? 'null').join(',')}]`
+// Called by JSON.stringify for every value (after toJSON): objects whose keys are not in order
+// are replaced by a copy with sorted keys. Objects already in order (the common case) are not copied.
+function sortKeys(value: unknown, copies: Map<object, Record<string, unknown>>): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return value
+  const keys = Object.keys(value)
+  let sorted = true
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) {
+      sorted = false
+      break
     }
-    const record = obj as Record<string, unknown>
-    const parts: string[] = []
-    for (const key of Object.keys(record).sort()) {
-      const text = stringify(record[key], seen)
-      if (text !== undefined) parts.push(`${JSON.stringify(key)}:${text}`)
-    }
-    return `{${parts.join(',')}}`
-  } finally {
-    seen.delete(obj)
   }
+  if (sorted) return value
+  let copy = copies.get(value)
+  if (!copy) {
+    keys.sort()
+    copy = {}
+    for (const key of keys) copy[key] = (value as Record<string, unknown>)[key]
+    copies.set(value, copy)
+  }
+  return copy
 }

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { DatasetError, dataset, itemContentId } from '../../src/dataset/index.js'
+import { DatasetError, dataset, datasetVersion, itemContentId } from '../../src/dataset/index.js'
+import { parseValidItem, validateWithZod } from '../../src/dataset/item-schema.js'
 import { canonicalJson } from '../../src/util/canonical-json.js'
+import { contentHash } from '../../src/util/hash.js'
 
 let dir: string
 beforeAll(async () => {
@@ -37,10 +39,24 @@ describe('canonicalJson', () => {
     expect(canonicalJson({ a: undefined, b: [undefined, 1] })).toBe('{"b":[null,1]}')
     expect(canonicalJson({ d: new Date(0) })).toBe('{"d":"1970-01-01T00:00:00.000Z"}')
   })
-  test('throws on cycles', () => {
+  test('throws on cycles, also through objects whose keys need sorting', () => {
     const a: Record<string, unknown> = {}
     a.self = a
     expect(() => canonicalJson(a)).toThrow(/circular/)
+    const b: Record<string, unknown> = { z: 1 }
+    b.a = { back: b }
+    expect(() => canonicalJson(b)).toThrow(/circular/)
+  })
+  test('integer-like keys come first in numeric order (JavaScript property order), then sorted keys', () => {
+    expect(canonicalJson({ b: 1, 10: 'x', a: 2, 2: 'y' })).toBe('{"2":"y","10":"x","a":2,"b":1}')
+    expect(canonicalJson({ a: 2, 2: 'y', b: 1, 10: 'x' })).toBe(
+      canonicalJson({ 10: 'x', b: 1, 2: 'y', a: 2 }),
+    )
+  })
+  test('non-finite numbers, BigInt and top-level undefined', () => {
+    expect(canonicalJson([Number.NaN, Number.POSITIVE_INFINITY, -0])).toBe('[null,null,0]')
+    expect(() => canonicalJson({ n: 1n })).toThrow(TypeError)
+    expect(canonicalJson(undefined)).toBe('undefined')
   })
 })
 
@@ -102,6 +118,28 @@ describe('dataset.inline', () => {
       .load()
     expect(d.version).not.toBe(a.version)
     expect(d.items[0]!.id).not.toBe(a.items[0]!.id)
+  })
+
+  test('ids and version are the documented content hashes', async () => {
+    const loaded = await dataset
+      .inline('d', [
+        { input: { z: 1, a: [2] }, expected: { y: 'x', b: null }, tags: ['t'], metadata: { m: 1, a: 'b' } },
+        { id: 'own', input: 'q' },
+      ])
+      .load()
+    expect(loaded.items[0]!.id).toBe(contentHash({ input: { a: [2], z: 1 }, expected: { b: null, y: 'x' } }))
+    expect(loaded.items[0]!.id).toBe(itemContentId({ z: 1, a: [2] }, { y: 'x', b: null }))
+    const expectedVersion = contentHash(
+      loaded.items.map((i) => ({
+        id: i.id,
+        input: i.input,
+        expected: i.expected,
+        tags: i.tags,
+        metadata: i.metadata,
+      })),
+    )
+    expect(loaded.version).toBe(expectedVersion)
+    expect(datasetVersion(loaded.items)).toBe(expectedVersion)
   })
 
   test('identical items without ids get deterministic suffixes', async () => {
@@ -217,6 +255,46 @@ describe('multi-turn', () => {
     )
     expect(error.message).toContain('items[2]: "input[0].content" is required')
     expect(error.message).toContain('items[3]: "input" must hold at least one chat message')
+  })
+})
+
+describe('item validation fast path', () => {
+  // Valid items skip zod for speed; whatever the fast path accepts, zod must accept identically.
+  const valid: [unknown, 'single' | 'multi'][] = [
+    [{ input: 'a' }, 'single'],
+    [{ input: null, expected: [1, { b: true }] }, 'single'],
+    [{ id: 'x', input: { deep: [[1]] }, tags: ['a'], metadata: { k: { n: 1.5 } } }, 'single'],
+    [{ input: [{ role: 'user', content: 'hi', name: 'bob' }], expected: 'hey' }, 'multi'],
+    [{ input: [{ role: 'tool', content: '{}', toolCallId: 'c1' }] }, 'multi'],
+  ]
+  test.each(valid)('%j (%s) is accepted by both', (raw, turnType) => {
+    const fast = parseValidItem(raw, turnType)
+    expect(fast).toBeDefined()
+    expect(validateWithZod(raw, turnType)).toEqual({ ok: true, item: fast })
+  })
+  const invalid: [unknown, 'single' | 'multi'][] = [
+    [{ input: 'a', extra: 1 }, 'single'],
+    [{ input: undefined }, 'single'],
+    [{ input: 'a', id: '' }, 'single'],
+    [{ input: 'a', tags: [''] }, 'single'],
+    [{ input: 'a', metadata: new Map() }, 'single'],
+    [{ input: [{ role: 'user', content: 'x', tool_calls: [] }] }, 'multi'],
+    [{ input: [{ role: 'bot', content: 'x' }] }, 'multi'],
+    [{ input: [] }, 'multi'],
+  ]
+  test.each(invalid)('%j (%s) is rejected by both', (raw, turnType) => {
+    expect(parseValidItem(raw, turnType)).toBeUndefined()
+    expect(validateWithZod(raw, turnType).ok).toBe(false)
+  })
+  test('unknown chat message fields are reported, not dropped', async () => {
+    const error = await loadError(
+      dataset
+        .inline('chat', [{ input: [{ role: 'user', content: 'x', tool_calls: [] }] }] as never, {
+          turnType: 'multi',
+        })
+        .load(),
+    )
+    expect(error.message).toContain('items[0]: "input[0].tool_calls" is not an allowed field here')
   })
 })
 
