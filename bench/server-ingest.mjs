@@ -1,0 +1,369 @@
+// Server benchmark: run-item ingest throughput over HTTP (batches of 1,000 items with 3 scores
+// each) on SQLite and on PostgreSQL, and the read latency of a finalized 10,000-item run
+// (GET run = summary, first results page; native API and Gradient routes).
+// Targets (ARCHITECTURE.md §7): ≥ 20,000 items/s ingest on SQLite; < 50 ms per read.
+//
+// The server runs in a child process (startServer from dist/, built with tsup when stale), so the
+// load generator does not share its event loop. Request bodies are serialised before timing.
+// PostgreSQL: a throwaway cluster (initdb as the `postgres` user, like test/helpers/postgres.ts)
+// with synchronous_commit=off, the durability class of SQLite's WAL + synchronous=NORMAL that the
+// store uses; skipped with a note when the binaries are missing.
+//
+// Env: BENCH_SERVER_ITEMS (default 20000), BENCH_SERVER_BATCH (1000), BENCH_SERVER_READS (20),
+// BENCH_SERVER_DIALECTS (sqlite,postgres). Usage: node bench/server-ingest.mjs
+import { execFileSync, spawn } from 'node:child_process'
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { ensureBuilt, machineInfo, printTable, repoRoot, round, writeResult } from './lib/harness.mjs'
+
+const ITEMS = Number(process.env.BENCH_SERVER_ITEMS ?? 20_000)
+const BATCH = Number(process.env.BENCH_SERVER_BATCH ?? 1_000)
+const READS = Number(process.env.BENCH_SERVER_READS ?? 20)
+const READ_RUN_ITEMS = 10_000
+const DIALECTS = (process.env.BENCH_SERVER_DIALECTS ?? 'sqlite,postgres').split(',').map((d) => d.trim())
+const INGEST_TARGET = 20_000
+const READ_TARGET_MS = 50
+
+// ---------- data ----------
+function suiteDef(name) {
+  return {
+    name,
+    dataset: { name: `${name}-data`, version: 'bench-v1', size: ITEMS },
+    metrics: [
+      { name: 'exactMatch', scoreType: 'boolean', threshold: 1 },
+      { name: 'levenshtein', threshold: 0.8 },
+      { name: 'toxicity', threshold: 0.2, inverted: true },
+    ],
+    star: { metric: 'levenshtein', successThreshold: 0.7 },
+    gate: { passRate: 0.5 },
+  }
+}
+
+function item(i) {
+  const lev = (i % 100) / 100
+  const exact = i % 3 === 0 ? 1 : 0
+  return {
+    itemId: `item-${i}`,
+    index: i,
+    trial: 0,
+    input: { question: `What is the status of order ${i}?`, locale: 'en' },
+    expected: `Order ${i} shipped on day ${i % 31}.`,
+    tags: ['bench'],
+    metadata: { shard: i % 4 },
+    status: 'completed',
+    output: `Order ${i} was shipped on day ${i % 31}.`,
+    error: null,
+    passed: lev >= 0.8 && exact === 1,
+    latencyMs: 20 + (i % 50),
+    startedAt: new Date(Date.UTC(2026, 0, 1) + i).toISOString(),
+    usage: { inputTokens: 40 + (i % 7), outputTokens: 12 + (i % 5) },
+    costUsd: 0.00002,
+    toolCalls: null,
+    traceId: i.toString(16).padStart(32, '0'),
+    spanId: i.toString(16).padStart(16, '0'),
+    scores: [
+      {
+        metric: 'exactMatch',
+        score: exact,
+        passed: exact === 1,
+        threshold: 1,
+        inverted: false,
+        durationMs: 0.01,
+      },
+      {
+        metric: 'levenshtein',
+        score: lev,
+        passed: lev >= 0.8,
+        threshold: 0.8,
+        inverted: false,
+        reason: 'edit distance',
+        durationMs: 0.02,
+      },
+      { metric: 'toxicity', score: 0.05, passed: true, threshold: 0.2, inverted: true, durationMs: 0.01 },
+    ],
+  }
+}
+
+function batchBodies(count) {
+  const bodies = []
+  for (let start = 0; start < count; start += BATCH) {
+    const items = []
+    for (let i = start; i < Math.min(count, start + BATCH); i++) items.push(item(i))
+    bodies.push(JSON.stringify({ items }))
+  }
+  return bodies
+}
+
+// ---------- server in a child process ----------
+async function startChildServer(db, cwd) {
+  const entry = pathToFileURL(join(repoRoot, 'dist', 'server', 'index.js')).href
+  const code = `const { startServer } = await import(${JSON.stringify(entry)})
+const s = await startServer({ db: ${JSON.stringify(db)}, port: 0 })
+process.stdout.write(JSON.stringify({ url: s.url }) + '\\n')
+process.on('SIGTERM', () => { s.close().then(() => process.exit(0)) })`
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr.on('data', (c) => {
+    stderr += c
+  })
+  const url = await new Promise((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (c) => {
+      out += c
+      const line = out.split('\n')[0]
+      if (out.includes('\n')) resolve(JSON.parse(line).url)
+    })
+    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${stderr}`)))
+  })
+  return {
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      }),
+  }
+}
+
+// ---------- throwaway PostgreSQL ----------
+function postgresBin() {
+  const root = '/usr/lib/postgresql'
+  if (!existsSync(root)) return undefined
+  const v = readdirSync(root)
+    .filter((d) => existsSync(join(root, d, 'bin', 'initdb')))
+    .sort((a, b) => Number(b) - Number(a))[0]
+  return v ? join(root, v, 'bin') : undefined
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address()
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+const isRoot = process.getuid?.() === 0
+function asPostgres(cmd, args) {
+  const [file, argv] = isRoot ? ['runuser', ['-u', 'postgres', '--', cmd, ...args]] : [cmd, args]
+  execFileSync(file, argv, { stdio: ['ignore', 'pipe', 'pipe'] })
+}
+
+async function startPostgres(bin) {
+  const dir = mkdtempSync(join(tmpdir(), 'evalgate-bench-pg-'))
+  const data = join(dir, 'data')
+  if (isRoot) {
+    const uid = Number(execFileSync('id', ['-u', 'postgres']).toString())
+    const gid = Number(execFileSync('id', ['-g', 'postgres']).toString())
+    chownSync(dir, uid, gid)
+  }
+  asPostgres(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'])
+  const port = await freePort()
+  const opts = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c synchronous_commit=off -c max_connections=50`
+  asPostgres(join(bin, 'pg_ctl'), [
+    'start',
+    '-D',
+    data,
+    '-w',
+    '-t',
+    '60',
+    '-l',
+    join(dir, 'server.log'),
+    '-o',
+    opts,
+  ])
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    stop() {
+      try {
+        asPostgres(join(bin, 'pg_ctl'), ['stop', '-D', data, '-m', 'fast', '-w'])
+      } finally {
+        rmSync(dir, { recursive: true, force: true })
+      }
+    },
+  }
+}
+
+// ---------- HTTP ----------
+async function call(url, method = 'GET', body) {
+  const res = await fetch(url, {
+    method,
+    ...(body !== undefined ? { body, headers: { 'content-type': 'application/json' } } : {}),
+  })
+  const text = await res.text()
+  if (!res.ok) throw new Error(`${method} ${url} → ${res.status}: ${text.slice(0, 500)}`)
+  return JSON.parse(text)
+}
+
+async function createRun(base, name) {
+  const { run } = await call(
+    `${base}/api/v1/runs`,
+    'POST',
+    JSON.stringify({ suite: suiteDef(name), runGroup: name }),
+  )
+  return run.id
+}
+
+/** Sends the batches with `concurrency` requests in flight; returns items/s. */
+async function ingest(base, runId, bodies, concurrency) {
+  let next = 0
+  const started = performance.now()
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < bodies.length) {
+        const body = bodies[next++]
+        await call(`${base}/api/v1/runs/${runId}/items`, 'POST', body)
+      }
+    }),
+  )
+  return performance.now() - started
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
+}
+
+async function latency(url) {
+  await call(url) // warm-up (connection, caches)
+  const times = []
+  for (let i = 0; i < READS; i++) {
+    const t = performance.now()
+    await call(url)
+    times.push(performance.now() - t)
+  }
+  times.sort((a, b) => a - b)
+  return { median: round(percentile(times, 50), 2), p95: round(percentile(times, 95), 2) }
+}
+
+async function benchDialect(dialect, bodies, readBodies) {
+  const tmp = mkdtempSync(join(tmpdir(), `evalgate-bench-${dialect}-`))
+  let pg
+  let server
+  try {
+    let db = join(tmp, 'evalgate.db')
+    if (dialect === 'postgres') {
+      const bin = postgresBin()
+      if (!bin) return { dialect, skipped: 'PostgreSQL binaries not found (apt-get install postgresql)' }
+      pg = await startPostgres(bin)
+      db = pg.url
+    }
+    server = await startChildServer(db, tmp)
+    const base = server.url
+
+    const sequentialRun = await createRun(base, `ingest-seq-${dialect}`)
+    const seqMs = await ingest(base, sequentialRun, bodies, 1)
+    const concurrentRun = await createRun(base, `ingest-par-${dialect}`)
+    const parMs = await ingest(base, concurrentRun, bodies, 4)
+    // re-sending the same batches: idempotent upserts (replace, no new rows)
+    const resendMs = await ingest(base, sequentialRun, bodies.slice(0, Math.min(5, bodies.length)), 1)
+    const resendItems = Math.min(5, bodies.length) * BATCH
+
+    // a finalized 10,000-item run for the read latencies
+    const readRun = await createRun(base, `read-${dialect}`)
+    await ingest(base, readRun, readBodies, 2)
+    let t = performance.now()
+    const finalized = await call(`${base}/api/v1/runs/${readRun}/finalize`, 'POST', '{}')
+    const finalizeMs = performance.now() - t
+    if (finalized.summary.totalItems !== READ_RUN_ITEMS) {
+      throw new Error(`read run has ${finalized.summary.totalItems} items, expected ${READ_RUN_ITEMS}`)
+    }
+    const check = await call(`${base}/api/v1/runs/${sequentialRun}`)
+    if (check.summary.totalItems !== ITEMS)
+      throw new Error(`ingest run has ${check.summary.totalItems} items`)
+    t = performance.now()
+    await call(`${base}/api/v1/runs/${concurrentRun}`) // first read after ingest: summary recomputed
+    const staleSummaryMs = performance.now() - t
+
+    return {
+      dialect,
+      items: ITEMS,
+      batch: BATCH,
+      ingestSequentialItemsPerSec: Math.round(ITEMS / (seqMs / 1000)),
+      ingestConcurrent4ItemsPerSec: Math.round(ITEMS / (parMs / 1000)),
+      resendItemsPerSec: Math.round(resendItems / (resendMs / 1000)),
+      finalize10kMs: round(finalizeMs, 1),
+      firstSummaryAfterIngestMs: round(staleSummaryMs, 1),
+      reads10k: {
+        nativeRun: await latency(`${base}/api/v1/runs/${readRun}`),
+        nativeResultsPage1: await latency(`${base}/api/v1/runs/${readRun}/results?page=1&perPage=100`),
+        gradientRun: await latency(`${base}/v2/gen-ai/evaluation_runs/${readRun}`),
+        gradientResultsPage1: await latency(
+          `${base}/v2/gen-ai/evaluation_runs/${readRun}/results?page=1&per_page=100`,
+        ),
+      },
+    }
+  } finally {
+    await server?.stop()
+    pg?.stop()
+    rmSync(tmp, { recursive: true, force: true })
+  }
+}
+
+if (!ensureBuilt()) {
+  console.error('server-ingest: dist/ could not be built; skipping')
+  process.exit(0)
+}
+const bodies = batchBodies(ITEMS)
+const readBodies = batchBodies(READ_RUN_ITEMS)
+const results = []
+for (const dialect of DIALECTS) {
+  process.stdout.write(`server-ingest: ${dialect} …\n`)
+  try {
+    results.push(await benchDialect(dialect, bodies, readBodies))
+  } catch (error) {
+    results.push({ dialect, error: String(error?.stack ?? error) })
+  }
+}
+
+const sqlite = results.find((r) => r.dialect === 'sqlite' && !r.error && !r.skipped)
+const reads = results.flatMap((r) => (r.reads10k ? Object.values(r.reads10k).map((v) => v.p95) : []))
+const result = {
+  machine: await machineInfo(),
+  targets: { sqliteIngestItemsPerSec: INGEST_TARGET, readMs: READ_TARGET_MS },
+  met: {
+    sqliteIngest: sqlite ? sqlite.ingestSequentialItemsPerSec >= INGEST_TARGET : null,
+    readsP95: reads.length > 0 ? reads.every((p95) => p95 < READ_TARGET_MS) : null,
+  },
+  results,
+}
+writeResult('server-ingest', result)
+console.log(JSON.stringify(result))
+console.log()
+const rows = [['dialect', 'metric', 'value', 'target']]
+for (const r of results) {
+  if (r.skipped || r.error) {
+    rows.push([r.dialect, r.skipped ? 'skipped' : 'error', (r.skipped ?? r.error).split('\n')[0], ''])
+    continue
+  }
+  const target = r.dialect === 'sqlite' ? `>= ${INGEST_TARGET}` : ''
+  rows.push([
+    r.dialect,
+    `ingest items/s (1 client, ${r.items} items, batches of ${r.batch})`,
+    r.ingestSequentialItemsPerSec,
+    target,
+  ])
+  rows.push([r.dialect, 'ingest items/s (4 concurrent requests)', r.ingestConcurrent4ItemsPerSec, target])
+  rows.push([r.dialect, 're-sent batches items/s (idempotent upsert)', r.resendItemsPerSec, ''])
+  rows.push([r.dialect, 'finalize 10k-item run (ms)', r.finalize10kMs, ''])
+  rows.push([r.dialect, `first GET run after ${r.items}-item ingest (ms)`, r.firstSummaryAfterIngestMs, ''])
+  for (const [name, v] of Object.entries(r.reads10k)) {
+    rows.push([
+      r.dialect,
+      `10k run: ${name} median / p95 (ms)`,
+      `${v.median} / ${v.p95}`,
+      `< ${READ_TARGET_MS}`,
+    ])
+  }
+}
+printTable(rows)
+for (const r of results) if (r.error) console.error(`\n${r.dialect} failed:\n${r.error}`)
