@@ -515,6 +515,14 @@ describe('dataset.csv', () => {
     expect(error.message).toContain(`${path}:7: "metadata" must be a JSON object`)
   })
 
+  test('line numbers stay right after blank lines and multi-line cells, without a final newline', async () => {
+    const path = await file('lines.csv', ['input,tags', 'a,', '', '"b', '', 'c",x', '', '', ',y'].join('\n'))
+    const error = await loadError(dataset.csv('l', path).load())
+    expect(error.problems).toEqual([{ location: `${path}:9`, field: 'input', message: 'is required' }])
+    const ok = await file('lines-ok.csv', ['input,tags', 'a,', '', '"b', '', 'c",x'].join('\n'))
+    expect((await dataset.csv('l', ok).load()).items.map((i) => i.input)).toEqual(['a', 'b\n\nc'])
+  })
+
   test('structural CSV errors name the line', async () => {
     const path = await file('ragged.csv', 'input,expected\na,b\nc\n')
     const error = await loadError(dataset.csv('r', path).load())
