@@ -5,7 +5,6 @@ import { EvalgateApi } from '../../src/client/api.js'
 import { postgresUnavailable, startPostgres, type TestPostgres } from '../helpers/postgres.js'
 import {
   cleanEnv,
-  FIXTURE,
   REPO,
   readJsonl,
   runCli,
