@@ -1,6 +1,6 @@
 /**
  * Conformance of the Gradient-compatible routes, driven by the real `@digitalocean/gradient` SDK
- * against a real server (SQLite temp file, loopback port). Runs and items are created through the
+ * against a real server (SQLite temp file and a throwaway PostgreSQL, loopback port). Runs and items are created through the
  * native API, the way the evalgate reporter creates them.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
@@ -11,9 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Suite } from '../../src/schema/api.js'
 import type { ItemResultInput, SuiteDefInput } from '../../src/schema/meta.js'
 import { type RunningServer, startServer } from '../../src/server/index.js'
+import { DIALECTS, useDatabases } from '../helpers/stores.js'
 
 let server: RunningServer
-let dir: string
 let client: Gradient
 
 async function api<T>(method: string, path: string, body?: unknown, key?: string): Promise<T> {
@@ -90,18 +90,16 @@ async function runWith(def: SuiteDefInput, items: ItemResultInput[], runGroup: s
   return run.id
 }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'evalgate-gradient-'))
-  server = await startServer({ db: join(dir, 'evalgate.db'), port: 0 })
-  client = new Gradient({ baseURL: server.url, accessToken: 'dummy-token', maxRetries: 0 })
-})
+describe.each(DIALECTS)('Gradient SDK against evalgate on %s', (dialect) => {
+  const databases = useDatabases(dialect)
+  beforeAll(async () => {
+    server = await startServer({ db: await databases.next(), port: 0 })
+    client = new Gradient({ baseURL: server.url, accessToken: 'dummy-token', maxRetries: 0 })
+  })
+  afterAll(async () => {
+    await server?.close()
+  })
 
-afterAll(async () => {
-  await server?.close()
-  if (dir) rmSync(dir, { recursive: true, force: true })
-})
-
-describe('Gradient SDK against evalgate', () => {
   const ids: Record<string, string> = {}
   let datasetUuid = ''
   let testCaseUuid = ''
