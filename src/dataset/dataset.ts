@@ -1,7 +1,7 @@
 import type { JsonValue, TurnType } from '../schema/common.js'
 import { describeValue } from '../util/describe-value.js'
 import { buildLoadedDataset, datasetVersion, type RawRecord } from './build.js'
-import { DatasetError } from './errors.js'
+import { DatasetError, type DatasetProblem } from './errors.js'
 import type { Dataset, Item, LoadedDataset } from './types.js'
 
 /**
@@ -38,15 +38,13 @@ export function recordDataset<I = JsonValue, E = JsonValue>(
   name: string,
   turnType: TurnType,
   source: string,
-  read: () => Promise<{ records: RawRecord[]; problems?: RawRecordProblem[] }>,
+  read: () => Promise<{ records: RawRecord[]; problems?: DatasetProblem[] }>,
 ): Dataset<I, E> {
   return makeDataset<I, E>(name, turnType, async () => {
     const { records, problems } = await read()
     return buildLoadedDataset<I, E>({ name, turnType, source, records, parseProblems: problems ?? [] })
   })
 }
-
-type RawRecordProblem = { location: string; field?: string; message: string }
 
 /**
  * Items carrying any of `tags`, with their original index and id; the version is recomputed over
@@ -76,7 +74,7 @@ function selectByTags<I, E>(parent: Dataset<I, E>, tags: string[]): Dataset<I, E
           `(tags present: ${present.length ? quoteList(present) : 'none'})`,
       )
     }
-    return { ...loaded, items, version: datasetVersion(items as Item<unknown, unknown>[] as Item[]) }
+    return { ...loaded, items, version: datasetVersion(items as Item[]) }
   })
 }
 

@@ -59,6 +59,15 @@ export function toEvaluator<I = unknown, O = unknown, E = unknown>(
     }
     return fromScorer<I, O, E>(like as AutoevalsScorer, options.name)
   }
+  if (
+    like !== null &&
+    typeof like === 'object' &&
+    typeof (like as { evaluate?: unknown }).evaluate === 'function'
+  ) {
+    throw new TypeError(
+      `an evaluator object needs a non-empty string name, got ${describeValue((like as { name?: unknown }).name)}`,
+    )
+  }
   throw new TypeError(
     `not an evaluator: got ${describeValue(like)} (expected an evaluator such as levenshtein(), ` +
       'an evaluator(name, fn) or an autoevals-style scorer function)',

@@ -287,6 +287,9 @@ describe('toEvaluator and validateEvaluators', () => {
       /^evaluators\[1\]: not an evaluator: got string \("exactMatch"\)/,
     )
     expect(() => validateEvaluators([null])).toThrow(/^evaluators\[0\]: not an evaluator: got null/)
+    expect(() => validateEvaluators([{ evaluate: () => 1 }])).toThrow(
+      'evaluators[0]: an evaluator object needs a non-empty string name, got undefined',
+    )
     expect(() => validateEvaluators([levenshtein])).toThrow(
       /^evaluators\[0\]: levenshtein is an evaluator factory/,
     )
