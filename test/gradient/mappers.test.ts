@@ -14,6 +14,7 @@ import {
 } from '../../src/schema/gradient.js'
 import { MetricDefSchema } from '../../src/schema/metric.js'
 import {
+  fromWireNumber,
   metricValueTypes,
   paginate,
   toGradientDataset,
@@ -367,6 +368,18 @@ describe('toGradientTestCase', () => {
     ])
     expect(wire.metrics?.[1]).toMatchObject({ range_min: 0, range_max: 100, inverted: false })
     expect(wire.metrics?.[2]).toMatchObject({ inverted: true, description: 'lower is better' })
+  })
+
+  it('expresses the star success_threshold of a percentage metric in percent, like its values', () => {
+    const suite = makeSuite({ star: { metric: 'correctness', successThreshold: 0.75 } })
+    const wire = toGradientTestCase(suite, { metricIds: new Map([['correctness', 'm-cor']]) })
+    expect(wire.star_metric).toEqual({ metric_uuid: 'm-cor', name: 'correctness', success_threshold: 75 })
+    expect(fromWireNumber(75, 'percentage')).toBe(0.75)
+    expect(fromWireNumber(0.75, 'number')).toBe(0.75)
+    const plain = toGradientTestCase(makeSuite({ star: { metric: 'levenshtein', successThreshold: 0.6 } }), {
+      metricIds: new Map(),
+    })
+    expect(plain.star_metric).toEqual({ name: 'levenshtein', success_threshold: 0.6 })
   })
 
   it('leaves metric_uuid out for metrics missing from the catalogue', () => {

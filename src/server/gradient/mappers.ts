@@ -87,16 +87,24 @@ export function toGradientMetric(metric: Metric | (MetricDef & { id?: string }))
   })
 }
 
+/** `success_threshold` is in the metric's wire unit (percent for percentage metrics), like its values. */
 export function toGradientStarMetric(
   star: NonNullable<Suite['star']>,
   metricIds: ReadonlyMap<string, string>,
+  valueType: MetricValueType | undefined,
 ): APIStarMetric {
   return omitUndefined({
     metric_uuid: metricIds.get(star.metric),
     name: star.metric,
-    success_threshold: star.successThreshold,
+    success_threshold:
+      star.successThreshold === undefined ? undefined : toWireNumber(star.successThreshold, valueType),
     success_threshold_pct: star.successThresholdPct,
   })
+}
+
+/** Inverse of toWireNumber: a wire value (percent for percentage metrics) in the stored [0, 1] scale. */
+export function fromWireNumber(value: number, valueType: MetricValueType | undefined): number {
+  return valueType === 'percentage' ? roundTo(value / 100, 12) : value
 }
 
 export interface TestCaseContext {
@@ -128,7 +136,13 @@ export function toGradientTestCase(suite: Suite, ctx: TestCaseContext): APIEvalu
       row_count: suite.datasetSize,
     }),
     metrics: suite.metrics.map((m) => toGradientMetric({ ...m, id: ctx.metricIds.get(m.name) })),
-    star_metric: suite.star ? toGradientStarMetric(suite.star, ctx.metricIds) : undefined,
+    star_metric: suite.star
+      ? toGradientStarMetric(
+          suite.star,
+          ctx.metricIds,
+          suite.metrics.find((m) => m.name === suite.star?.metric)?.valueType,
+        )
+      : undefined,
     total_runs: suite.totalRuns,
     latest_version_number_of_runs: ctx.latestVersionRuns,
     created_at: suite.createdAt,

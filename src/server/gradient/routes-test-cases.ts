@@ -12,7 +12,7 @@ import type { Services, SuiteParts } from '../service/index.js'
 import { badRequest } from './errors.js'
 import { parseGradient } from './http.js'
 import { metricIdsByName, testCaseContext } from './lookups.js'
-import { metricValueTypes, toGradientRun, toGradientTestCase } from './mappers.js'
+import { fromWireNumber, metricValueTypes, toGradientRun, toGradientTestCase } from './mappers.js'
 
 const UuidParams = z.object({ uuid: z.string().min(1).max(200) })
 
@@ -162,7 +162,10 @@ async function resolveMetrics(
   })
 }
 
-/** The Gradient star metric (by uuid or name, one of the test case's metrics) as evalgate's StarMetric. */
+/**
+ * The Gradient star metric (by uuid or name, one of the test case's metrics) as evalgate's
+ * StarMetric. `success_threshold` is in the metric's wire unit: percent for percentage metrics.
+ */
 function resolveStar(star: StarMetricInput, metrics: Metric[]): StarMetric {
   let metric: Metric | undefined
   if (star.metric_uuid !== undefined) {
@@ -192,7 +195,9 @@ function resolveStar(star: StarMetricInput, metrics: Metric[]): StarMetric {
   }
   return {
     metric: metric.name,
-    ...(star.success_threshold !== undefined ? { successThreshold: star.success_threshold } : {}),
+    ...(star.success_threshold !== undefined
+      ? { successThreshold: fromWireNumber(star.success_threshold, metric.valueType) }
+      : {}),
     ...(star.success_threshold_pct !== undefined ? { successThresholdPct: star.success_threshold_pct } : {}),
   }
 }
