@@ -154,10 +154,15 @@ export function toScore(s: ScoresTable): ScoreResult {
   }
 }
 
+/** Run items are keyed by (run, ordinal); their wire id says both. */
+export function runItemId(runId: string, ordinal: number): string {
+  return `${runId}:${ordinal}`
+}
+
 export function toRunItem(r: RunItemsTable, scores: readonly ScoresTable[]): RunItem {
   const expected = parseJsonOrUndefined(r.expected)
   return {
-    id: r.id,
+    id: runItemId(r.run_id, r.ordinal),
     runId: r.run_id,
     ordinal: r.ordinal,
     itemId: r.item_id,

@@ -1,26 +1,36 @@
+import type BetterSqlite3 from 'better-sqlite3'
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely'
+import type { Store } from './open.js'
 import type { Database } from './schema.js'
 
 export type Executor = Kysely<Database> | Transaction<Database>
 export type SqlValue = string | number | null
 
 /**
- * Multi-row INSERT of pre-shaped rows, chunked so that no statement exceeds `maxParams` bind
- * parameters (SQLite allows 32766). Builds the SQL text directly: the query builder's per-value
- * node trees cost more than the insert itself at ingest volumes.
+ * Bulk INSERT of pre-shaped rows (values in `columns` order), inside the caller's transaction.
+ * - PostgreSQL: multi-row INSERTs chunked below the bind-parameter limit (one round trip per chunk).
+ * - SQLite: one cached prepared single-row statement run per row on the same connection. There is
+ *   no round trip in-process, and measured on this schema it beats multi-row VALUES lists
+ *   (which must be re-parsed and bound per chunk) by about 2×.
+ * The SQL text is built directly: the query builder's per-value node trees cost more than the
+ * insert itself at ingest volumes.
  */
 export async function insertRows(
   db: Executor,
-  dialect: 'sqlite' | 'postgres',
-  maxParams: number,
+  store: Pick<Store, 'dialect' | 'maxParams' | 'sqlite'>,
   table: keyof Database,
   columns: readonly string[],
   rows: readonly SqlValue[][],
 ): Promise<void> {
   if (rows.length === 0) return
   const width = columns.length
-  const perChunk = Math.max(1, Math.floor(maxParams / width))
   const head = `insert into ${table} (${columns.join(', ')}) values `
+  if (store.sqlite) {
+    const stmt = preparedInsert(store.sqlite, head + `(${new Array(width).fill('?').join(', ')})`)
+    for (const row of rows) stmt.run(row)
+    return
+  }
+  const perChunk = Math.max(1, Math.floor(store.maxParams / width))
   for (let start = 0; start < rows.length; start += perChunk) {
     const chunk = rows.slice(start, start + perChunk)
     const params: SqlValue[] = new Array(chunk.length * width)
@@ -32,12 +42,28 @@ export async function insertRows(
       for (let c = 0; c < width; c++) {
         params[p] = row[c] ?? null
         p++
-        marks[c] = dialect === 'postgres' ? `$${p}` : '?'
+        marks[c] = store.dialect === 'postgres' ? `$${p}` : '?'
       }
       tuples[r] = `(${marks.join(', ')})`
     }
     await db.executeQuery(CompiledQuery.raw(head + tuples.join(', '), params))
   }
+}
+
+const statements = new WeakMap<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>()
+
+function preparedInsert(sqlite: BetterSqlite3.Database, sql: string): BetterSqlite3.Statement {
+  let cache = statements.get(sqlite)
+  if (!cache) {
+    cache = new Map()
+    statements.set(sqlite, cache)
+  }
+  let stmt = cache.get(sql)
+  if (!stmt) {
+    stmt = sqlite.prepare(sql)
+    cache.set(sql, stmt)
+  }
+  return stmt
 }
 
 /** Runs `fn` over `values` split into chunks of at most `size` (for `IN (...)` lists). */

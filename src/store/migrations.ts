@@ -180,13 +180,14 @@ const migrations: Record<string, Migration> = {
         .columns(['project_id', 'run_group'])
         .execute()
 
+      // Run items are keyed by (run, ordinal): ordinals grow within a run, so inserts append to the
+      // B-trees instead of scattering random uuids; scores share the key prefix.
       await db.schema
         .createTable('run_items')
-        .addColumn('id', 'text', (c) => c.primaryKey())
         .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id').onDelete('cascade'))
+        .addColumn('ordinal', 'integer', (c) => c.notNull())
         .addColumn('item_id', 'text', (c) => c.notNull())
         .addColumn('trial', 'integer', (c) => c.notNull())
-        .addColumn('ordinal', 'integer', (c) => c.notNull())
         .addColumn('idx', 'integer', (c) => c.notNull())
         .addColumn('status', 'text', (c) => c.notNull())
         .addColumn('outcome', 'text', (c) => c.notNull())
@@ -207,8 +208,8 @@ const migrations: Record<string, Migration> = {
         .addColumn('span_id', 'text', (c) => c.notNull())
         .addColumn('score_count', 'integer', (c) => c.notNull())
         .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('run_items_pk', ['run_id', 'ordinal'])
         .addUniqueConstraint('run_items_run_item_trial', ['run_id', 'item_id', 'trial'])
-        .addUniqueConstraint('run_items_run_ordinal', ['run_id', 'ordinal'])
         .execute()
       await db.schema
         .createIndex('run_items_run_outcome_ordinal')
@@ -218,9 +219,9 @@ const migrations: Record<string, Migration> = {
 
       await db.schema
         .createTable('scores')
-        .addColumn('run_item_id', 'text', (c) => c.notNull().references('run_items.id').onDelete('cascade'))
+        .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id').onDelete('cascade'))
+        .addColumn('ordinal', 'integer', (c) => c.notNull())
         .addColumn('position', 'integer', (c) => c.notNull())
-        .addColumn('run_id', 'text', (c) => c.notNull())
         .addColumn('metric', 'text', (c) => c.notNull())
         .addColumn('score', 'double precision')
         .addColumn('passed', 'integer')
@@ -230,9 +231,8 @@ const migrations: Record<string, Migration> = {
         .addColumn('metadata', 'text')
         .addColumn('error', 'text')
         .addColumn('duration_ms', 'double precision', (c) => c.notNull())
-        .addPrimaryKeyConstraint('scores_pk', ['run_item_id', 'position'])
+        .addPrimaryKeyConstraint('scores_pk', ['run_id', 'ordinal', 'position'])
         .execute()
-      await db.schema.createIndex('scores_run_metric').on('scores').columns(['run_id', 'metric']).execute()
     },
   },
 }

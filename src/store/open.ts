@@ -25,6 +25,11 @@ export interface Store {
   location: string
   /** Most bind parameters one statement may carry on this dialect. */
   maxParams: number
+  /**
+   * The raw better-sqlite3 handle (SQLite only): the one connection Kysely uses too, so statements
+   * run on it inside a Kysely transaction belong to that transaction. Used by bulk ingest.
+   */
+  sqlite?: BetterSqlite3.Database
   close(): Promise<void>
 }
 
@@ -121,6 +126,7 @@ export async function openStore(db?: string): Promise<Store> {
       dialect: 'sqlite',
       location: file,
       maxParams: 32_000,
+      sqlite,
       close: () => kysely.destroy(),
     }
   }

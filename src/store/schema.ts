@@ -118,8 +118,8 @@ export interface RunsTable {
   updated_at: string
 }
 
+/** Keyed by (run_id, ordinal); the wire id of a run item is `<run id>:<ordinal>`. */
 export interface RunItemsTable {
-  id: string
   run_id: string
   item_id: string
   trial: number
@@ -147,10 +147,11 @@ export interface RunItemsTable {
   updated_at: string
 }
 
+/** One score per (run item, position in the item's score list). */
 export interface ScoresTable {
-  run_item_id: string
-  position: number
   run_id: string
+  ordinal: number
+  position: number
   metric: string
   score: number | null
   passed: number | null

@@ -206,7 +206,7 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect(item1.scores[0]!.score).toBe(0.1)
     const scoreRows = await store.db
       .selectFrom('scores')
-      .select('run_item_id')
+      .select('ordinal')
       .where('run_id', '=', runId)
       .execute()
     expect(scoreRows).toHaveLength(2 + 1 + 2 + 2)

@@ -86,7 +86,7 @@ export class DatasetService {
     datasetId: string,
     items: readonly NewDatasetItem[],
   ): Promise<{ dataset: Dataset; items: DatasetItem[] }> {
-    const { db, dialect, maxParams } = this.store
+    const { db } = this.store
     return db.transaction().execute(async (trx) => {
       const now = nowIso()
       const ds = await repo.findDataset(trx, projectId, datasetId)
@@ -121,7 +121,7 @@ export class DatasetService {
       }
       await repo.deleteDatasetItems(trx, ds.id, [...existingById.keys()])
       const rows = [...byId.values()]
-      await repo.insertDatasetItems(trx, dialect, maxParams, rows)
+      await repo.insertDatasetItems(trx, this.store, rows)
 
       const all = await repo.listAllDatasetItems(trx, ds.id)
       const hash = datasetContentHash(all)

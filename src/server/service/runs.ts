@@ -139,7 +139,7 @@ export class RunService {
     runId: string,
     items: readonly ItemResult[],
   ): Promise<{ accepted: number; inserted: number }> {
-    const { db, dialect, maxParams } = this.store
+    const { db } = this.store
     const run = await repo.findRun(db, projectId, runId)
     if (!run) throw new NotFoundError('run', runId)
     const latest = new Map<string, ItemResult>()
@@ -154,7 +154,7 @@ export class RunService {
         ...new Set(unique.map((i) => i.itemId)),
       ])
       const byKey = new Map(existing.map((e) => [`${e.trial}\u0000${e.item_id}`, e]))
-      const replaced: string[] = []
+      const replaced: number[] = []
       const now = nowIso()
       let seq = locked.item_seq
       const itemRows: SqlValue[][] = new Array(unique.length)
@@ -162,22 +162,18 @@ export class RunService {
       for (let i = 0; i < unique.length; i++) {
         const it = unique[i]!
         const old = byKey.get(`${it.trial}\u0000${it.itemId}`)
-        let id: string
         let ordinal: number
         if (old) {
-          id = old.id
           ordinal = old.ordinal
-          replaced.push(old.id)
+          replaced.push(old.ordinal)
         } else {
-          id = newId()
           ordinal = ++seq
         }
         itemRows[i] = [
-          id,
           run.id,
+          ordinal,
           it.itemId,
           it.trial,
-          ordinal,
           it.index,
           it.status,
           outcomeOf(it),
@@ -202,9 +198,9 @@ export class RunService {
         for (let p = 0; p < it.scores.length; p++) {
           const s = it.scores[p]!
           scoreRows.push([
-            id,
-            p,
             run.id,
+            ordinal,
+            p,
             s.metric,
             s.score,
             s.passed === null ? null : s.passed ? 1 : 0,
@@ -217,8 +213,8 @@ export class RunService {
           ])
         }
       }
-      await itemRepo.deleteRunItems(trx, replaced)
-      await itemRepo.insertRunItemRows(trx, dialect, maxParams, itemRows, scoreRows)
+      await itemRepo.deleteRunItems(trx, run.id, replaced)
+      await itemRepo.insertRunItemRows(trx, this.store, itemRows, scoreRows)
       await repo.updateRun(trx, run.id, {
         item_seq: seq,
         summary_stale: 1,
@@ -310,12 +306,12 @@ export class RunService {
       itemRepo.loadCompareRows(db, base.id),
     ])
     const scoreMap = (rows: typeof h) => {
-      const m = new Map<string, Map<string, number | null>>()
+      const m = new Map<number, Map<string, number | null>>()
       for (const s of rows.scores) {
-        let per = m.get(s.run_item_id)
+        let per = m.get(s.ordinal)
         if (!per) {
           per = new Map()
-          m.set(s.run_item_id, per)
+          m.set(s.ordinal, per)
         }
         if (!per.has(s.metric)) per.set(s.metric, s.score)
       }
@@ -331,8 +327,8 @@ export class RunService {
     const fixed: RunCompare['fixed'] = []
     const passedOf = (o: string | undefined) => (o === undefined ? null : o === 'passed')
     const pushItem = (itemId: string, trial: number, hi?: (typeof h.items)[0], bi?: (typeof b.items)[0]) => {
-      const hs = hi ? hScores.get(hi.id) : undefined
-      const bs = bi ? bScores.get(bi.id) : undefined
+      const hs = hi ? hScores.get(hi.ordinal) : undefined
+      const bs = bi ? bScores.get(bi.ordinal) : undefined
       const deltas: Record<string, number | null> = {}
       for (const metric of new Set([...(hs?.keys() ?? []), ...(bs?.keys() ?? [])])) {
         const hv = hs?.get(metric)
@@ -367,20 +363,23 @@ export class RunService {
   }
 
   private async withScores(db: Executor, rows: Awaited<ReturnType<typeof itemRepo.listRunItemsPage>>) {
+    const runId = rows[0]?.run_id
+    if (runId === undefined) return []
     const scores = await itemRepo.listScoresForItems(
       db,
-      rows.map((r) => r.id),
+      runId,
+      rows.map((r) => r.ordinal),
     )
-    const byItem = new Map<string, ScoresTable[]>()
+    const byItem = new Map<number, ScoresTable[]>()
     for (const s of scores) {
-      let list = byItem.get(s.run_item_id)
+      let list = byItem.get(s.ordinal)
       if (!list) {
         list = []
-        byItem.set(s.run_item_id, list)
+        byItem.set(s.ordinal, list)
       }
       list.push(s)
     }
-    return rows.map((r) => toRunItem(r, byItem.get(r.id) ?? []))
+    return rows.map((r) => toRunItem(r, byItem.get(r.ordinal) ?? []))
   }
 
   /** The wire run, refreshing a stale cached summary first. */

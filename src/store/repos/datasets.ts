@@ -1,4 +1,5 @@
 import { type Executor, inChunks, insertRows, type SqlValue } from '../bulk.js'
+import type { Store } from '../open.js'
 import type { DatasetItemsTable, DatasetsTable, DatasetVersionsTable } from '../schema.js'
 
 export async function insertDataset(db: Executor, row: DatasetsTable): Promise<void> {
@@ -92,12 +93,11 @@ const ITEM_COLUMNS = [
 
 export async function insertDatasetItems(
   db: Executor,
-  dialect: 'sqlite' | 'postgres',
-  maxParams: number,
+  store: Pick<Store, 'dialect' | 'maxParams' | 'sqlite'>,
   rows: DatasetItemsTable[],
 ): Promise<void> {
   const values: SqlValue[][] = rows.map((r) => ITEM_COLUMNS.map((c) => r[c]))
-  await insertRows(db, dialect, maxParams, 'dataset_items', ITEM_COLUMNS, values)
+  await insertRows(db, store, 'dataset_items', ITEM_COLUMNS, values)
 }
 
 export async function maxDatasetItemPosition(db: Executor, datasetId: string): Promise<number> {

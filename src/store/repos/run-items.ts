@@ -1,13 +1,13 @@
 import { sql } from 'kysely'
 import { type Executor, inChunks, insertRows, type SqlValue } from '../bulk.js'
+import type { Store } from '../open.js'
 import type { RunItemsTable, ScoresTable } from '../schema.js'
 
 export const RUN_ITEM_COLUMNS = [
-  'id',
   'run_id',
+  'ordinal',
   'item_id',
   'trial',
-  'ordinal',
   'idx',
   'status',
   'outcome',
@@ -31,9 +31,9 @@ export const RUN_ITEM_COLUMNS = [
 ] as const satisfies readonly (keyof RunItemsTable)[]
 
 export const SCORE_COLUMNS = [
-  'run_item_id',
-  'position',
   'run_id',
+  'ordinal',
+  'position',
   'metric',
   'score',
   'passed',
@@ -46,7 +46,6 @@ export const SCORE_COLUMNS = [
 ] as const satisfies readonly (keyof ScoresTable)[]
 
 export interface ExistingRunItem {
-  id: string
   item_id: string
   trial: number
   ordinal: number
@@ -60,18 +59,18 @@ export async function findRunItemsByKeys(
   return inChunks(itemIds, 5000, (chunk) =>
     db
       .selectFrom('run_items')
-      .select(['id', 'item_id', 'trial', 'ordinal'])
+      .select(['item_id', 'trial', 'ordinal'])
       .where('run_id', '=', runId)
       .where('item_id', 'in', chunk)
       .execute(),
   )
 }
 
-/** Deletes run items (and, first, their scores) by id. */
-export async function deleteRunItems(db: Executor, ids: string[]): Promise<void> {
-  await inChunks(ids, 5000, async (chunk) => {
-    await db.deleteFrom('scores').where('run_item_id', 'in', chunk).execute()
-    await db.deleteFrom('run_items').where('id', 'in', chunk).execute()
+/** Deletes run items (and, first, their scores) by ordinal. */
+export async function deleteRunItems(db: Executor, runId: string, ordinals: number[]): Promise<void> {
+  await inChunks(ordinals, 5000, async (chunk) => {
+    await db.deleteFrom('scores').where('run_id', '=', runId).where('ordinal', 'in', chunk).execute()
+    await db.deleteFrom('run_items').where('run_id', '=', runId).where('ordinal', 'in', chunk).execute()
     return []
   })
 }
@@ -79,13 +78,12 @@ export async function deleteRunItems(db: Executor, ids: string[]): Promise<void>
 /** Rows in RUN_ITEM_COLUMNS / SCORE_COLUMNS order. */
 export async function insertRunItemRows(
   db: Executor,
-  dialect: 'sqlite' | 'postgres',
-  maxParams: number,
+  store: Pick<Store, 'dialect' | 'maxParams' | 'sqlite'>,
   items: SqlValue[][],
   scores: SqlValue[][],
 ): Promise<void> {
-  await insertRows(db, dialect, maxParams, 'run_items', RUN_ITEM_COLUMNS, items)
-  await insertRows(db, dialect, maxParams, 'scores', SCORE_COLUMNS, scores)
+  await insertRows(db, store, 'run_items', RUN_ITEM_COLUMNS, items)
+  await insertRows(db, store, 'scores', SCORE_COLUMNS, scores)
 }
 
 export type Outcome = 'passed' | 'failed' | 'errored'
@@ -135,13 +133,35 @@ export async function findRunItemByKey(
     .executeTakeFirst()
 }
 
-export async function listScoresForItems(db: Executor, runItemIds: string[]): Promise<ScoresTable[]> {
-  return inChunks(runItemIds, 5000, (chunk) =>
+/** Scores of the given items of one run, ordered by (ordinal, position). */
+export async function listScoresForItems(
+  db: Executor,
+  runId: string,
+  ordinals: number[],
+): Promise<ScoresTable[]> {
+  if (ordinals.length === 0) return []
+  const sorted = [...ordinals].sort((a, b) => a - b)
+  const lo = sorted[0]!
+  const hi = sorted[sorted.length - 1]!
+  // a contiguous page (the common case) is one range scan of the primary key
+  if (hi - lo + 1 === sorted.length) {
+    return db
+      .selectFrom('scores')
+      .selectAll()
+      .where('run_id', '=', runId)
+      .where('ordinal', '>=', lo)
+      .where('ordinal', '<=', hi)
+      .orderBy('ordinal')
+      .orderBy('position')
+      .execute()
+  }
+  return inChunks(sorted, 5000, (chunk) =>
     db
       .selectFrom('scores')
       .selectAll()
-      .where('run_item_id', 'in', chunk)
-      .orderBy('run_item_id')
+      .where('run_id', '=', runId)
+      .where('ordinal', 'in', chunk)
+      .orderBy('ordinal')
       .orderBy('position')
       .execute(),
   )
@@ -194,14 +214,16 @@ export async function loadSummaryRows(
 export async function loadCompareRows(db: Executor, runId: string) {
   const items = await db
     .selectFrom('run_items')
-    .select(['id', 'item_id', 'trial', 'outcome', 'ordinal'])
+    .select(['ordinal', 'item_id', 'trial', 'outcome'])
     .where('run_id', '=', runId)
     .orderBy('ordinal')
     .execute()
   const scores = await db
     .selectFrom('scores')
-    .select(['run_item_id', 'metric', 'score'])
+    .select(['ordinal', 'metric', 'score'])
     .where('run_id', '=', runId)
+    .orderBy('ordinal')
+    .orderBy('position')
     .execute()
   return { items, scores }
 }
