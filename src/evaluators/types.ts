@@ -48,13 +48,23 @@ export interface Evaluator<I = unknown, O = unknown, E = unknown> {
  * An autoevals-style scorer: a function of `{ input, output, expected, metadata }` returning
  * `{ name, score, metadata }` (score in [0, 1] or null). Accepted unchanged wherever an Evaluator is.
  */
-export type AutoevalsScorer = ((args: {
-  input: unknown
+export type AutoevalsScorer = AutoevalsScorerFn & { name: string }
+
+/** What evalgate passes to an autoevals-style scorer. */
+export interface AutoevalsArgs {
+  // optional in the type (always passed) so scorers that declare only { output, expected } fit
+  input?: unknown
   output: unknown
   expected?: unknown
   metadata?: unknown
   [key: string]: unknown
-}) => AutoevalsScore | Promise<AutoevalsScore>) & { name: string }
+}
+
+// Declared as a method so its parameter is checked bivariantly: scorers typed for a specific
+// output (autoevals' `Scorer<string, {}>`) are accepted without casts.
+type AutoevalsScorerFn = {
+  bivarianceHack(args: AutoevalsArgs): AutoevalsScore | Promise<AutoevalsScore>
+}['bivarianceHack']
 export interface AutoevalsScore {
   name: string
   score: number | null
