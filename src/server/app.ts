@@ -22,7 +22,8 @@ export interface AppOptions {
 /** Builds the Fastify app (not listening): native API under /api/v1, auth, JSON errors. */
 export async function buildApp(services: Services, opts: AppOptions = {}): Promise<FastifyInstance> {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit, forceCloseConnections: false })
+  // close(): idle keep-alive sockets are closed at once, in-flight requests finish first
+  const app = Fastify({ logger: opts.logger ?? false, bodyLimit, forceCloseConnections: 'idle' })
   installErrorHandling(app, bodyLimit)
 
   // JSON bodies: an empty body is "no body" (e.g. POST /finalize without options).

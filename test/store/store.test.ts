@@ -222,6 +222,26 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect((await services.runs.get(projectId, runId)).summary.totalItems).toBe(6)
   })
 
+  test('concurrent create-or-join of one run group: one run, one creator', async () => {
+    const { services, projectId } = await fresh()
+    const forward = def({ name: 'sharded' })
+    const reversed = { ...forward, metrics: [...forward.metrics].reverse() }
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        services.runs.createOrJoin(projectId, {
+          suite: i % 2 === 0 ? forward : reversed,
+          runGroup: 'g-concurrent',
+          origin: 'vitest',
+        }),
+      ),
+    )
+    // the order of metrics is not part of the definition: one version, one run, one creator
+    expect(new Set(results.map((r) => r.suite.version))).toEqual(new Set([1]))
+    expect(new Set(results.map((r) => r.run.id)).size).toBe(1)
+    expect(results.filter((r) => !r.joined)).toHaveLength(1)
+    expect((await services.suites.findByName(projectId, 'sharded'))!.totalRuns).toBe(1)
+  })
+
   test('a failing batch leaves nothing half-written', async () => {
     const { services, projectId, store } = await fresh()
     const { run } = await services.runs.createOrJoin(projectId, { suite: def(), origin: 'vitest' })

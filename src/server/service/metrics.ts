@@ -40,7 +40,10 @@ export class MetricService {
 
   async upsertMany(db: Executor, projectId: string, defs: readonly MetricDef[]): Promise<void> {
     const now = nowIso()
-    for (const d of defs) {
+    // one lock order for every transaction (PostgreSQL row locks): no deadlock between suites
+    // that list the same metrics in different orders
+    const sorted = [...defs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    for (const d of sorted) {
       await repo.upsertMetric(db, {
         id: newId(),
         project_id: projectId,

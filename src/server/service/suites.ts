@@ -21,12 +21,12 @@ export interface SuiteParts {
   gate?: Gate | null
 }
 
-/** What defines a suite version; descriptions and names are not part of it. */
+/** What defines a suite version; descriptions, names and the order of metrics are not part of it. */
 function defKey(def: SuiteDef): string {
   return canonicalJson({
     dataset: def.dataset,
     turnType: def.turnType,
-    metrics: def.metrics,
+    metrics: [...def.metrics].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
     star: def.star,
     gate: def.gate,
   })
