@@ -31,7 +31,7 @@ import { evalgate } from ${JSON.stringify(entries.plugin)}
 
 export default defineConfig({
   plugins: [evalgate({ reporter: false })],
-  resolve: { alias: { evalgate: ${JSON.stringify(entries.index)} } },
+  ${entries.alias}
   test: { include: ['*.test.mjs'] },
 })
 `

@@ -17,7 +17,8 @@ if (benches.length === 0) {
   process.exit(1)
 }
 // Build once up front so each benchmark finds a fresh dist/ instead of rebuilding.
-if (!ensureBuilt()) console.error('continuing without a fresh dist/: benchmarks fall back to the sources')
+const built = ensureBuilt()
+if (!built) console.error('continuing without a fresh dist/: benchmarks fall back to the sources')
 
 const outcomes = []
 for (const file of benches) {

@@ -1,8 +1,19 @@
 // Shared helpers of the describeEval benchmarks: fixture projects, spawned `vitest run`, timing, results.
 import { spawn, spawnSync } from 'node:child_process'
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { stripVTControlCharacters } from 'node:util'
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
 export const benchDir = join(repoRoot, 'bench')
@@ -30,35 +41,82 @@ export function distIsStale() {
   )
 }
 
-/** Builds dist/ with tsup when it is missing or stale. Returns false (with the reason printed) when the build fails. */
-export function ensureBuilt({ quiet = false } = {}) {
-  if (!distIsStale()) return true
-  if (!quiet) console.log('dist/ is missing or older than src/: building with `npx tsup` …')
+let builtThisProcess = false
+
+/**
+ * Builds dist/ with tsup when it is missing or stale (BENCH_NO_BUILD=1 skips this). Returns false
+ * (with the reason printed) when the build fails. `node bench/run.mjs` builds once, up front.
+ */
+export function ensureBuilt() {
+  if (process.env.BENCH_NO_BUILD === '1' || !distIsStale()) return true
+  console.log('dist/ is missing or older than src/: building with `npx tsup` …')
   const build = spawnSync('npx', ['tsup'], { cwd: repoRoot, encoding: 'utf8' })
-  if (build.status === 0) return true
-  console.error(
-    `tsup failed (exit ${build.status}):\n${(build.stdout + build.stderr).split('\n').slice(-30).join('\n')}`,
-  )
+  if (build.status === 0) {
+    builtThisProcess = true
+    return true
+  }
+  const tail = (build.stdout + build.stderr).split('\n').slice(-30).join('\n')
+  console.error(`tsup failed (exit ${build.status}):\n${tail}`)
   return false
 }
 
 /**
- * Where `evalgate` and `evalgate/vitest` resolve in fixtures: the built package when dist/ is fresh,
- * otherwise the TypeScript sources (then Vite transforms them on every run, which is slower and noted).
+ * Makes `evalgate` importable from fixtures under bench/.tmp/ the way users get it: an installed
+ * package, bench/.tmp/node_modules/evalgate (package.json + a copy of dist/), loaded natively by
+ * Node and Vite's config loader alike. Its own dependencies resolve from the repo's node_modules.
+ * Without a fresh dist/ (the build failed), fixtures import the TypeScript sources instead (through
+ * Vite's transform, which is slower); the returned `kind` says which, and benchmarks print it.
  */
 export function evalgateEntries() {
-  const useDist = !distIsStale()
-  return useDist
-    ? {
-        kind: 'dist',
-        index: join(repoRoot, 'dist', 'index.js'),
-        plugin: join(repoRoot, 'dist', 'vitest', 'plugin.js'),
-      }
-    : {
-        kind: 'src',
-        index: join(repoRoot, 'src', 'index.ts'),
-        plugin: join(repoRoot, 'src', 'vitest', 'plugin.ts'),
-      }
+  // Sources keep changing while others work: a build made by this process (or by run.mjs, which then
+  // sets BENCH_NO_BUILD) is used even if a source file changed since.
+  const useDist =
+    existsSync(distEntry) && (builtThisProcess || process.env.BENCH_NO_BUILD === '1' || !distIsStale())
+  if (useDist) {
+    installBuild()
+    return { kind: 'dist', index: 'evalgate', plugin: 'evalgate/vitest', alias: '' }
+  }
+  return {
+    kind: 'src',
+    index: join(repoRoot, 'src', 'index.ts'),
+    plugin: join(repoRoot, 'src', 'vitest', 'plugin.ts'),
+    alias: `resolve: { alias: { evalgate: ${JSON.stringify(join(repoRoot, 'src', 'index.ts'))} } },`,
+  }
+}
+
+/**
+ * Copies package.json + dist/ to bench/.tmp/node_modules/evalgate when the copy is missing or older
+ * than dist/. Written to a temporary directory and renamed into place, so a benchmark running at
+ * the same time never sees a half-written package.
+ */
+function installBuild() {
+  const modules = join(benchDir, '.tmp', 'node_modules')
+  const installed = join(modules, 'evalgate')
+  const copyOf = join(installed, 'dist', 'index.js')
+  if (existsSync(copyOf) && statSync(copyOf).mtimeMs >= statSync(distEntry).mtimeMs) return
+  const staging = join(modules, `.evalgate-${process.pid}`)
+  rmSync(staging, { recursive: true, force: true })
+  mkdirSync(staging, { recursive: true })
+  cpSync(join(repoRoot, 'package.json'), join(staging, 'package.json'))
+  cpSync(join(repoRoot, 'dist'), join(staging, 'dist'), { recursive: true, preserveTimestamps: true })
+  const old = join(modules, `.evalgate-old-${process.pid}`)
+  if (existsSync(installed)) renameSync(installed, old)
+  renameSync(staging, installed)
+  rmSync(old, { recursive: true, force: true })
+}
+
+/** Vitest's own phase times from its summary line: `Duration 3.26s (transform 930ms, …, import 1.53s, tests 1.27s, …)`. */
+export function vitestPhases(output) {
+  const clean = stripVTControlCharacters(output)
+  const line = clean.match(/Duration\s+([\d.]+m?s)\s*\(([^)]*)\)/)
+  if (!line) return null
+  const ms = (text) => (text.endsWith('ms') ? Number(text.slice(0, -2)) : Number(text.slice(0, -1)) * 1000)
+  const phases = { duration: ms(line[1]) }
+  for (const part of line[2].split(',')) {
+    const [name, value] = part.trim().split(/\s+/)
+    if (name && value) phases[name] = ms(value)
+  }
+  return phases
 }
 
 /** Creates a fresh fixture project under bench/.tmp/<name> (inside the repo, so node_modules resolves). */
@@ -108,7 +166,7 @@ export function runVitest(dir, { args = [], env = {} } = {}) {
         const [user, system] = readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number)
         cpuMs = (user + system) * 1000
       }
-      resolve({ wallMs, cpuMs, output })
+      resolve({ wallMs, cpuMs, phases: vitestPhases(output), output })
     })
   })
 }
