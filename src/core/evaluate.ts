@@ -2,6 +2,7 @@ import { metricDefOf, runEvaluator } from '../evaluators/index.js'
 import type { EvalContext, Evaluator } from '../evaluators/types.js'
 import type { ItemStatus, ScoreResult } from '../schema/meta.js'
 import type { MetricDef } from '../schema/metric.js'
+import { lazyAbort } from './lazy-abort.js'
 
 const metricDefs = new WeakMap<Evaluator, MetricDef>()
 
@@ -15,9 +16,9 @@ export function metricOf(evaluator: Evaluator): MetricDef {
 }
 
 /**
- * Runs every evaluator concurrently. Each gets `timeoutMs` (from when evaluation starts); one that
- * runs over is aborted through `ctx.signal` and scored `null` with an error, like one that throws.
- * Never rejects.
+ * Runs every evaluator concurrently. Evaluation gets `timeoutMs` (from when it starts); an evaluator
+ * still running then is aborted through `ctx.signal` and scored `null` with an error, like one that
+ * throws. Never rejects; results are in the evaluators' order.
  */
 export function runEvaluators(
   evaluators: readonly Evaluator[],
@@ -26,37 +27,53 @@ export function runEvaluators(
   cancel?: AbortSignal,
 ): Promise<ScoreResult[]> {
   if (evaluators.length === 0) return Promise.resolve([])
-  return Promise.all(evaluators.map((evaluator) => runOne(evaluator, ctx, timeoutMs, cancel)))
-}
-
-function runOne(
-  evaluator: Evaluator,
-  ctx: Omit<EvalContext, 'signal'>,
-  timeoutMs: number,
-  cancel: AbortSignal | undefined,
-): Promise<ScoreResult> {
-  const controller = new AbortController()
-  const onCancel = () => controller.abort(cancel?.reason)
-  cancel?.addEventListener('abort', onCancel, { once: true })
+  const abort = lazyAbort()
+  const context: EvalContext = {
+    ...ctx,
+    get signal() {
+      return abort.signal
+    },
+  }
   const started = performance.now()
-  let timer: NodeJS.Timeout | undefined
-  const timedOut = new Promise<ScoreResult>((resolve) => {
-    timer = setTimeout(() => {
+  return new Promise<ScoreResult[]>((resolve) => {
+    const results: (ScoreResult | undefined)[] = new Array(evaluators.length)
+    let pending = evaluators.length
+    let settled = false
+    const finish = () => {
+      settled = true
+      clearTimeout(timer)
+      cancel?.removeEventListener('abort', onCancel)
+      resolve(results as ScoreResult[])
+    }
+    const giveUp = (error: string, reason: unknown) => {
+      abort.abort(reason)
+      const durationMs = performance.now() - started
+      evaluators.forEach((evaluator, i) => {
+        results[i] ??= unscored(metricOf(evaluator), { error, durationMs })
+      })
+      finish()
+    }
+    const onCancel = () => giveUp('evaluation cancelled', cancel?.reason)
+    const timer = setTimeout(() => {
       const message = `evaluator timed out after ${timeoutMs} ms`
-      controller.abort(new Error(message))
-      resolve(unscored(metricOf(evaluator), { error: message, durationMs: performance.now() - started }))
+      giveUp(message, new Error(message))
     }, timeoutMs)
-  })
-  const evaluated = runEvaluator(evaluator, { ...ctx, signal: controller.signal }).catch((thrown: unknown) =>
-    // runEvaluator's contract is to never reject; keep the item alive even if it does.
-    unscored(metricOf(evaluator), {
-      error: thrown instanceof Error ? thrown.message : String(thrown),
-      durationMs: performance.now() - started,
-    }),
-  )
-  return Promise.race([evaluated, timedOut]).finally(() => {
-    clearTimeout(timer)
-    cancel?.removeEventListener('abort', onCancel)
+    cancel?.addEventListener('abort', onCancel, { once: true })
+    evaluators.forEach((evaluator, i) => {
+      runEvaluator(evaluator, context)
+        .catch((thrown: unknown) =>
+          // runEvaluator's contract is to never reject; keep the item alive even if it does.
+          unscored(metricOf(evaluator), {
+            error: thrown instanceof Error ? thrown.message : String(thrown),
+            durationMs: performance.now() - started,
+          }),
+        )
+        .then((result) => {
+          if (settled) return
+          results[i] = result
+          if (--pending === 0) finish()
+        })
+    })
   })
 }
 

@@ -1,11 +1,26 @@
-import { randomBytes } from 'node:crypto'
+import { randomFillSync } from 'node:crypto'
 
 const ZERO = /^0+$/
+
+// Random bytes are drawn from a pool refilled 4 KiB at a time: one randomFillSync call per ~170
+// items instead of two per item (each call costs microseconds; 10k-item suites notice).
+const pool = Buffer.alloc(4096)
+let offset = pool.length
+
+function randomHex(bytes: number): string {
+  if (offset + bytes > pool.length) {
+    randomFillSync(pool)
+    offset = 0
+  }
+  const hex = pool.toString('hex', offset, offset + bytes)
+  offset += bytes
+  return hex
+}
 
 /** A random id of `bytes` bytes as lowercase hex, never all zeros (W3C trace-context rule). */
 function randomHexId(bytes: number): string {
   for (;;) {
-    const id = randomBytes(bytes).toString('hex')
+    const id = randomHex(bytes)
     if (!ZERO.test(id)) return id
   }
 }

@@ -4,10 +4,11 @@ import type { JsonValue } from '../schema/common.js'
 import type { ItemError, ItemResult, ItemStatus, ScoreResult } from '../schema/meta.js'
 import { EvalTimeoutError, toItemError } from './errors.js'
 import { notEvaluated, runEvaluators } from './evaluate.js'
+import { lazyAbort } from './lazy-abort.js'
 import type { Limiter } from './limiter.js'
 import { type NormalisedTaskReturn, normaliseTaskReturn } from './task-result.js'
 import { startItemSpan } from './tracing.js'
-import type { EvalTask } from './types.js'
+import type { EvalTask, TaskContext } from './types.js'
 
 export interface RunItemOptions<I, O, E> {
   /** Suite name, used for the span name and attributes. */
@@ -138,7 +139,7 @@ function callTask<I, O, E>(
   timeoutMs: number,
   cancel: AbortSignal | undefined,
 ): Promise<Settled<O>> {
-  const controller = new AbortController()
+  const abort = lazyAbort()
   return new Promise<Settled<O>>((resolve) => {
     let timer: NodeJS.Timeout | undefined
     const done = () => {
@@ -147,23 +148,30 @@ function callTask<I, O, E>(
     }
     const onCancel = () => {
       done()
-      controller.abort(cancel?.reason)
+      abort.abort(cancel?.reason)
       resolve({ status: 'failed', error: cancelError(cancel?.reason) })
     }
-    timer = setTimeout(() => {
-      done()
-      const timeout = new EvalTimeoutError(timeoutMs)
-      controller.abort(timeout)
-      resolve({ status: 'timeout', error: timeout })
-    }, timeoutMs)
     if (cancel?.aborted) {
       onCancel()
       return
     }
+    timer = setTimeout(() => {
+      done()
+      const timeout = new EvalTimeoutError(timeoutMs)
+      abort.abort(timeout)
+      resolve({ status: 'timeout', error: timeout })
+    }, timeoutMs)
     cancel?.addEventListener('abort', onCancel, { once: true })
+    const context: TaskContext<I, E> = {
+      item,
+      trial,
+      get signal() {
+        return abort.signal
+      },
+    }
     let pending: Promise<unknown>
     try {
-      pending = Promise.resolve(task(item.input, { signal: controller.signal, item, trial }))
+      pending = Promise.resolve(task(item.input, context))
     } catch (thrownSync) {
       pending = Promise.reject(thrownSync)
     }

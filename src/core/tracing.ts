@@ -6,11 +6,22 @@ import {
   SpanKind,
   SpanStatusCode,
   TraceFlags,
+  type Tracer,
+  type TracerProvider,
   trace,
 } from '@opentelemetry/api'
 import { randomSpanId, randomTraceId } from './ids.js'
 
 export const TRACER_NAME = 'evalgate'
+
+let cached: { provider: TracerProvider; tracer: Tracer } | undefined
+
+/** The evalgate tracer of the current global provider (re-resolved when the provider changes). */
+function tracer(): Tracer {
+  const provider = trace.getTracerProvider()
+  if (cached?.provider !== provider) cached = { provider, tracer: provider.getTracer(TRACER_NAME) }
+  return cached.tracer
+}
 
 export interface SpanIds {
   traceId: string
@@ -35,9 +46,7 @@ export function startItemSpan(name: string, attributes: Attributes): ItemSpan {
   const parentContext = context.active()
   const parent = trace.getSpanContext(parentContext)
   const validParent = parent && isSpanContextValid(parent) ? parent : undefined
-  const span = trace
-    .getTracer(TRACER_NAME)
-    .startSpan(name, { kind: SpanKind.INTERNAL, attributes }, parentContext)
+  const span = tracer().startSpan(name, { kind: SpanKind.INTERNAL, attributes }, parentContext)
   const own = span.spanContext()
   const recorded = isSpanContextValid(own) && own.spanId !== validParent?.spanId
 

@@ -91,6 +91,25 @@ describe('runItem: slots, timeouts and the abort signal', () => {
     expect((await next).status).toBe('completed')
   })
 
+  it('gives a task that reads its signal only after the timeout an already-aborted signal', async () => {
+    vi.useFakeTimers()
+    const later = deferred()
+    let context: { signal: AbortSignal } | undefined
+    const pending = run(
+      async (_input, ctx) => {
+        context = ctx
+        await later.promise
+        return 'late'
+      },
+      { timeoutMs: 10 },
+    )
+    await vi.advanceTimersByTimeAsync(20)
+    expect((await pending).status).toBe('timeout')
+    expect(context?.signal.aborted).toBe(true)
+    expect(context?.signal.reason).toBeInstanceOf(EvalTimeoutError)
+    later.resolve()
+  })
+
   it('passes the item, trial and a live signal to the task', async () => {
     let received: { signal: AbortSignal; item: Item<unknown, unknown>; trial: number } | undefined
     const result = await run(
