@@ -26,7 +26,8 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit, forceCloseConnections: 'idle' })
   installErrorHandling(app, bodyLimit)
 
-  // JSON bodies: an empty body is "no body" (e.g. POST /finalize without options).
+  // JSON bodies only (anything else is a 415); an empty body is "no body" (POST /finalize).
+  app.removeContentTypeParser('text/plain')
   app.removeContentTypeParser('application/json')
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
     const s = text as string

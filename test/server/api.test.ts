@@ -198,6 +198,11 @@ describe.each(DIALECTS)('native API on %s', (dialect) => {
       expectError(res, 400, 'invalid_json')
     })
 
+    test('a body that is not JSON is a 415', async () => {
+      const res = await api.raw('POST', '/api/v1/datasets', 'name=x', { 'content-type': 'text/plain' })
+      expectError(res, 415, 'unsupported_media_type')
+    })
+
     test('wrong types and missing fields name the first bad field', async () => {
       const wrongType = await api.post(`/api/v1/runs/${runId}/items`, {
         items: [itemResult(0), itemResult(1, { latencyMs: 'fast' as unknown as number })],
