@@ -48,7 +48,7 @@ import { defineConfig } from 'vitest/config'
 import { evalgate } from 'evalgate/vitest'
 
 export default defineConfig({
-  plugins: [evalgate({ reporter: false })],
+  plugins: [evalgate({ reporter: false, concurrency: 3, timeout: 2_000 })],
   test: { include: ['evals/**/*.eval.ts'], testTimeout: 150 },
 })
 TS
@@ -90,11 +90,12 @@ check(japan?.failureMessages?.[0]?.includes('✗ exact: score 0, needs >= 1'), '
 check(japan?.meta?.evalgate?.suite?.star?.metric === 'exact', 'japan suite definition in meta')
 
 const peaks = {}
-for (const t of [...suite('four'), ...suite('twelve')]) {
+for (const t of [...suite('four'), ...suite('twelve'), ...suite('plugin-default')]) {
   const m = t.meta.evalgate
   peaks[m.suite.name] = Math.max(peaks[m.suite.name] ?? 0, m.result.output.peakInFlight)
 }
-check(peaks.four === 4 && peaks.twelve === 12, `in-flight peaks ${JSON.stringify(peaks)} (want four=4, twelve=12)`)
+check(peaks.four === 4 && peaks.twelve === 12 && peaks['plugin-default'] === 3, `in-flight peaks ${JSON.stringify(peaks)} (want four=4, twelve=12, plugin-default=3)`)
+check(suite('plugin-timeout')[0]?.meta?.evalgate?.result?.status === 'timeout', "plugin's default timeout applied")
 const probe = tests.find((t) => t.title === 'probe')
 check(probe?.meta?.probe?.settings?.plugin === true, `plugin settings injected: ${JSON.stringify(probe?.meta?.probe)}`)
 

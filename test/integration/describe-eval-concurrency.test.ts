@@ -19,16 +19,17 @@ describe('concurrency limits (in-flight counters in real Vitest runs)', () => {
   it("with the plugin, each suite's own concurrency is exactly the number of tasks in flight", async () => {
     const run = await runFixture('describe-concurrency')
     expect(run.code).toBe(0)
-    expect(run.report.numPassedTests).toBe(51)
+    expect(run.report.numPassedTests).toBe(63)
     // 12 > Vitest's default maxConcurrency of 5: only reachable because the plugin raised it.
-    expect(peaks(run)).toEqual({ four: 4, twelve: 12 })
+    // plugin-default sets no concurrency: the plugin's `concurrency: 3` applies.
+    expect(peaks(run)).toEqual({ four: 4, twelve: 12, 'plugin-default': 3 })
     expect(run.output).not.toContain('[evalgate]')
 
     const probe = run.tests.find((t) => t.title === 'probe')
     expect(probe?.meta.probe).toMatchObject({
       // The plugin's default testTimeout, as the config sets none.
       testTimeout: 60_000,
-      settings: { plugin: true, maxConcurrency: 10_000 },
+      settings: { plugin: true, maxConcurrency: 10_000, concurrency: 3, timeout: null },
     })
   })
 

@@ -153,6 +153,21 @@ describe('describeEval in a real Vitest run (fixture describe-basic, plugin inst
     expect(metaOf(test).result.output).toMatch(/TAIL-MARKER$/)
   })
 
+  it('rejects an evaluator score of NaN as an evaluator error naming the evaluator', () => {
+    const test = testNamed(run, 'failures', '#7 nan-score')
+    expect(test.status).toBe('failed')
+    const [judge] = metaOf(test).result.scores
+    expect(judge).toMatchObject({ metric: 'judge', score: null, passed: false })
+    expect(judge?.error).toMatch(/evaluator "judge" returned NaN/)
+    expect(test.failureMessages[0]).toMatch(/✗ judge: error: "evaluator \\"judge\\" returned NaN/)
+  })
+
+  it("applies the plugin's default item timeout to suites that set none", () => {
+    const test = testNamed(run, 'plugin-timeout', '#0 hang')
+    expect(metaOf(test).result.status).toBe('timeout')
+    expect(test.failureMessages[0]).toContain('timed out: task timed out after 2000 ms')
+  })
+
   it('runs each item once per trial, named and reported per trial', () => {
     const tests = testsOfSuite(run, 'trials')
     expect(tests.map((t) => t.title)).toEqual([
