@@ -71,9 +71,13 @@ export async function startServer(opts: StartServerOptions = {}): Promise<Runnin
     store,
     close() {
       closing ??= (async () => {
+        // In-flight requests finish; their keep-alive sockets then turn idle and would hold
+        // close() open until the keep-alive timeout, so idle sockets are closed as they appear.
+        const reaper = setInterval(() => app.server.closeIdleConnections(), 25)
         try {
           await app.close()
         } finally {
+          clearInterval(reaper)
           await store.close()
         }
       })()

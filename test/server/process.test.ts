@@ -7,11 +7,13 @@ import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { ItemResultSchema } from '../../src/schema/meta.js'
 import { createServices } from '../../src/server/service/index.js'
 import { openStore } from '../../src/store/open.js'
 import { buildCli, runCli, type ServeProcess, spawnServe } from '../helpers/cli.js'
 import { itemResult, suiteDef } from '../helpers/fixtures.js'
 import { client } from '../helpers/http.js'
+import { DIALECTS, useDatabases } from '../helpers/stores.js'
 
 let cli: string
 let dir: string
@@ -107,6 +109,7 @@ describe('evalgate CLI', () => {
 })
 
 describe('shutdown and crash safety', () => {
+  const pgDatabases = useDatabases(DIALECTS.includes('postgres') ? 'postgres' : 'sqlite')
   test('SIGTERM finishes in-flight batches, closes the database, and loses no accepted write', async () => {
     const db = join(dir, 'graceful.db')
     const server = await serve(['--db', db])
@@ -136,85 +139,87 @@ describe('shutdown and crash safety', () => {
     }
   })
 
-  test('SIGKILL mid-ingest: the reopened store holds whole batches only, every item with all its scores', async () => {
-    const db = join(dir, 'killed.db')
-    const server = await serve(['--db', db])
-    const { run } = (await client(server.url).post('/api/v1/runs', { suite: suiteDef() })).body
-    const BATCH = 500
-    let acked = 0
-    let next = 0
-    let killed = false
-    const worker = async () => {
-      const api = client(server.url)
-      for (;;) {
-        const start = next
-        next += BATCH
-        if (killed || start >= 200 * BATCH) return
-        try {
-          const res = await api.post(`/api/v1/runs/${run.id}/items`, { items: batch(start, BATCH) })
-          if (res.status === 200) acked++
-          if (acked >= 6 && !killed) {
-            killed = true
-            server.child.kill('SIGKILL')
+  test.each(DIALECTS)(
+    'SIGKILL mid-ingest (%s): whole batches only, every item with all its scores',
+    async (dialect) => {
+      const db = dialect === 'sqlite' ? join(dir, 'killed.db') : await pgDatabases.next()
+      const server = await serve(['--db', db])
+      const { run } = (await client(server.url).post('/api/v1/runs', { suite: suiteDef() })).body
+      const BATCH = 500
+      let acked = 0
+      let next = 0
+      let killed = false
+      const worker = async () => {
+        const api = client(server.url)
+        for (;;) {
+          const start = next
+          next += BATCH
+          if (killed || start >= 200 * BATCH) return
+          try {
+            const res = await api.post(`/api/v1/runs/${run.id}/items`, { items: batch(start, BATCH) })
+            if (res.status === 200) acked++
+            if (acked >= 6 && !killed) {
+              killed = true
+              server.child.kill('SIGKILL')
+            }
+          } catch {
+            return // connection refused or reset after the kill
           }
-        } catch {
-          return // connection refused or reset after the kill
         }
       }
-    }
-    await Promise.all([worker(), worker(), worker()])
-    const { signal } = await server.exited
-    expect(signal).toBe('SIGKILL')
+      await Promise.all([worker(), worker(), worker()])
+      const { signal } = await server.exited
+      expect(signal).toBe('SIGKILL')
 
-    const raw = new BetterSqlite3(db)
-    try {
-      expect(raw.pragma('integrity_check', { simple: true })).toBe('ok')
-      const items = raw.prepare('select count(*) as n from run_items where run_id = ?').get(run.id) as {
-        n: number
+      if (dialect === 'sqlite') {
+        const raw = new BetterSqlite3(db)
+        try {
+          expect(raw.pragma('integrity_check', { simple: true })).toBe('ok')
+        } finally {
+          raw.close()
+        }
       }
-      expect(items.n).toBeGreaterThanOrEqual(acked * BATCH)
-      expect(items.n % BATCH).toBe(0)
-      const incomplete = raw
-        .prepare(
-          `select count(*) as n from run_items i
-           where (select count(*) from scores s where s.run_id = i.run_id and s.ordinal = i.ordinal) <> 3
-              or i.score_count <> 3`,
-        )
-        .get() as { n: number }
-      expect(incomplete.n).toBe(0)
-      const orphans = raw
-        .prepare(
-          'select count(*) as n from scores s where not exists (select 1 from run_items i where i.run_id = s.run_id and i.ordinal = s.ordinal)',
-        )
-        .get() as { n: number }
-      expect(orphans.n).toBe(0)
-      const seq = raw.prepare('select item_seq from runs where id = ?').get(run.id) as { item_seq: number }
-      expect(seq.item_seq).toBe(items.n)
-    } finally {
-      raw.close()
-    }
+      const store = await openStore(db)
+      try {
+        const q = store.db
+        const items = await q
+          .selectFrom('run_items')
+          .select(['ordinal', 'score_count'])
+          .where('run_id', '=', run.id)
+          .execute()
+        const scores = await q.selectFrom('scores').select(['ordinal']).where('run_id', '=', run.id).execute()
+        expect(items.length).toBeGreaterThanOrEqual(acked * BATCH)
+        expect(items.length % BATCH).toBe(0)
+        const perItem = new Map<number, number>()
+        for (const s of scores) perItem.set(s.ordinal, (perItem.get(s.ordinal) ?? 0) + 1)
+        expect(items.filter((i) => i.score_count !== 3 || perItem.get(i.ordinal) !== 3)).toEqual([])
+        expect(perItem.size).toBe(items.length) // no orphaned scores
+        const seq = await q
+          .selectFrom('runs')
+          .select('item_seq')
+          .where('id', '=', run.id)
+          .executeTakeFirstOrThrow()
+        expect(seq.item_seq).toBe(items.length)
 
-    // the store reopens and keeps working: retrying every batch converges to exactly all items
-    const store = await openStore(db)
-    try {
-      const services = createServices(store)
-      const projectId = run.projectId
-      const { ItemResultSchema } = await import('../../src/schema/meta.js')
-      for (let start = 0; start < 12 * BATCH; start += BATCH) {
-        await services.runs.addItems(
-          projectId,
-          run.id,
-          batch(start, BATCH).map((i) => ItemResultSchema.parse(i)),
-        )
+        // the store reopens and keeps working: retrying batches converges without duplicates
+        const services = createServices(store)
+        const projectId = run.projectId
+        for (let start = 0; start < 12 * BATCH; start += BATCH) {
+          await services.runs.addItems(
+            projectId,
+            run.id,
+            batch(start, BATCH).map((i) => ItemResultSchema.parse(i)),
+          )
+        }
+        const fin = await services.runs.finalize(projectId, run.id, { outcome: 'completed' })
+        expect(fin.summary.totalItems).toBeGreaterThanOrEqual(12 * BATCH)
+        expect(fin.summary.totalItems % BATCH).toBe(0)
+        expect(fin.summary.metrics.find((m) => m.name === 'third')!.count).toBe(fin.summary.totalItems)
+      } finally {
+        await store.close()
       }
-      const fin = await services.runs.finalize(projectId, run.id, { outcome: 'completed' })
-      expect(fin.summary.totalItems).toBeGreaterThanOrEqual(12 * BATCH)
-      expect(fin.summary.totalItems % BATCH).toBe(0)
-      expect(fin.summary.metrics.find((m) => m.name === 'third')!.count).toBe(fin.summary.totalItems)
-    } finally {
-      await store.close()
-    }
-  })
+    },
+  )
 
   test('two server processes on one SQLite file ingest into one run with exact counts', async () => {
     const db = join(dir, 'shared.db')
