@@ -323,6 +323,9 @@ function providedSettings(): EvalgateSettings | undefined {
  * the file; each test waits for a slot of the suite's limiter (`concurrency`), runs the task with
  * `timeout` counted from slot acquisition, runs the evaluators, writes the item result to
  * `task.meta.evalgate` and fails when the task threw or timed out or a thresholded evaluator failed.
+ *
+ * Typing tip: annotate the task's input (`async (input: string) => …`); TypeScript types inline
+ * `evaluator(...)` calls before it infers an unannotated task's output.
  */
 export const describeEval: DescribeEval = Object.assign(
   ((data, task, evaluators, options) => define('run', data, task, evaluators, options)) as DescribeEvalFn,
