@@ -10,7 +10,9 @@
 // store uses; skipped with a note when the binaries are missing.
 //
 // Env: BENCH_SERVER_ITEMS (default 20000), BENCH_SERVER_BATCH (1000), BENCH_SERVER_READS (20),
-// BENCH_SERVER_DIALECTS (sqlite,postgres). Usage: node bench/server-ingest.mjs
+// BENCH_SERVER_DIALECTS (sqlite,postgres), BENCH_SERVER_CPU_PROF (a directory: the server process
+// writes a .cpuprofile there; summarise with bench/lib/cpuprofile-summary.mjs).
+// Usage: node bench/server-ingest.mjs
 import { execFileSync, spawn } from 'node:child_process'
 import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -104,7 +106,10 @@ async function startChildServer(db, cwd) {
 const s = await startServer({ db: ${JSON.stringify(db)}, port: 0 })
 process.stdout.write(JSON.stringify({ url: s.url }) + '\\n')
 process.on('SIGTERM', () => { s.close().then(() => process.exit(0)) })`
-  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
+  const prof = process.env.BENCH_SERVER_CPU_PROF
+    ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_CPU_PROF]
+    : []
+  const child = spawn(process.execPath, [...prof, '--input-type=module', '-e', code], {
     cwd,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
