@@ -24,7 +24,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT
   // close(): idle keep-alive sockets are closed at once, in-flight requests finish first
   const app = Fastify({ logger: opts.logger ?? false, bodyLimit, forceCloseConnections: 'idle' })
-  installErrorHandling(app, bodyLimit)
+  installErrorHandling(app, bodyLimit, opts.logger ?? false)
 
   // JSON bodies only (anything else is a 415); an empty body is "no body" (POST /finalize).
   app.removeContentTypeParser('text/plain')

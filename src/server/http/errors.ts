@@ -7,7 +7,7 @@ function body(message: string, code: string, path?: string): ApiError {
 }
 
 /** Every error leaves as `{ error: { message, code, path } }` (ApiErrorSchema). */
-export function installErrorHandling(app: FastifyInstance, bodyLimit: number): void {
+export function installErrorHandling(app: FastifyInstance, bodyLimit: number, logger: boolean): void {
   app.setErrorHandler((err: FastifyError | ServiceError | Error, request, reply) => {
     if (err instanceof ServiceError) {
       return reply.status(err.status).send(body(err.message, err.code, err.path))
@@ -33,7 +33,10 @@ export function installErrorHandling(app: FastifyInstance, bodyLimit: number): v
     if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
       return reply.status(fe.statusCode).send(body(err.message, fe.code ?? 'bad_request'))
     }
-    request.log.error(err)
+    // a server bug: never silent, even without a request logger
+    if (logger) request.log.error(err)
+    else
+      process.stderr.write(`evalgate server: ${request.method} ${request.url}: ${err.stack ?? err.message}\n`)
     return reply.status(500).send(body('internal server error', 'internal'))
   })
   app.setNotFoundHandler((request, reply) => {
