@@ -106,12 +106,14 @@ export class EvalgateReporter implements Reporter {
     unhandledErrors: ReadonlyArray<SerializedError>,
     reason: TestRunEndReason,
   ): Promise<void> {
+    const started = performance.now()
     this.stopTimer()
     const session = this.session
     this.session = null
     try {
       if (!session && this.invalidPayloads === 0) return
       const results = session ? await session.finish() : []
+      const finished = performance.now()
       const connection = session && results.some((r) => r.run) ? await this.connection : null
       const suites: SuiteOutcome[] = []
       const printed: string[] = []
@@ -146,6 +148,14 @@ export class EvalgateReporter implements Reporter {
       }
       if (this.options.githubSummary && markdown.length > 0) this.writeStepSummary(markdown)
       process.exitCode = decision.exitCode
+      if (this.options.env.EVALGATE_DEBUG?.includes('timing')) {
+        const total = performance.now() - started
+        this.log(
+          `evalgate timing: onTestRunEnd ${total.toFixed(1)} ms (flush + finalize + fetch ${(finished - started).toFixed(1)} ms; ` +
+            `${session?.timings.pendingAtEnd ?? 0} items pending at the end, flush ${session?.timings.flushMs.toFixed(1)} ms, ` +
+            `finalize + fetch ${session?.timings.finalizeMs.toFixed(1)} ms, ${session?.timings.requests ?? 0} upload requests)`,
+        )
+      }
     } catch (error) {
       // Never throw from a reporter hook (in watch mode it would escape the rerun timer).
       this.log(

@@ -8,6 +8,9 @@ import { withGateDefaults } from './gate-defaults.js'
 import type { RunGroup } from './run-group.js'
 import { suiteKey } from './suite-key.js'
 
+/** Largest upload request when items are waiting (the server accepts up to 5,000 per batch). */
+const MAX_BATCH = 2_000
+
 /** How the session reaches the server. Throws (an EvalgateApiError or any Error) when it cannot. */
 export type ApiProvider = () => Promise<{
   api: EvalgateApi
@@ -124,9 +127,18 @@ export class UploadSession {
    */
   async finish(): Promise<SuiteResult[]> {
     const runs = [...this.suites.values()]
+    const started = performance.now()
+    this.timings.pendingAtEnd = runs.reduce((n, run) => n + run.buffer.length, 0)
     await Promise.all(runs.map((run) => this.pump(run)))
-    return Promise.all(runs.map((run) => this.finishOne(run)))
+    const flushed = performance.now()
+    this.timings.flushMs = flushed - started
+    const results = await Promise.all(runs.map((run) => this.finishOne(run)))
+    this.timings.finalizeMs = performance.now() - flushed
+    return results
   }
+
+  /** Where the end of the run spends its time (printed with EVALGATE_DEBUG=timing). */
+  readonly timings = { pendingAtEnd: 0, flushMs: 0, finalizeMs: 0, requests: 0 }
 
   private async finishOne(run: SuiteRun): Promise<SuiteResult> {
     if (run.error || this.offline || run.runId === null) {
@@ -198,12 +210,14 @@ export class UploadSession {
     if (run.pumping) return run.pumping
     run.pumping = (async () => {
       while (run.buffer.length > 0) {
+        // A backlog (fast tests, or the end of the run) goes in fewer, larger requests.
+        const size = run.buffer.length > 2 * this.options.batchSize ? MAX_BATCH : this.options.batchSize
         let batch: ItemResult[]
-        if (run.buffer.length <= this.options.batchSize) {
+        if (run.buffer.length <= size) {
           batch = run.buffer
           run.buffer = []
         } else {
-          batch = run.buffer.splice(0, this.options.batchSize)
+          batch = run.buffer.splice(0, size)
         }
         await this.send(run, batch)
       }
@@ -222,6 +236,7 @@ export class UploadSession {
       const runId = await this.ensureRun(run)
       const { api } = await this.options.api()
       await api.runs.addItems(runId, batch)
+      this.timings.requests++
       run.uploaded += batch.length
     } catch (error) {
       await this.fail(run, error)
