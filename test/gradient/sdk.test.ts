@@ -365,6 +365,21 @@ describe.each(DIALECTS)('Gradient SDK against evalgate on %s', (dialect) => {
     expect(first?.test_case_version).toBe(1)
   })
 
+  it('shows a run still receiving items as RUNNING_DATASET, without a pass status', async () => {
+    const def = await defOf(testCaseUuid)
+    const { run } = await api<{ run: { id: string } }>('POST', '/runs', { suite: def, runGroup: 'in-flight' })
+    const queued = await client.agents.evaluationRuns.retrieve(run.id)
+    expect(queued.evaluation_run?.status).toBe('EVALUATION_RUN_QUEUED')
+    await api('POST', `/runs/${run.id}/items`, { items: [item(0), item(1)] })
+    const { evaluation_run: running } = await client.agents.evaluationRuns.retrieve(run.id)
+    expect(running?.status).toBe('EVALUATION_RUN_RUNNING_DATASET')
+    expect(running).not.toHaveProperty('pass_status')
+    expect(running).not.toHaveProperty('finished_at')
+    const results = await client.agents.evaluationRuns.listResults(run.id)
+    expect(results.prompts?.map((p) => p.prompt_id)).toEqual([1, 2])
+    expect(results.meta).toEqual({ page: 1, pages: 1, total: 2 })
+  })
+
   it('pages through results with page / per_page, links and meta', async () => {
     const page2 = await client.agents.evaluationRuns.listResults(runV2, { page: 2, per_page: 10 })
     expect(page2.evaluation_run?.evaluation_run_uuid).toBe(runV2)
