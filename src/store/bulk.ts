@@ -6,9 +6,13 @@ import type { Database } from './schema.js'
 export type Executor = Kysely<Database> | Transaction<Database>
 export type SqlValue = string | number | null
 
+export type PgType = 'text' | 'integer' | 'double precision'
+
 /**
  * Bulk INSERT of pre-shaped rows (values in `columns` order), inside the caller's transaction.
- * - PostgreSQL: multi-row INSERTs chunked below the bind-parameter limit (one round trip per chunk).
+ * - PostgreSQL with `pgTypes`: one `INSERT … SELECT * FROM unnest($1::type[], …)` per call, one
+ *   array parameter per column: one round trip and a tiny statement to plan, whatever the row
+ *   count. Without `pgTypes`: multi-row INSERTs chunked below the bind-parameter limit.
  * - SQLite: one cached prepared single-row statement run per row on the same connection. There is
  *   no round trip in-process, and measured on this schema it beats multi-row VALUES lists
  *   (which must be re-parsed and bound per chunk) by about 2×.
@@ -21,15 +25,28 @@ export async function insertRows(
   table: keyof Database,
   columns: readonly string[],
   rows: readonly SqlValue[][],
+  pgTypes?: readonly PgType[],
 ): Promise<void> {
   if (rows.length === 0) return
   const width = columns.length
-  const head = `insert into ${table} (${columns.join(', ')}) values `
   if (store.sqlite) {
-    const stmt = preparedInsert(store.sqlite, head + `(${new Array(width).fill('?').join(', ')})`)
+    const sql = `insert into ${table} (${columns.join(', ')}) values (${new Array(width).fill('?').join(', ')})`
+    const stmt = preparedInsert(store.sqlite, sql)
     for (const row of rows) stmt.run(row)
     return
   }
+  if (store.dialect === 'postgres' && pgTypes) {
+    const arrays: SqlValue[][] = columns.map(() => new Array(rows.length))
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!
+      for (let c = 0; c < width; c++) arrays[c]![r] = row[c] ?? null
+    }
+    const casts = pgTypes.map((t, i) => `$${i + 1}::${t}[]`).join(', ')
+    const sql = `insert into ${table} (${columns.join(', ')}) select * from unnest(${casts})`
+    await db.executeQuery(CompiledQuery.raw(sql, arrays))
+    return
+  }
+  const head = `insert into ${table} (${columns.join(', ')}) values `
   const perChunk = Math.max(1, Math.floor(store.maxParams / width))
   for (let start = 0; start < rows.length; start += perChunk) {
     const chunk = rows.slice(start, start + perChunk)

@@ -1,5 +1,5 @@
 import { sql } from 'kysely'
-import { type Executor, inChunks, insertRows, type SqlValue } from '../bulk.js'
+import { type Executor, inChunks, insertRows, type PgType, type SqlValue } from '../bulk.js'
 import type { Store } from '../open.js'
 import type { RunItemsTable, ScoresTable } from '../schema.js'
 
@@ -30,6 +30,37 @@ export const RUN_ITEM_COLUMNS = [
   'updated_at',
 ] as const satisfies readonly (keyof RunItemsTable)[]
 
+const T = 'text'
+const I = 'integer'
+const F = 'double precision'
+// PostgreSQL types of RUN_ITEM_COLUMNS, in order (for unnest-based bulk inserts)
+const RUN_ITEM_TYPES: readonly PgType[] = [
+  T,
+  I,
+  T,
+  I,
+  I,
+  T,
+  T,
+  I,
+  T,
+  T,
+  T,
+  T,
+  T,
+  T,
+  F,
+  T,
+  I,
+  I,
+  F,
+  T,
+  T,
+  T,
+  I,
+  T,
+]
+
 export const SCORE_COLUMNS = [
   'run_id',
   'ordinal',
@@ -44,6 +75,10 @@ export const SCORE_COLUMNS = [
   'error',
   'duration_ms',
 ] as const satisfies readonly (keyof ScoresTable)[]
+const SCORE_TYPES: readonly PgType[] = [T, I, I, T, F, I, F, I, T, T, T, F]
+if (RUN_ITEM_TYPES.length !== RUN_ITEM_COLUMNS.length || SCORE_TYPES.length !== SCORE_COLUMNS.length) {
+  throw new Error('run-items: column and type lists differ in length')
+}
 
 export interface ExistingRunItem {
   item_id: string
@@ -82,8 +117,8 @@ export async function insertRunItemRows(
   items: SqlValue[][],
   scores: SqlValue[][],
 ): Promise<void> {
-  await insertRows(db, store, 'run_items', RUN_ITEM_COLUMNS, items)
-  await insertRows(db, store, 'scores', SCORE_COLUMNS, scores)
+  await insertRows(db, store, 'run_items', RUN_ITEM_COLUMNS, items, RUN_ITEM_TYPES)
+  await insertRows(db, store, 'scores', SCORE_COLUMNS, scores, SCORE_TYPES)
 }
 
 export type Outcome = 'passed' | 'failed' | 'errored'
