@@ -137,6 +137,9 @@ export class EvalgateReporter implements Reporter {
       })
       if (this.options.summary) {
         const lines = ['', ...printed]
+        if (connection && connection.mode !== 'embedded') {
+          lines.push(` evalgate: uploaded to ${connection.url} (${connection.urlSource})`)
+        }
         if (this.sharded && session) {
           lines.push(
             ` evalgate: shard of run group ${session.runGroup.id}; once every shard is in: npx evalgate gate --group ${session.runGroup.id}`,

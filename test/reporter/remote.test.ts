@@ -157,6 +157,44 @@ describe('remote server (SQLite)', () => {
     await server.stop()
   })
 
+  test('--merge-reports: blob shards without the reporter, merged later → the runs are uploaded from meta', async () => {
+    const state = freshState()
+    const server = await serve(['--db', state.db], state.dir)
+    const blobs = join(state.dir, 'blobs')
+    for (let i = 1; i <= 3; i++) {
+      const shard = await spawnProcess(
+        process.execPath,
+        [
+          join(REPO, 'node_modules/vitest/vitest.mjs'),
+          'run',
+          `--shard=${i}/3`,
+          '--reporter=blob',
+          `--outputFile.blob=${join(blobs, `blob-${i}.json`)}`,
+        ],
+        { cwd: SHARDS, env: cleanEnv({ FIXTURE_NO_REPORTER: '1', EVALGATE_URL: server.url }) },
+      ).done
+      expect([0, 1]).toContain(shard.code)
+    }
+    const merged = await spawnProcess(
+      process.execPath,
+      [join(REPO, 'node_modules/vitest/vitest.mjs'), '--merge-reports', blobs],
+      { cwd: SHARDS, env: cleanEnv({ EVALGATE_URL: server.url, EVALGATE_RUN_GROUP: 'merged' }) },
+    ).done
+    // Not sharded any more: the gates are checked now, and beta's fails.
+    expect(merged.code, merged.output).toBe(1)
+    expect(merged.output).toContain('gate: FAILED — pass rate 0.70 < 0.90')
+    const api = new EvalgateApi({ url: server.url, retries: 0 })
+    const { runs } = await api.runs.list({ runGroup: 'merged' })
+    await api.close()
+    expect(Object.fromEntries(runs.map((r) => [r.suiteName, r.summary.totalItems]))).toEqual({
+      alpha: 10,
+      beta: 10,
+      gamma: 8,
+      shared: 6,
+    })
+    await server.stop()
+  })
+
   test('a running `evalgate serve` is discovered through .evalgate/server.json', async () => {
     const state = freshState()
     // serve started in the fixture directory records itself there; stopped, it removes the record.
