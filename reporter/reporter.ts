@@ -112,7 +112,9 @@ export class EvalgateReporter implements Reporter {
     this.session = null
     try {
       if (!session && this.invalidPayloads === 0) return
-      const results = session ? await session.finish() : []
+      const results = session
+        ? await session.finish(reason === 'interrupted' ? 'cancelled' : 'completed')
+        : []
       const finished = performance.now()
       const connection = session && results.some((r) => r.run) ? await this.connection : null
       const suites: SuiteOutcome[] = []
@@ -127,7 +129,7 @@ export class EvalgateReporter implements Reporter {
       const counts = countFailures(testModules, this.failedEvalTests)
       const decision = decideExitCode({
         reason,
-        unhandledErrors: unhandledErrors.length,
+        unhandledErrors: this.vitest?.config.dangerouslyIgnoreUnhandledErrors ? 0 : unhandledErrors.length,
         moduleErrors: counts.moduleErrors,
         nonEvalFailures: counts.nonEvalFailures,
         invalidPayloads: this.invalidPayloads + (session?.lostItems ?? 0),

@@ -125,14 +125,14 @@ export class UploadSession {
    * Flushes every suite, finalizes each run and fetches it (with the previous run of the same
    * suite version, for deltas). Never throws: failures are recorded on the suite.
    */
-  async finish(): Promise<SuiteResult[]> {
+  async finish(outcome: 'completed' | 'cancelled' = 'completed'): Promise<SuiteResult[]> {
     const runs = [...this.suites.values()]
     const started = performance.now()
     this.timings.pendingAtEnd = runs.reduce((n, run) => n + run.buffer.length, 0)
     await Promise.all(runs.map((run) => this.pump(run)))
     const flushed = performance.now()
     this.timings.flushMs = flushed - started
-    const results = await Promise.all(runs.map((run) => this.finishOne(run)))
+    const results = await Promise.all(runs.map((run) => this.finishOne(run, outcome)))
     this.timings.finalizeMs = performance.now() - flushed
     return results
   }
@@ -140,14 +140,14 @@ export class UploadSession {
   /** Where the end of the run spends its time (printed with EVALGATE_DEBUG=timing). */
   readonly timings = { pendingAtEnd: 0, flushMs: 0, finalizeMs: 0, requests: 0 }
 
-  private async finishOne(run: SuiteRun): Promise<SuiteResult> {
+  private async finishOne(run: SuiteRun, outcome: 'completed' | 'cancelled'): Promise<SuiteResult> {
     if (run.error || this.offline || run.runId === null) {
       this.markForUpload(run)
       return { state: run, run: null, previous: null }
     }
     try {
       const { api } = await this.options.api()
-      const fetched = await api.runs.finalize(run.runId)
+      const fetched = await api.runs.finalize(run.runId, { outcome })
       const previous = await this.previousRun(api, fetched)
       return { state: run, run: fetched, previous }
     } catch (error) {
