@@ -19,6 +19,7 @@ import {
   type SuiteDef,
   SuiteDefSchema,
 } from '../schema/meta.js'
+import './augment.js'
 import { EvalItemFailure, failureMessage } from './failure.js'
 import { warnIfCapped } from './max-concurrency.js'
 import {

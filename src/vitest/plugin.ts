@@ -3,6 +3,7 @@ import type { Plugin } from 'vitest/config'
 import type { EvalgateReporterOptions } from '../../reporter/options.js'
 import { registerEvalgateReporter } from '../../reporter/register.js'
 import type { Gate } from '../schema/gate.js'
+import './augment.js'
 import {
   type EvalgateSettings,
   PLUGIN_MAX_CONCURRENCY,

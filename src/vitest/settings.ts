@@ -1,5 +1,3 @@
-import type { EvalMeta } from '../schema/meta.js'
-
 /** Key under which the plugin `provide`s its settings to the workers. */
 export const SETTINGS_KEY = 'evalgate' as const
 
@@ -15,16 +13,6 @@ export interface EvalgateSettings {
   concurrency: number | null
   /** Default per-item `timeout` (ms) of suites that set none. */
   timeout: number | null
-}
-
-declare module 'vitest' {
-  interface ProvidedContext {
-    [SETTINGS_KEY]?: EvalgateSettings
-  }
-  interface TaskMeta {
-    /** The item result written by describeEval (see EvalMetaSchema). */
-    evalgate?: EvalMeta
-  }
 }
 
 /** Built-in defaults, used when neither the suite nor the plugin sets a value. */
