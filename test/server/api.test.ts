@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
   ApiErrorSchema,
   CreateRunResponseSchema,
+  DatasetItemSchema,
+  RunCompareSchema,
   RunResultsSchema,
   RunSchema,
 } from '../../src/schema/index.js'
@@ -46,6 +48,7 @@ describe.each(DIALECTS)('native API on %s', (dialect) => {
     expect(bulk.body.dataset).toMatchObject({ version: 2, itemCount: 4 })
     const page2 = await api.get(`/api/v1/datasets/${id}/items?page=2&perPage=3`)
     expect(page2.body).toMatchObject({ total: 4, page: 2, perPage: 3 })
+    for (const item of page2.body.items) DatasetItemSchema.parse(item)
     expect(page2.body.items.map((i: { input: unknown }) => i.input)).toEqual(['d'])
     expect((await api.get(`/api/v1/datasets/${id}`)).body.contentHash).toBe(bulk.body.dataset.contentHash)
     expect(
@@ -141,6 +144,7 @@ describe.each(DIALECTS)('native API on %s', (dialect) => {
     })
     const cmp = await api.get(`/api/v1/runs/${r2.run.id}/compare/${runId}`)
     expect(cmp.status).toBe(200)
+    RunCompareSchema.parse(cmp.body)
     expect(cmp.body.newFailures).toEqual([{ itemId: 'item-0', trial: 0 }])
     expect(cmp.body.fixed).toEqual([{ itemId: 'item-1', trial: 0 }])
 
