@@ -212,7 +212,7 @@ export class EvalgateReporter implements Reporter {
       run: result.run,
       previous: result.previous,
       verdict,
-      runUrl: runUrl(connection, result.run.id, this.root),
+      runUrl: runUrl(connection, result.run.id),
       deferredNote: this.sharded
         ? `deferred to \`npx evalgate gate --group ${result.run.runGroup}\` (sharded run)`
         : undefined,
@@ -290,9 +290,10 @@ export class EvalgateReporter implements Reporter {
   }
 }
 
-function runUrl(connection: Connection | null, runId: string, root: string): string {
+function runUrl(connection: Connection | null, runId: string): string {
   if (!connection || connection.mode === 'embedded') {
-    const rel = connection?.dbPath ? relative(root, connection.dbPath) : DEFAULT_DB_FILE
+    // The hint is run from the shell's directory: name the database relative to it.
+    const rel = connection?.dbPath ? relative(process.cwd(), connection.dbPath) : DEFAULT_DB_FILE
     const db = rel.startsWith('..') ? connection!.dbPath! : rel
     const dbFlag = db === DEFAULT_DB_FILE ? '' : ` --db ${db}`
     return `${runId} (in ${db}; view: npx evalgate show ${runId}${dbFlag})`
