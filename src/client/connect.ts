@@ -56,8 +56,14 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
 
   const url = options.url ?? (env.EVALGATE_URL || undefined)
   if (url) {
-    const api = new EvalgateApi({ url, ...clientOptions })
-    return connection(api, 'remote', options.url ? 'the url option' : 'EVALGATE_URL', keySource, undefined)
+    const urlSource = options.url ? 'the url option' : 'EVALGATE_URL'
+    let api: EvalgateApi
+    try {
+      api = new EvalgateApi({ url, ...clientOptions })
+    } catch (error) {
+      throw new Error(`${urlSource} is not a usable server URL: ${(error as Error).message}`)
+    }
+    return connection(api, 'remote', urlSource, keySource, undefined)
   }
 
   if (options.discover ?? true) {

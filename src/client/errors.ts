@@ -34,7 +34,7 @@ export class EvalgateApiError extends Error {
 
   /** No response: the server could not be reached or did not answer in time. */
   get isConnectionError(): boolean {
-    return this.status === 0 && this.code !== 'BAD_RESPONSE'
+    return this.status === 0 && this.code !== 'BAD_RESPONSE' && this.code !== 'INVALID_URL'
   }
 
   get isAuthError(): boolean {
@@ -56,6 +56,9 @@ export function describeApiError(
 ): string {
   if (!(error instanceof EvalgateApiError)) return error instanceof Error ? error.message : String(error)
   const where = sources.urlSource ? `${error.url} (${sources.urlSource})` : error.url
+  if (error.code === 'INVALID_URL') {
+    return `${sources.urlSource ? `${sources.urlSource} is not a usable server URL` : 'invalid server URL'}: ${error.message}`
+  }
   if (error.isConnectionError) {
     return `cannot reach the evalgate server at ${where}: ${error.message}`
   }

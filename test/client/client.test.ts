@@ -181,3 +181,12 @@ describe('transport: retries, timeouts, errors', () => {
     expect(() => new EvalgateApi({ url: 'localhost:4000' })).toThrow(/http:\/\/ or https:\/\//)
   })
 })
+
+describe('connect()', () => {
+  test('a malformed EVALGATE_URL is named in one line', async () => {
+    const { connect } = await import('../../src/client/connect.js')
+    await expect(connect({ env: { EVALGATE_URL: 'localhost:4477' } })).rejects.toThrow(
+      'EVALGATE_URL is not a usable server URL: server URL must start with http:// or https://, got "localhost:4477"',
+    )
+  })
+})
