@@ -139,15 +139,13 @@ export class RunService {
     runId: string,
     items: readonly ItemResult[],
   ): Promise<{ accepted: number; inserted: number }> {
-    const { db } = this.store
-    const run = await repo.findRun(db, projectId, runId)
-    if (!run) throw new NotFoundError('run', runId)
     const latest = new Map<string, ItemResult>()
     for (const it of items) latest.set(`${it.trial}\u0000${it.itemId}`, it)
     const unique = [...latest.values()]
-    return db.transaction().execute(async (trx) => {
-      const locked = await repo.lockRun(trx, run.id)
-      if (!locked) throw new NotFoundError('run', runId)
+    return this.store.db.transaction().execute(async (trx) => {
+      const run = await repo.lockRun(trx, runId, projectId)
+      if (!run) throw new NotFoundError('run', runId)
+      const locked = run
       if (locked.status === 'cancelled')
         throw new ConflictError(`run ${runId} is cancelled and accepts no items`)
       const existing = await itemRepo.findRunItemsByKeys(trx, run.id, [

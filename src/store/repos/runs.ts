@@ -77,13 +77,13 @@ export async function countRuns(
  * First statement of every write transaction on a run: takes the run's row lock (PostgreSQL) or
  * the database write lock (SQLite) so concurrent batches and summary refreshes serialize per run.
  */
-export async function lockRun(db: Executor, id: string): Promise<RunsTable | undefined> {
-  return db
+export async function lockRun(db: Executor, id: string, projectId?: string): Promise<RunsTable | undefined> {
+  let q = db
     .updateTable('runs')
     .set((eb) => ({ item_seq: eb.ref('item_seq') }))
     .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirst()
+  if (projectId !== undefined) q = q.where('project_id', '=', projectId)
+  return q.returningAll().executeTakeFirst()
 }
 
 export async function updateRun(db: Executor, id: string, patch: Partial<RunsTable>): Promise<void> {
