@@ -355,6 +355,31 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     await expect(services.runs.addItems(projectId, run.id, items([9]))).rejects.toMatchObject({ status: 409 })
   })
 
+  test('a run is judged by the suite version it pinned, not by later versions', async () => {
+    const { services, projectId } = await fresh()
+    const { run } = await services.runs.createOrJoin(projectId, {
+      suite: def({ gate: { passRate: 0.5 } }),
+      runGroup: 'pinned',
+      origin: 'vitest',
+    })
+    await services.runs.addItems(projectId, run.id, items([0], [1, {}, 0.1]))
+    const strict = await services.suites.upsert(projectId, def({ gate: { passRate: 0.9 } }))
+    expect(strict.version).toBe(2)
+    const fin = await services.runs.finalize(projectId, run.id, { outcome: 'completed' })
+    expect(fin.suiteVersion).toBe(1)
+    expect(fin.datasetVersion).toBe('v1hash')
+    expect(fin.summary.gate!.checks[0]).toMatchObject({ condition: 'passRate', expected: 0.5, passed: true })
+    expect(fin.evaluationStatus).toBe('passed')
+    // joining the same group with the new definition is another run (the new version's)
+    const v2 = await services.runs.createOrJoin(projectId, {
+      suite: def({ gate: { passRate: 0.9 } }),
+      runGroup: 'pinned',
+      origin: 'vitest',
+    })
+    expect(v2.joined).toBe(false)
+    expect(v2.run.suiteVersion).toBe(2)
+  })
+
   test('list runs by suite, version and group; compare two runs', async () => {
     const { services, projectId } = await fresh()
     const r1 = await services.runs.createOrJoin(projectId, { suite: def(), runGroup: 'g1', origin: 'vitest' })
