@@ -80,9 +80,10 @@ function define(mode: Mode, data: unknown, task: unknown, evaluators: unknown, o
   let problem: unknown
   let skip = mode === 'skip'
   try {
-    plan = planSuite(data, task, evaluators, options, settings)
-    const skipIf = plan.options.skipIf
+    const planned = planSuite(data, task, evaluators, options, settings)
+    const skipIf = planned.options.skipIf
     if (typeof skipIf === 'function' ? skipIf() : skipIf === true) skip = true
+    plan = planned
   } catch (error) {
     problem = error
   }
