@@ -87,6 +87,7 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect(page.items.map((i) => i.input)).toEqual(['changed', { a: 1 }, { a: 2 }])
     expect(page.items[0]).not.toHaveProperty('expected')
     expect(page.items[2]!.expected).toBe('two')
+    expect(await services.datasets.hasExpected(projectId, ds.id)).toBe(true)
     const versions = await services.datasets.listVersions(projectId, ds.id)
     expect(versions.map((v) => v.version)).toEqual([3, 2, 1])
     // JSON null expected is kept as null, distinct from absent; SQL metacharacters verbatim
@@ -127,6 +128,24 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect((await services.suites.listVersions(projectId, s1.id)).map((s) => s.version)).toEqual([4, 3, 2, 1])
     const metrics = await services.metrics.list(projectId)
     expect(metrics.map((m) => m.name)).toEqual(['accuracy', 'toxicity'])
+    const all = await services.metrics.upsertAll(projectId, [
+      { ...metrics[0]!, threshold: 0.7 },
+      {
+        name: 'brand-new',
+        scoreType: 'boolean',
+        valueType: 'number',
+        rangeMin: 0,
+        rangeMax: 1,
+        inverted: false,
+        threshold: 1,
+      },
+    ])
+    expect(all.map((m) => [m.name, m.threshold])).toEqual([
+      ['accuracy', 0.7],
+      ['brand-new', 1],
+      ['toxicity', 0.2],
+    ])
+    expect(all.find((m) => m.name === 'accuracy')!.id).toBe(metrics[0]!.id)
     await expect(services.suites.upsert(projectId, def({ star: { metric: 'nope' } }))).rejects.toMatchObject({
       status: 400,
       path: 'star.metric',

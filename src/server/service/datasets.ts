@@ -154,6 +154,13 @@ export class DatasetService {
     return { items: rows.map(toDatasetItem), total: ds.item_count, page, perPage }
   }
 
+  /** Whether any item has an expected output; 404 for an unknown (or another project's) dataset. */
+  async hasExpected(projectId: string, datasetId: string): Promise<boolean> {
+    const ds = await repo.findDataset(this.store.db, projectId, datasetId)
+    if (!ds) throw new NotFoundError('dataset', datasetId)
+    return repo.datasetHasExpected(this.store.db, ds.id)
+  }
+
   async listVersions(projectId: string, datasetId: string): Promise<DatasetVersion[]> {
     const ds = await repo.findDataset(this.store.db, projectId, datasetId)
     if (!ds) throw new NotFoundError('dataset', datasetId)

@@ -38,6 +38,12 @@ export class MetricService {
     return toMetric(row!)
   }
 
+  /** Upserts several definitions in one transaction of its own. */
+  async upsertAll(projectId: string, defs: readonly MetricDef[]): Promise<Metric[]> {
+    await this.store.db.transaction().execute((trx) => this.upsertMany(trx, projectId, defs))
+    return this.list(projectId)
+  }
+
   async upsertMany(db: Executor, projectId: string, defs: readonly MetricDef[]): Promise<void> {
     const now = nowIso()
     // one lock order for every transaction (PostgreSQL row locks): no deadlock between suites

@@ -146,3 +146,15 @@ export async function listDatasetVersions(db: Executor, datasetId: string): Prom
     .orderBy('version', 'desc')
     .execute()
 }
+
+/** Whether any item of the dataset has an expected output (Gradient's `has_ground_truth`). */
+export async function datasetHasExpected(db: Executor, datasetId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('dataset_items')
+    .select('id')
+    .where('dataset_id', '=', datasetId)
+    .where('expected', 'is not', null)
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
+}
