@@ -7,6 +7,7 @@ import {
   evaluateStar,
   evaluationStatus,
   finalStatus,
+  fmt,
   percentile,
   type SummaryItem,
   type SummaryScore,
@@ -148,6 +149,15 @@ describe('gate', () => {
     expect(by.maxCostUsd!.passed).toBe(true)
     expect(by.maxMeanLatencyMs).toMatchObject({ passed: false, message: 'mean latency ms 100 > 50' })
     expect(by.maxP95LatencyMs!.passed).toBe(true)
+  })
+
+  test('tiny values stay visible in messages', () => {
+    const g = evaluateGate({ maxCostUsd: 0.001 }, { ...totals, totalCostUsd: 0.0032 }, metrics, null)
+    expect(g.checks[0]!.message).toBe('total cost USD 0.0032 > 0.0010')
+    expect(fmt(0.8237)).toBe('0.82')
+    expect(fmt(1.23456)).toBe('1.235')
+    expect(fmt(250.55)).toBe('250.6')
+    expect(fmt(null)).toBe('n/a')
   })
 
   test('a metric without scores fails its checks', () => {
