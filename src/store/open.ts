@@ -176,4 +176,12 @@ async function migrate(db: Kysely<Database>): Promise<void> {
     const message = error instanceof Error ? error.message : String(error)
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${message}`)
   }
+  // Databases made by pre-release builds carry migration 0001 with an older layout.
+  try {
+    await db.selectFrom('scores').select(['run_id', 'ordinal', 'position']).limit(0).execute()
+  } catch {
+    throw new Error(
+      'this database was created by an incompatible pre-release build of evalgate (table scores has an old layout); delete it or point --db elsewhere',
+    )
+  }
 }
