@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Pool } from 'undici'
+import type { Pool } from 'undici'
 import type { z } from 'zod'
 import { ApiErrorSchema } from '../schema/common.js'
 import { EvalgateApiError } from './errors.js'
@@ -51,7 +51,8 @@ export class Transport {
   readonly url: string
   private readonly origin: string
   private readonly basePath: string
-  private readonly pool: Pool
+  /** Created on first use: importing undici costs tens of ms, paid only by code that talks to a server. */
+  private pool: Promise<Pool> | null = null
   private readonly headers: Record<string, string>
   private readonly timeoutMs: number
   private readonly retries: number
@@ -85,13 +86,6 @@ export class Transport {
     this.timeoutMs = options.timeoutMs ?? 30_000
     this.retries = Math.max(0, options.retries ?? 3)
     this.retryDelayMs = options.retryDelayMs ?? 200
-    this.pool = new Pool(this.origin, {
-      connections: 8,
-      connect: { timeout: this.timeoutMs },
-      headersTimeout: this.timeoutMs,
-      bodyTimeout: this.timeoutMs,
-      keepAliveTimeout: 10_000,
-    })
     this.headers = { accept: 'application/json', 'user-agent': 'evalgate-client' }
     if (options.apiKey) {
       this.headers.authorization = `Bearer ${options.apiKey}`
@@ -109,7 +103,8 @@ export class Transport {
     for (let attempt = 0; ; attempt++) {
       let outcome: { status: number; text: string } | EvalgateApiError
       try {
-        const response = await this.pool.request({ method: spec.method, path, headers, body })
+        const pool = await this.connectionPool()
+        const response = await pool.request({ method: spec.method, path, headers, body })
         outcome = { status: response.statusCode, text: await response.body.text() }
       } catch (error) {
         outcome = this.connectionError(error, endpoint)
@@ -128,7 +123,23 @@ export class Transport {
   }
 
   async close(): Promise<void> {
-    await this.pool.close()
+    const pool = this.pool
+    this.pool = null
+    if (pool) await (await pool).close()
+  }
+
+  private connectionPool(): Promise<Pool> {
+    this.pool ??= import('undici').then(
+      ({ Pool }) =>
+        new Pool(this.origin, {
+          connections: 8,
+          connect: { timeout: this.timeoutMs },
+          headersTimeout: this.timeoutMs,
+          bodyTimeout: this.timeoutMs,
+          keepAliveTimeout: 10_000,
+        }),
+    )
+    return this.pool
   }
 
   private backoff(attempt: number): number {
