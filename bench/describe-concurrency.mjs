@@ -45,7 +45,24 @@ describeEval(dataset.inline('startup', [{ input: 'a', expected: 'a' }]), (input)
 })
 
 // The task keeps an in-flight counter and the first start / last end, written after the suite so the
-// engine's own span can be told apart from Vitest's collection and start-up.
+// task phase can be told apart from Vitest's collection and start-up.
+const statsCode = `const stats = { inFlight: 0, maxInFlight: 0, firstStart: null, lastEnd: 0 }
+async function simulatedCall(input, signal) {
+  stats.firstStart ??= performance.timeOrigin + performance.now()
+  stats.inFlight++
+  stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight)
+  try {
+    await sleep(${LATENCY_MS}, undefined, { signal })
+  } finally {
+    stats.inFlight--
+    stats.lastEnd = performance.timeOrigin + performance.now()
+  }
+  return input
+}
+afterAll(() => {
+  writeFileSync(new URL('./stats.json', import.meta.url), JSON.stringify(stats))
+})`
+
 const loadDir = writeFixture('describe-concurrency-load', {
   'vitest.config.mjs': config,
   'concurrency.test.mjs': `import { writeFileSync } from 'node:fs'
@@ -53,26 +70,34 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll } from 'vitest'
 import { dataset, describeEval, evaluator } from 'evalgate'
 
-const items = Array.from({ length: ${ITEMS} }, (_, i) => ({ id: 'item-' + i, input: i, expected: i }))
-const stats = { inFlight: 0, maxInFlight: 0, firstStart: null, lastEnd: 0, collectedAt: performance.timeOrigin + performance.now() }
+${statsCode}
 
+const items = Array.from({ length: ${ITEMS} }, (_, i) => ({ id: 'item-' + i, input: i, expected: i }))
 describeEval(
   dataset.inline('latency', items),
-  async (input, { signal }) => {
-    stats.firstStart ??= performance.timeOrigin + performance.now()
-    stats.inFlight++
-    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight)
-    await sleep(${LATENCY_MS}, undefined, { signal })
-    stats.inFlight--
-    stats.lastEnd = performance.timeOrigin + performance.now()
-    return input
-  },
+  (input, { signal }) => simulatedCall(input, signal),
   [evaluator('echo', ({ output, expected }) => output === expected)],
   { concurrency: ${CONCURRENCY} },
 )
+`,
+})
 
-afterAll(() => {
-  writeFileSync(new URL('./stats.json', import.meta.url), JSON.stringify(stats))
+// Reference: what Vitest itself achieves with the same work: a concurrent test.for whose calls go
+// through a p-limit(concurrency) limiter, same plugin config (maxConcurrency raised).
+const plainDir = writeFixture('describe-concurrency-plain', {
+  'vitest.config.mjs': config,
+  'plain.test.mjs': `import { writeFileSync } from 'node:fs'
+import { setTimeout as sleep } from 'node:timers/promises'
+import pLimit from 'p-limit'
+import { afterAll, expect, test } from 'vitest'
+
+${statsCode}
+
+const limit = pLimit(${CONCURRENCY})
+const items = Array.from({ length: ${ITEMS} }, (_, i) => ({ id: 'item-' + i, input: i, expected: i }))
+test.for(items)('item $id', { concurrent: true }, async ({ input, expected }, { signal }) => {
+  const output = await limit(() => simulatedCall(input, signal))
+  expect(output).toBe(expected)
 })
 `,
 })
@@ -83,44 +108,52 @@ console.log(
 )
 await runVitest(startupDir)
 await runVitest(loadDir)
-const startup = []
-const load = []
-const spans = []
-const maxInFlight = []
+await runVitest(plainDir)
+const readStats = (dir) => JSON.parse(readFileSync(join(dir, 'stats.json'), 'utf8'))
+const measured = { startup: [], load: [], loadSpan: [], plain: [], plainSpan: [], maxInFlight: [] }
 for (let run = 0; run < RUNS; run++) {
-  startup.push((await runVitest(startupDir)).wallMs)
-  load.push((await runVitest(loadDir)).wallMs)
-  const stats = JSON.parse(readFileSync(join(loadDir, 'stats.json'), 'utf8'))
-  spans.push(stats.lastEnd - stats.firstStart)
-  maxInFlight.push(stats.maxInFlight)
-  process.stdout.write(
-    `  run ${run + 1}/${RUNS}: start-up ${round(startup.at(-1))} ms, load ${round(load.at(-1))} ms, ` +
-      `first task start → last task end ${round(spans.at(-1))} ms, max in flight ${stats.maxInFlight}\n`,
+  measured.startup.push((await runVitest(startupDir)).wallMs)
+  measured.load.push((await runVitest(loadDir)).wallMs)
+  const stats = readStats(loadDir)
+  measured.loadSpan.push(stats.lastEnd - stats.firstStart)
+  measured.maxInFlight.push(stats.maxInFlight)
+  measured.plain.push((await runVitest(plainDir)).wallMs)
+  const plainStats = readStats(plainDir)
+  measured.plainSpan.push(plainStats.lastEnd - plainStats.firstStart)
+  console.log(
+    `  run ${run + 1}/${RUNS}: start-up ${round(measured.startup.at(-1))} ms; describeEval ${round(measured.load.at(-1))} ms ` +
+      `(task phase ${round(measured.loadSpan.at(-1))} ms, max in flight ${stats.maxInFlight}); ` +
+      `plain test.for + p-limit ${round(measured.plain.at(-1))} ms (task phase ${round(measured.plainSpan.at(-1))} ms)`,
   )
 }
 
-const startupMs = median(startup)
-const loadMs = median(load)
-const spanMs = median(spans)
-const efficiency = idealMs / (loadMs - startupMs)
-const taskEfficiency = idealMs / spanMs
+const med = Object.fromEntries(Object.entries(measured).map(([key, values]) => [key, median(values)]))
+const efficiency = idealMs / (med.load - med.startup)
+const taskEfficiency = idealMs / med.loadSpan
+const plainEfficiency = idealMs / (med.plain - med.startup)
+const plainTaskEfficiency = idealMs / med.plainSpan
+const runs = (values) => values.map((v) => round(v)).join(' ')
+const pct = (value) => `${round(value * 100, 1)}%`
 
 console.log('')
 printTable([
-  ['measure', 'median ms', 'runs (ms)'],
-  ['vitest start-up (1 item)', round(startupMs), startup.map((v) => round(v)).join(' ')],
-  [`vitest run (${ITEMS} items)`, round(loadMs), load.map((v) => round(v)).join(' ')],
-  ['first task start → last task end', round(spanMs), spans.map((v) => round(v)).join(' ')],
-  ['ideal (items × latency / concurrency)', idealMs, ''],
+  ['measure', 'median ms', 'efficiency', 'runs (ms)'],
+  ['vitest start-up (1 item)', round(med.startup), '', runs(measured.startup)],
+  [`describeEval, ${ITEMS} items`, round(med.load), pct(efficiency), runs(measured.load)],
+  [
+    '  its task phase (first start → last end)',
+    round(med.loadSpan),
+    pct(taskEfficiency),
+    runs(measured.loadSpan),
+  ],
+  [`plain test.for + p-limit (info)`, round(med.plain), pct(plainEfficiency), runs(measured.plain)],
+  ['  its task phase', round(med.plainSpan), pct(plainTaskEfficiency), runs(measured.plainSpan)],
+  ['ideal (items × latency / concurrency)', idealMs, '', ''],
 ])
 console.log('')
 console.log(
-  `efficiency = ideal / (run − start-up) = ${round(efficiency * 100, 1)}% — target ≥ ${TARGET * 100}% — ` +
-    `${efficiency >= TARGET ? 'MET' : 'MISSED'}`,
-)
-console.log(
-  `task-phase efficiency = ideal / (last end − first start) = ${round(taskEfficiency * 100, 1)}%; ` +
-    `max tasks in flight ${Math.max(...maxInFlight)} (limit ${CONCURRENCY})`,
+  `efficiency = ideal / (run − start-up) = ${pct(efficiency)} — target ≥ ${TARGET * 100}% — ` +
+    `${efficiency >= TARGET ? 'MET' : 'MISSED'}; max tasks in flight ${Math.max(...measured.maxInFlight)} (limit ${CONCURRENCY})`,
 )
 console.log('(reporter off: the evalgate reporter and embedded server are measured by bench/reporter-*.mjs)')
 
@@ -133,12 +166,16 @@ const file = writeResult('describe-concurrency', {
   reporter: false,
   machine: await machineInfo(),
   idealMs,
-  startupMs: { median: round(startupMs), runs: startup.map((v) => round(v)) },
-  runMs: { median: round(loadMs), runs: load.map((v) => round(v)) },
-  taskSpanMs: { median: round(spanMs), runs: spans.map((v) => round(v)) },
-  maxInFlight: Math.max(...maxInFlight),
+  startupMs: { median: round(med.startup), runs: measured.startup.map((v) => round(v)) },
+  runMs: { median: round(med.load), runs: measured.load.map((v) => round(v)) },
+  taskPhaseMs: { median: round(med.loadSpan), runs: measured.loadSpan.map((v) => round(v)) },
+  plainRunMs: { median: round(med.plain), runs: measured.plain.map((v) => round(v)) },
+  plainTaskPhaseMs: { median: round(med.plainSpan), runs: measured.plainSpan.map((v) => round(v)) },
+  maxInFlight: Math.max(...measured.maxInFlight),
   efficiency: round(efficiency, 3),
   taskPhaseEfficiency: round(taskEfficiency, 3),
+  plainEfficiency: round(plainEfficiency, 3),
+  plainTaskPhaseEfficiency: round(plainTaskEfficiency, 3),
   target: { minEfficiency: TARGET },
   met: efficiency >= TARGET,
 })

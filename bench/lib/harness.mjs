@@ -90,6 +90,16 @@ export function evalgateEntries() {
  * the same time never sees a half-written package.
  */
 function installBuild() {
+  // Without a package.json of their own, fixtures would sit in the scope of the repo's package.json,
+  // and `import 'evalgate'` would self-reference the repo (dist/ via Vite's transform) instead.
+  const scope = join(benchDir, '.tmp', 'package.json')
+  if (!existsSync(scope)) {
+    mkdirSync(dirname(scope), { recursive: true })
+    writeFileSync(
+      scope,
+      `${JSON.stringify({ name: 'evalgate-bench-fixtures', private: true, type: 'module' }, null, 2)}\n`,
+    )
+  }
   const modules = join(benchDir, '.tmp', 'node_modules')
   const installed = join(modules, 'evalgate')
   const copyOf = join(installed, 'dist', 'index.js')
