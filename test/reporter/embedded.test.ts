@@ -180,6 +180,18 @@ describe('reporter with the embedded server', () => {
     expect((await readRuns(state.db))[0]!.run.summary.totalItems).toBe(20)
   })
 
+  test('a run without eval tests: no server started, no database, Vitest decides the exit code', async () => {
+    const state = freshState()
+    const ok = await runFixture({ FIXTURE_STATE_DIR: state.dir }, ['tests/unit.test.ts'])
+    expect(ok.code, ok.output).toBe(0)
+    expect(ok.output).not.toContain('evalgate')
+    expect(existsSync(state.db)).toBe(false)
+    const failing = await runFixture({ FIXTURE_STATE_DIR: state.dir, FIXTURE_UNIT_FAIL: '1' }, [
+      'tests/unit.test.ts',
+    ])
+    expect(failing.code, failing.output).toBe(1)
+  })
+
   test('a payload that fails its schema is reported against its test and fails the run', async () => {
     const state = freshState()
     const result = await runFixture({ FIXTURE_STATE_DIR: state.dir, FIXTURE_BAD_META: '1' })
