@@ -65,13 +65,16 @@ export function ensureBuilt() {
  * package, bench/.tmp/node_modules/evalgate (package.json + a copy of dist/), loaded natively by
  * Node and Vite's config loader alike. Its own dependencies resolve from the repo's node_modules.
  * Without a fresh dist/ (the build failed), fixtures import the TypeScript sources instead (through
- * Vite's transform, which is slower); the returned `kind` says which, and benchmarks print it.
+ * Vite's transform, which is slower; BENCH_FROM_SRC=1 forces this); the returned `kind` says which,
+ * and benchmarks print it.
  */
 export function evalgateEntries() {
   // Sources keep changing while others work: a build made by this process (or by run.mjs, which then
   // sets BENCH_NO_BUILD) is used even if a source file changed since.
   const useDist =
-    existsSync(distEntry) && (builtThisProcess || process.env.BENCH_NO_BUILD === '1' || !distIsStale())
+    process.env.BENCH_FROM_SRC !== '1' &&
+    existsSync(distEntry) &&
+    (builtThisProcess || process.env.BENCH_NO_BUILD === '1' || !distIsStale())
   if (useDist) {
     installBuild()
     return { kind: 'dist', index: 'evalgate', plugin: 'evalgate/vitest', alias: '' }
