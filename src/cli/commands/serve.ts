@@ -52,16 +52,17 @@ export async function run(argv: string[]): Promise<number> {
     logger: values.log === true,
     bodyLimit: intOption('body-limit', values['body-limit'], DEFAULT_BODY_LIMIT),
   })
-  process.stdout.write(
-    `evalgate server listening on ${server.url} (${server.store.dialect}: ${server.store.location})\n`,
-  )
-  // Lets the reporter and the CLI in this directory find this server (see src/client/discovery.ts).
+  // Lets the reporter and the CLI in this directory find this server (src/client/discovery.ts).
+  // Written before the URL is announced, so whoever waits for that line can rely on it.
   const root = process.cwd()
   try {
     writeServerInfo(root, { url: server.url, pid: process.pid, db: server.store.location })
   } catch {
     // read-only directory: the server works, it just cannot be discovered
   }
+  process.stdout.write(
+    `evalgate server listening on ${server.url} (${server.store.dialect}: ${server.store.location})\n`,
+  )
   await new Promise<void>((resolve) => {
     let stopping = false
     const stop = (signal: NodeJS.Signals) => {
