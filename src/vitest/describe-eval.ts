@@ -15,7 +15,7 @@ import type { StarMetric } from '../schema/gate.js'
 import {
   EVAL_META_KEY,
   type EvalMeta,
-  ItemResultSchema,
+  type ItemResult,
   type SuiteDef,
   SuiteDefSchema,
 } from '../schema/meta.js'
@@ -29,6 +29,7 @@ import {
   parseOptions,
   typeName,
 } from './options.js'
+import { RecordedItemResultSchema } from './recorded-result.js'
 import {
   DEFAULT_CONCURRENCY,
   DEFAULT_ITEM_TIMEOUT_MS,
@@ -146,7 +147,7 @@ function declareItemTests(
           evaluatorTimeoutMs: plan.evaluatorTimeoutMs,
           signal: context.signal,
         })
-        const parsed = ItemResultSchema.safeParse(result)
+        const parsed = RecordedItemResultSchema.safeParse(result)
         if (!parsed.success) {
           const issue = parsed.error.issues[0]
           throw new Error(
@@ -154,7 +155,13 @@ function declareItemTests(
               `${issue?.path.map(String).join('.') || '(root)'}: ${issue?.message ?? 'invalid'}`,
           )
         }
-        const meta: EvalMeta = { schemaVersion: 1, suite, file: fileOf(context), trials, result: parsed.data }
+        const meta: EvalMeta = {
+          schemaVersion: 1,
+          suite,
+          file: fileOf(context),
+          trials,
+          result: parsed.data as ItemResult,
+        }
         context.task.meta[EVAL_META_KEY] = meta
         if (!result.passed) throw new EvalItemFailure(failureMessage(result, trials), taskErrorOf(result))
       })

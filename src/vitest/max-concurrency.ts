@@ -35,7 +35,7 @@ export function warnIfCapped(
   if (max.value >= concurrency) return
   holder[WARNED] = true
   const fix = settings
-    ? 'raise `test.maxConcurrency` (or drop the lower value given on the command line)'
+    ? `pass \`evalgate({ maxConcurrency: ${concurrency} })\` (or raise \`test.maxConcurrency\`, or drop a lower value given on the command line)`
     : "add the plugin to your Vitest config: `import { evalgate } from 'evalgate/vitest'` and `plugins: [evalgate()]` (or raise `test.maxConcurrency`)"
   console.warn(
     `[evalgate] Vitest's maxConcurrency is ${max.value}${max.source === 'default' ? ' (assumed default)' : ''}, below the concurrency ${concurrency} of suite ${JSON.stringify(suite)}: at most ${max.value} items will run at once. To let each suite's concurrency govern, ${fix}.`,

@@ -18,8 +18,9 @@ export interface EvalgatePluginOptions {
   /** Default per-item `timeout` in ms of describeEval suites that set none (built-in default: 30 000). */
   timeout?: number
   /**
-   * Vitest `maxConcurrency` to configure (default 10 000, or the user's value if higher). Vitest caps
-   * the concurrent tests of a worker with it; each suite's own `concurrency` should be what governs.
+   * Vitest `maxConcurrency` to configure (default 256, or the user's value if higher). Vitest caps
+   * the concurrent tests of a worker with it; each suite's own `concurrency` should be what governs,
+   * so it must be at least the largest suite `concurrency` (describeEval warns otherwise).
    */
   maxConcurrency?: number
   /** Vitest `testTimeout` to set when the config sets none (default 60 000). Eval tests don't use it. */

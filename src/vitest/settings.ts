@@ -18,7 +18,12 @@ export interface EvalgateSettings {
 /** Built-in defaults, used when neither the suite nor the plugin sets a value. */
 export const DEFAULT_CONCURRENCY = 5
 export const DEFAULT_ITEM_TIMEOUT_MS = 30_000
-/** The maxConcurrency the plugin sets (per worker), so suites' own limiters govern. */
-export const PLUGIN_MAX_CONCURRENCY = 10_000
+/**
+ * The maxConcurrency the plugin sets (per worker), so suites' own limiters govern. Vitest starts up
+ * to this many tests at once and the rest of a suite's item tests wait in Vitest's queue, where they
+ * are cheap; started tests waiting for a slot of the suite's limiter cost memory and GC. 256 covers
+ * usual model concurrency (5–100); set the plugin's `maxConcurrency` for more.
+ */
+export const PLUGIN_MAX_CONCURRENCY = 256
 /** testTimeout the plugin sets when the user set none (Vitest's 5 s is too short for model calls). */
 export const PLUGIN_TEST_TIMEOUT_MS = 60_000
