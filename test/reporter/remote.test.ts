@@ -47,22 +47,26 @@ describe('remote server (SQLite)', () => {
       FIXTURE_ITEMS: '300',
       FIXTURE_FAIL: '10',
       FIXTURE_GATE_PASSRATE: '0.9',
-      FIXTURE_DELAY_MS: '40',
+      FIXTURE_DELAY_MS: '60',
       EVALGATE_URL: server.url,
       EVALGATE_RUN_GROUP: 'kill-test',
     }
-    const vitest = runFixture(env)
+    let finished = false
+    const vitest = runFixture(env).finally(() => {
+      finished = true
+    })
     // Kill the server (SIGKILL: a crash) once some items have arrived, while tests still run.
     let seen = 0
-    for (let i = 0; i < 600 && seen === 0; i++) {
-      await new Promise((resolve) => setTimeout(resolve, 50))
+    const deadline = Date.now() + 120_000
+    while (seen === 0 && !finished && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 25))
       const { runs } = await api.runs.list({ runGroup: 'kill-test' }).catch(() => ({ runs: [] }))
       seen = runs[0]?.summary.totalItems ?? 0
     }
     await api.close()
-    expect(seen).toBeGreaterThan(0)
     await server.kill()
     const result = await vitest
+    expect(seen, `no item reached the server before the run ended:\n${result.output}`).toBeGreaterThan(0)
     expect(result.code, result.output).toBe(1)
     expect(result.output).toContain(`cannot reach the evalgate server at ${server.url} (EVALGATE_URL)`)
     expect(result.output).toContain('gate NOT checked')
