@@ -47,8 +47,7 @@ export async function catalogueWithBuiltins(services: Services, projectId: strin
   const names = new Set(metrics.map((m) => m.name))
   const missing = builtinMetricDefs().filter((d) => !names.has(d.name))
   if (missing.length === 0) return metrics
-  await services.store.db.transaction().execute((trx) => services.metrics.upsertMany(trx, projectId, missing))
-  return services.metrics.list(projectId)
+  return services.metrics.upsertAll(projectId, missing)
 }
 
 export async function metricIdsByName(services: Services, projectId: string): Promise<Map<string, string>> {
@@ -67,18 +66,6 @@ export function fileSizeOf(dataset: Pick<Dataset, 'tags'>): number | null {
   return Number.isSafeInteger(n) && n >= 0 ? n : null
 }
 
-/** Whether any item of the dataset's current content has an expected output (ground truth). */
-export async function hasGroundTruth(services: Services, datasetId: string): Promise<boolean> {
-  const row = await services.store.db
-    .selectFrom('dataset_items')
-    .select('id')
-    .where('dataset_id', '=', datasetId)
-    .where('expected', 'is not', null)
-    .limit(1)
-    .executeTakeFirst()
-  return row !== undefined
-}
-
 export async function testCaseContext(
   services: Services,
   projectId: string,
@@ -93,7 +80,7 @@ export async function testCaseContext(
     metricIds,
     dataset,
     datasetFileSize: dataset ? fileSizeOf(dataset) : null,
-    datasetHasGroundTruth: dataset ? await hasGroundTruth(services, dataset.id) : null,
+    datasetHasGroundTruth: dataset ? await services.datasets.hasExpected(projectId, dataset.id) : null,
     latestVersionRuns: await services.runs.count(projectId, {
       suiteId: suite.id,
       suiteVersion: current.version,

@@ -6,7 +6,7 @@ import { contentItemId, type NewDatasetItem, type Services } from '../service/in
 import { type CsvDatasetItem, parseDatasetCsv } from './dataset-csv.js'
 import { badRequest } from './errors.js'
 import { parseGradient, requestOrigin } from './http.js'
-import { FILE_NAME_TAG, FILE_SIZE_TAG, fileSizeOf, hasGroundTruth, UPLOAD_TAG } from './lookups.js'
+import { FILE_NAME_TAG, FILE_SIZE_TAG, fileSizeOf, UPLOAD_TAG } from './lookups.js'
 import { toGradientDataset } from './mappers.js'
 import type { UploadStore } from './uploads.js'
 
@@ -95,7 +95,7 @@ export function registerDatasetRoutes(app: FastifyInstance, services: Services, 
       rows.push(
         toGradientDataset(ds, {
           fileSize: fileSizeOf(ds),
-          hasGroundTruth: await hasGroundTruth(services, ds.id),
+          hasGroundTruth: await services.datasets.hasExpected(req.projectId, ds.id),
         }),
       )
     }
