@@ -46,13 +46,13 @@ describeEval(dataset.inline('startup', [{ input: 'a', expected: 'a' }]), (input)
 
 // The task keeps an in-flight counter and the first start / last end, written after the suite so the
 // task phase can be told apart from Vitest's collection and start-up.
-const statsCode = `const stats = { inFlight: 0, maxInFlight: 0, firstStart: null, lastEnd: 0 }
+const statsCode = (latencyMs) => `const stats = { inFlight: 0, maxInFlight: 0, firstStart: null, lastEnd: 0 }
 async function simulatedCall(input, signal) {
   stats.firstStart ??= performance.timeOrigin + performance.now()
   stats.inFlight++
   stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight)
   try {
-    await sleep(${LATENCY_MS}, undefined, { signal })
+    await sleep(${latencyMs}, undefined, { signal })
   } finally {
     stats.inFlight--
     stats.lastEnd = performance.timeOrigin + performance.now()
@@ -63,14 +63,12 @@ afterAll(() => {
   writeFileSync(new URL('./stats.json', import.meta.url), JSON.stringify(stats))
 })`
 
-const loadDir = writeFixture('describe-concurrency-load', {
-  'vitest.config.mjs': config,
-  'concurrency.test.mjs': `import { writeFileSync } from 'node:fs'
+const describeEvalSuite = (latencyMs) => `import { writeFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll } from 'vitest'
 import { dataset, describeEval, evaluator } from 'evalgate'
 
-${statsCode}
+${statsCode(latencyMs)}
 
 const items = Array.from({ length: ${ITEMS} }, (_, i) => ({ id: 'item-' + i, input: i, expected: i }))
 describeEval(
@@ -79,7 +77,16 @@ describeEval(
   [evaluator('echo', ({ output, expected }) => output === expected)],
   { concurrency: ${CONCURRENCY} },
 )
-`,
+`
+const loadDir = writeFixture('describe-concurrency-load', {
+  'vitest.config.mjs': config,
+  'concurrency.test.mjs': describeEvalSuite(LATENCY_MS),
+})
+// The same suite with 0 ms latency: what 2,000 describeEval tests cost without waiting (collection,
+// engine, Vitest's per-test work), the part of the run that the waiting cannot hide.
+const zeroDir = writeFixture('describe-concurrency-zero', {
+  'vitest.config.mjs': config,
+  'concurrency.test.mjs': describeEvalSuite(0),
 })
 
 // Reference: what Vitest itself achieves with the same work: a concurrent test.for whose calls go
@@ -91,7 +98,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import pLimit from 'p-limit'
 import { afterAll, expect, test } from 'vitest'
 
-${statsCode}
+${statsCode(LATENCY_MS)}
 
 const limit = pLimit(${CONCURRENCY})
 const items = Array.from({ length: ${ITEMS} }, (_, i) => ({ id: 'item-' + i, input: i, expected: i }))
@@ -108,15 +115,17 @@ console.log(
 )
 await runVitest(startupDir)
 await runVitest(loadDir)
+await runVitest(zeroDir)
 await runVitest(plainDir)
 const readStats = (dir) => JSON.parse(readFileSync(join(dir, 'stats.json'), 'utf8'))
-const measured = { startup: [], load: [], loadSpan: [], plain: [], plainSpan: [], maxInFlight: [] }
+const measured = { startup: [], load: [], loadSpan: [], zero: [], plain: [], plainSpan: [], maxInFlight: [] }
 for (let run = 0; run < RUNS; run++) {
   measured.startup.push((await runVitest(startupDir)).wallMs)
   measured.load.push((await runVitest(loadDir)).wallMs)
   const stats = readStats(loadDir)
   measured.loadSpan.push(stats.lastEnd - stats.firstStart)
   measured.maxInFlight.push(stats.maxInFlight)
+  measured.zero.push((await runVitest(zeroDir)).wallMs)
   measured.plain.push((await runVitest(plainDir)).wallMs)
   const plainStats = readStats(plainDir)
   measured.plainSpan.push(plainStats.lastEnd - plainStats.firstStart)
@@ -148,6 +157,7 @@ printTable([
   ],
   [`plain test.for + p-limit (info)`, round(med.plain), pct(plainEfficiency), runs(measured.plain)],
   ['  its task phase', round(med.plainSpan), pct(plainTaskEfficiency), runs(measured.plainSpan)],
+  ['describeEval, same items at 0 ms latency (info)', round(med.zero), '', runs(measured.zero)],
   ['ideal (items × latency / concurrency)', idealMs, '', ''],
 ])
 console.log('')
@@ -169,6 +179,9 @@ const file = writeResult('describe-concurrency', {
   startupMs: { median: round(med.startup), runs: measured.startup.map((v) => round(v)) },
   runMs: { median: round(med.load), runs: measured.load.map((v) => round(v)) },
   taskPhaseMs: { median: round(med.loadSpan), runs: measured.loadSpan.map((v) => round(v)) },
+  zeroLatencyRunMs: { median: round(med.zero), runs: measured.zero.map((v) => round(v)) },
+  // Per-test cost of the suite without waiting: (0 ms run − start-up) / items.
+  perTestMsWithoutLatency: round((med.zero - med.startup) / ITEMS, 3),
   plainRunMs: { median: round(med.plain), runs: measured.plain.map((v) => round(v)) },
   plainTaskPhaseMs: { median: round(med.plainSpan), runs: measured.plainSpan.map((v) => round(v)) },
   maxInFlight: Math.max(...measured.maxInFlight),
