@@ -1,5 +1,6 @@
+import { setMaxListeners } from 'node:events'
 import { relative, sep } from 'node:path'
-import { beforeAll, describe, inject, type TestContext, test } from 'vitest'
+import { afterAll, beforeAll, describe, inject, test } from 'vitest'
 import { metricOf } from '../core/evaluate.js'
 import { createLimiter } from '../core/limiter.js'
 import { runItem } from '../core/run-item.js'
@@ -21,7 +22,6 @@ import {
 } from '../schema/meta.js'
 import './augment.js'
 import { EvalItemFailure, failureMessage } from './failure.js'
-import { warnIfCapped } from './max-concurrency.js'
 import {
   DescribeEvalError,
   type DescribeEvalOptions,
@@ -97,7 +97,7 @@ function define(mode: Mode, data: unknown, task: unknown, evaluators: unknown, o
     try {
       if (!plan) throw problem
       const loaded = await plan.dataset.load()
-      declareItemTests(plan, loaded, settings, skip)
+      declareItemTests(plan, loaded, settings)
     } catch (error) {
       if (skip) return // a skipped suite does not need its data
       beforeAll(() => {
@@ -107,46 +107,108 @@ function define(mode: Mode, data: unknown, task: unknown, evaluators: unknown, o
   })
 }
 
+/** One declared item test × trial and, once started, the run of its item. */
+interface ItemRun {
+  name: string
+  item: Item<unknown, unknown>
+  trial: number
+  /** Started in the suite's beforeAll; taken (and cleared) by the test, so results don't pile up. */
+  pending?: Promise<ItemResult>
+}
+
+/**
+ * Eager start: the item tests are plain sequential tests, and the suite's beforeAll starts every item
+ * whose test is going to run, through the suite's limiter. Each test then only awaits its own item.
+ * So the suite's `concurrency` governs (not Vitest's `maxConcurrency`), and Vitest never holds
+ * thousands of started concurrent tests waiting for a slot. See README.md ("Eager start").
+ */
 function declareItemTests(
   plan: SuitePlan,
   loaded: LoadedDataset<unknown, unknown>,
   settings: EvalgateSettings | undefined,
-  skip: boolean,
 ): void {
   const suite = suiteDefinition(plan, loaded)
-  if (!skip) warnIfCapped(plan.name, plan.concurrency, settings)
   const limiter = createLimiter(plan.concurrency)
   const { trials } = plan
-  const files = new Map<string, string>()
-  const fileOf = (context: TestContext) => {
-    const path = context.task.file.filepath
-    let shown = files.get(path)
-    if (shown === undefined) {
-      shown = relative(settings?.root ?? process.cwd(), path)
-        .split(sep)
-        .join('/')
-      files.set(path, shown)
-    }
-    return shown
+  const runs: ItemRun[] = []
+  // Cancels every pending item: the run was cancelled while a test waited, or the suite is over
+  // (items whose test was skipped after the start, e.g. by --bail, need not finish).
+  const cancel = new AbortController()
+  // Every item in a slot listens to this one signal (up to `concurrency` at once).
+  setMaxListeners(0, cancel.signal)
+  let file = ''
+
+  const start = (run: ItemRun): Promise<ItemResult> => {
+    const pending = runItem({
+      suite: plan.name,
+      item: run.item,
+      trial: run.trial,
+      task: plan.task,
+      evaluators: plan.evaluators,
+      limiter,
+      timeoutMs: plan.timeoutMs,
+      evaluatorTimeoutMs: plan.evaluatorTimeoutMs,
+      signal: cancel.signal,
+    })
+    // runItem never rejects by contract; should it ever, a pre-started item whose test does not run
+    // must not become an unhandled rejection (the test awaiting it still sees the rejection).
+    pending.catch(() => {})
+    return pending
   }
+
+  // Vitest 3 calls beforeAll hooks with (suite), Vitest 4 with (context, suite); Vitest 4 also
+  // parses the hook's parameter list for fixtures, so the hook declares no parameters.
+  beforeAll(function startItems() {
+    // biome-ignore lint/complexity/noArguments: see above; a rest parameter is rejected by Vitest 4
+    const vitestSuite = Array.from(arguments as ArrayLike<unknown>).findLast(isSuiteTask)
+    const tests = vitestSuite?.tasks
+    if (!vitestSuite || !tests || tests.length !== runs.length) {
+      throw new Error(
+        `evalgate: describeEval(${JSON.stringify(plan.name)}) expected its ${runs.length} item tests in the suite passed to beforeAll, got ${tests ? tests.length : 'no suite'}`,
+      )
+    }
+    file = relative(settings?.root ?? process.cwd(), vitestSuite.file.filepath)
+      .split(sep)
+      .join('/')
+    for (let i = 0; i < runs.length; i++) {
+      const test = tests[i]!
+      const run = runs[i]!
+      if (test.type !== 'test' || test.name !== run.name) {
+        throw new Error(
+          `evalgate: describeEval(${JSON.stringify(plan.name)}): test ${i} is ${JSON.stringify(test.name)}, expected ${JSON.stringify(run.name)}`,
+        )
+      }
+      // After -t, .only, .skip, test ids and tag filters, only tests in mode "run" will run
+      // ("queued" is what runTest also accepts).
+      if (test.mode === 'run' || test.mode === 'queued') run.pending = start(run)
+    }
+  })
+  afterAll(() => {
+    cancel.abort(cancelledError('the suite finished before this item was used'))
+    for (const run of runs) run.pending = undefined
+  })
 
   for (const item of loaded.items) {
     for (let trial = 0; trial < trials; trial++) {
-      // timeout 0: Vitest's own timer would also count the time spent waiting for a slot of the
-      // suite's limiter. The engine bounds the task (`timeout`, from slot acquisition) and each
-      // evaluator (`evaluatorTimeout`), so the test always settles.
-      test(itemTestName(item, trial, trials), { concurrent: true, timeout: 0 }, async (context) => {
-        const result = await runItem({
-          suite: plan.name,
-          item,
-          trial,
-          task: plan.task,
-          evaluators: plan.evaluators,
-          limiter,
-          timeoutMs: plan.timeoutMs,
-          evaluatorTimeoutMs: plan.evaluatorTimeoutMs,
-          signal: context.signal,
-        })
+      const run: ItemRun = { name: itemTestName(item, trial, trials), item, trial }
+      runs.push(run)
+      // Sequential (also inside a concurrent describe or with sequence.concurrent): the work is
+      // already running in the suite's limiter. Timeout 0: the engine bounds the task (`timeout`,
+      // from slot acquisition) and each evaluator (`evaluatorTimeout`), so the test always settles.
+      test(run.name, { concurrent: false, timeout: 0 }, async (context) => {
+        // A retry or repeat of this test (or a test not started by beforeAll) runs the item afresh.
+        const pending = run.pending ?? start(run)
+        run.pending = undefined
+        const signal = context.signal
+        // Aborted while waiting: the run was cancelled; stop the suite's pending items too.
+        const onCancel = () => cancel.abort(signal.reason)
+        signal?.addEventListener('abort', onCancel, { once: true })
+        let result: ItemResult
+        try {
+          result = await pending
+        } finally {
+          signal?.removeEventListener('abort', onCancel)
+        }
         const parsed = RecordedItemResultSchema.safeParse(result)
         if (!parsed.success) {
           const issue = parsed.error.issues[0]
@@ -158,7 +220,7 @@ function declareItemTests(
         const meta: EvalMeta = {
           schemaVersion: 1,
           suite,
-          file: fileOf(context),
+          file,
           trials,
           result: parsed.data as ItemResult,
         }
@@ -167,6 +229,28 @@ function declareItemTests(
       })
     }
   }
+}
+
+/** The slice of Vitest's suite task (3.2 and 4) that beforeAll reads. */
+interface SuiteTask {
+  tasks: readonly { type: string; name: string; mode: string }[]
+  file: { filepath: string }
+}
+
+function isSuiteTask(value: unknown): value is SuiteTask {
+  const candidate = value as Partial<SuiteTask> | null
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    Array.isArray(candidate.tasks) &&
+    typeof candidate.file?.filepath === 'string'
+  )
+}
+
+function cancelledError(message: string): Error {
+  const error = new Error(message)
+  error.name = 'AbortError'
+  return error
 }
 
 function planSuite(

@@ -18,9 +18,8 @@ export interface EvalgatePluginOptions {
   /** Default per-item `timeout` in ms of describeEval suites that set none (built-in default: 30 000). */
   timeout?: number
   /**
-   * Vitest `maxConcurrency` to configure (default 256, or the user's value if higher). Vitest caps
-   * the concurrent tests of a worker with it; each suite's own `concurrency` should be what governs,
-   * so it must be at least the largest suite `concurrency` (describeEval warns otherwise).
+   * Vitest `maxConcurrency` to configure (default 256, or the user's value if higher). It caps your
+   * own `test.concurrent` tests; describeEval suites are governed by their own `concurrency` alone.
    */
   maxConcurrency?: number
   /** Vitest `testTimeout` to set when the config sets none (default 60 000). Eval tests don't use it. */
@@ -44,8 +43,8 @@ interface UserTestConfig {
 }
 
 /**
- * The evalgate Vitest plugin: raises `maxConcurrency` so each suite's `concurrency` governs, sets a
- * default `testTimeout` when the config has none, and provides settings to describeEval in workers.
+ * The evalgate Vitest plugin: raises `maxConcurrency` for plain concurrent tests, sets a default
+ * `testTimeout` when the config has none, and provides settings to describeEval in workers.
  */
 export function evalgate(options: EvalgatePluginOptions = {}): Plugin {
   checkPositiveInteger(options.concurrency, 'concurrency')

@@ -7,7 +7,7 @@ export interface EvalgateSettings {
   plugin: true
   /** Vitest root directory, to report suite files relative to it. */
   root: string | null
-  /** The maxConcurrency the plugin configured (the worker's own config is read first). */
+  /** The maxConcurrency the plugin configured (for plain concurrent tests; describeEval ignores it). */
   maxConcurrency: number
   /** Default `concurrency` of suites that set none. */
   concurrency: number | null
@@ -19,10 +19,8 @@ export interface EvalgateSettings {
 export const DEFAULT_CONCURRENCY = 5
 export const DEFAULT_ITEM_TIMEOUT_MS = 30_000
 /**
- * The maxConcurrency the plugin sets (per worker), so suites' own limiters govern. Vitest starts up
- * to this many tests at once and the rest of a suite's item tests wait in Vitest's queue, where they
- * are cheap; started tests waiting for a slot of the suite's limiter cost memory and GC. 256 covers
- * usual model concurrency (5–100); set the plugin's `maxConcurrency` for more.
+ * The maxConcurrency the plugin sets (per worker) for plain `test.concurrent` tests, which in eval
+ * projects usually wait on model calls. describeEval items run in their suite's own limiter instead.
  */
 export const PLUGIN_MAX_CONCURRENCY = 256
 /** testTimeout the plugin sets when the user set none (Vitest's 5 s is too short for model calls). */
