@@ -8,9 +8,37 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
  * still points inside the value (e.g. `items.3.input.messages.0`).
  */
 export const JsonValueSchema: z.ZodType<JsonValue> = z.custom<JsonValue>().superRefine((value, ctx) => {
+  if (isJsonValue(value)) return
   const bad = firstNonJson(value, [])
   if (bad) ctx.addIssue({ code: 'custom', message: bad.message, path: bad.path })
 })
+
+/**
+ * Whether JsonValueSchema accepts `value`: the same walk as firstNonJson without building paths
+ * (which only the error needs).
+ */
+export function isJsonValue(value: unknown): value is JsonValue {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true
+    case 'number':
+      return Number.isFinite(value)
+    case 'object': {
+      if (value === null) return true
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!isJsonValue(value[i])) return false
+        return true
+      }
+      const proto = Object.getPrototypeOf(value)
+      if (proto !== Object.prototype && proto !== null) return false
+      for (const key in value) if (!isJsonValue((value as Record<string, unknown>)[key])) return false
+      return true
+    }
+    default:
+      return false
+  }
+}
 
 function firstNonJson(
   value: unknown,

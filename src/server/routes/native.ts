@@ -46,7 +46,6 @@ import {
   MetricSchema,
   ProjectSchema,
   RunCompareSchema,
-  RunItemBatchBodySchema,
   RunItemBatchResponseSchema,
   RunItemSchema,
   RunListSchema,
@@ -57,6 +56,7 @@ import {
   UpsertSuiteBodySchema,
 } from '../../schema/api.js'
 import { IdSchema, PageQuerySchema } from '../../schema/common.js'
+import { parseRunItemBatch } from '../http/run-item-batch.js'
 import { parseOr400 } from '../http/validate.js'
 import { ForbiddenError, NotFoundError } from '../service/errors.js'
 import type { Services } from '../service/index.js'
@@ -217,7 +217,7 @@ export function registerNativeRoutes(
 
   app.post('/runs/:id/items', async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'params')
-    const body = parseOr400(RunItemBatchBodySchema, req.body, 'body')
+    const body = parseRunItemBatch(req.body)
     return out(RunItemBatchResponseSchema, await runs.addItems(req.projectId, id, body.items))
   })
 
