@@ -148,7 +148,7 @@ export class RunService {
       const locked = run
       if (locked.status === 'cancelled')
         throw new ConflictError(`run ${runId} is cancelled and accepts no items`)
-      const existing = await itemRepo.findRunItemsByKeys(trx, run.id, [
+      const existing = await itemRepo.findRunItemsByKeys(trx, this.store, run.id, [
         ...new Set(unique.map((i) => i.itemId)),
       ])
       const byKey = new Map(existing.map((e) => [`${e.trial}\u0000${e.item_id}`, e]))
@@ -211,7 +211,7 @@ export class RunService {
           ])
         }
       }
-      await itemRepo.deleteRunItems(trx, run.id, replaced)
+      await itemRepo.deleteRunItems(trx, this.store, run.id, replaced)
       await itemRepo.insertRunItemRows(trx, this.store, itemRows, scoreRows)
       await repo.updateRun(trx, run.id, {
         item_seq: seq,

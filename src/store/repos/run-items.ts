@@ -1,5 +1,5 @@
-import { sql } from 'kysely'
-import { type Executor, inChunks, insertRows, type PgType, type SqlValue } from '../bulk.js'
+import { CompiledQuery, sql } from 'kysely'
+import { type Executor, inChunks, insertRows, type PgType, prepared, type SqlValue } from '../bulk.js'
 import type { Store } from '../open.js'
 import type { RunItemsTable, ScoresTable } from '../schema.js'
 
@@ -86,34 +86,65 @@ export interface ExistingRunItem {
   ordinal: number
 }
 
+type StoreHandles = Pick<Store, 'dialect' | 'maxParams' | 'sqlite'>
+
+/**
+ * The stored (item id, trial, ordinal) of a run's items with these item ids. One statement whatever
+ * the count, the ids passed as one JSON / array parameter: a 1,000-value IN list cost more to build
+ * and prepare (per batch) than the lookup itself. SQLite runs it on the store's connection (inside
+ * the caller's transaction, which holds that connection).
+ */
 export async function findRunItemsByKeys(
   db: Executor,
+  store: StoreHandles,
   runId: string,
   itemIds: string[],
 ): Promise<ExistingRunItem[]> {
-  return inChunks(itemIds, 5000, (chunk) =>
-    db
-      .selectFrom('run_items')
-      .select(['item_id', 'trial', 'ordinal'])
-      .where('run_id', '=', runId)
-      .where('item_id', 'in', chunk)
-      .execute(),
+  if (itemIds.length === 0) return []
+  if (store.sqlite) {
+    return prepared(
+      store.sqlite,
+      'select item_id, trial, ordinal from run_items where run_id = ? and item_id in (select value from json_each(?))',
+    ).all(runId, JSON.stringify(itemIds)) as ExistingRunItem[]
+  }
+  const { rows } = await db.executeQuery<ExistingRunItem>(
+    CompiledQuery.raw(
+      'select item_id, trial, ordinal from run_items where run_id = $1 and item_id = any($2::text[])',
+      [runId, itemIds],
+    ),
   )
+  return rows
 }
 
 /** Deletes run items (and, first, their scores) by ordinal. */
-export async function deleteRunItems(db: Executor, runId: string, ordinals: number[]): Promise<void> {
-  await inChunks(ordinals, 5000, async (chunk) => {
-    await db.deleteFrom('scores').where('run_id', '=', runId).where('ordinal', 'in', chunk).execute()
-    await db.deleteFrom('run_items').where('run_id', '=', runId).where('ordinal', 'in', chunk).execute()
-    return []
-  })
+export async function deleteRunItems(
+  db: Executor,
+  store: StoreHandles,
+  runId: string,
+  ordinals: number[],
+): Promise<void> {
+  if (ordinals.length === 0) return
+  for (const table of ['scores', 'run_items'] as const) {
+    if (store.sqlite) {
+      prepared(
+        store.sqlite,
+        `delete from ${table} where run_id = ? and ordinal in (select value from json_each(?))`,
+      ).run(runId, JSON.stringify(ordinals))
+    } else {
+      await db.executeQuery(
+        CompiledQuery.raw(`delete from ${table} where run_id = $1 and ordinal = any($2::integer[])`, [
+          runId,
+          ordinals,
+        ]),
+      )
+    }
+  }
 }
 
 /** Rows in RUN_ITEM_COLUMNS / SCORE_COLUMNS order. */
 export async function insertRunItemRows(
   db: Executor,
-  store: Pick<Store, 'dialect' | 'maxParams' | 'sqlite'>,
+  store: StoreHandles,
   items: SqlValue[][],
   scores: SqlValue[][],
 ): Promise<void> {
