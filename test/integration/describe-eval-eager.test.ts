@@ -17,6 +17,20 @@ describe('eager start (fixture describe-eager)', () => {
     expect(tests.map((t) => (metaOf(t).result.output as { call: number }).call)).toEqual([2, 2, 2])
   })
 
+  it('starts only the items whose test is selected (-t)', async () => {
+    const run = await runFixture('describe-eager', ['-t', 'item[13]$', 'evals/filter.eval.ts'])
+    expect(run.code).toBe(0)
+    expect(testsOfSuite(run, 'filtered').map((t) => `${t.title}: ${t.status}`)).toEqual([
+      '#0 item0: skipped',
+      '#1 item1: passed',
+      '#2 item2: skipped',
+      '#3 item3: passed',
+      '#4 item4: skipped',
+    ])
+    const line = run.output.split('\n').find((l) => l.startsWith('EAGER_CALLS '))
+    expect(line, run.output).toBe('EAGER_CALLS [1,3]')
+  })
+
   it('aborts pending items when the run is cancelled (--bail), without unhandled rejections', async () => {
     const run = await runFixture('describe-eager', ['--bail=1', 'evals/bail.eval.ts'])
     expect(run.code).toBe(1)
