@@ -3,7 +3,10 @@
 // (GET run = summary, first results page; native API and Gradient routes).
 // Targets (ARCHITECTURE.md §7): ≥ 20,000 items/s ingest on SQLite; < 50 ms per read.
 //
-// The server runs in a child process (startServer from dist/, built with tsup when stale), so the
+// The server runs in a child process (startServer from a bundle of src/server/index.ts that this
+// script builds with esbuild into bench/.tmp/server-ingest/: dist/ is shared, and other benchmarks
+// swap it for builds of other commits while they run; BENCH_SERVER_ENTRY=<file> uses a given
+// build instead, e.g. dist/server/index.js), so the
 // load generator does not share its event loop. Request bodies are serialised before timing.
 // PostgreSQL: a throwaway cluster (initdb as the `postgres` user, like test/helpers/postgres.ts)
 // with synchronous_commit=off, the durability class of SQLite's WAL + synchronous=NORMAL that the
@@ -15,12 +18,12 @@
 // writes a .cpuprofile there; summarise with bench/lib/cpuprofile-summary.mjs).
 // Usage: node bench/server-ingest.mjs
 import { execFileSync, spawn } from 'node:child_process'
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { ensureBuilt, machineInfo, median, printTable, repoRoot, round, writeResult } from './lib/harness.mjs'
+import { machineInfo, median, printTable, repoRoot, round, writeResult } from './lib/harness.mjs'
 
 const ITEMS = Number(process.env.BENCH_SERVER_ITEMS ?? 20_000)
 const BATCH = Number(process.env.BENCH_SERVER_BATCH ?? 1_000)
@@ -103,7 +106,7 @@ function batchBodies(count) {
 
 // ---------- server in a child process ----------
 async function startChildServer(db, cwd) {
-  const entry = pathToFileURL(join(repoRoot, 'dist', 'server', 'index.js')).href
+  const entry = pathToFileURL(serverEntry).href
   const code = `const { startServer } = await import(${JSON.stringify(entry)})
 const s = await startServer({ db: ${JSON.stringify(db)}, port: 0 })
 process.stdout.write(JSON.stringify({ url: s.url }) + '\\n')
@@ -130,6 +133,7 @@ process.on('SIGTERM', () => { s.close().then(() => process.exit(0)) })`
   })
   return {
     url,
+    pid: child.pid,
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve()
@@ -221,7 +225,30 @@ async function createRun(base, name) {
   return run.id
 }
 
-/** Sends the batches with `concurrency` requests in flight; returns items/s. */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString()) || 100
+  } catch {
+    return 100
+  }
+})()
+
+/**
+ * CPU time (user + system, ms) the server process has used so far, from /proc; undefined where
+ * there is no /proc. On a shared machine this is steadier than wall time: waiting for a core is
+ * not counted.
+ */
+function processCpuMs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS
+  } catch {
+    return undefined
+  }
+}
+
+/** Sends the batches with `concurrency` requests in flight; returns the elapsed ms. */
 async function ingest(base, runId, bodies, concurrency) {
   let next = 0
   const started = performance.now()
@@ -271,11 +298,15 @@ async function benchDialect(dialect, bodies, readBodies) {
     // median and the best (least disturbed) repetition
     const seqRates = []
     const parRates = []
+    const seqCpuMs = []
     let sequentialRun
     let concurrentRun
     for (let r = 0; r < REPEATS; r++) {
       sequentialRun = await createRun(base, `ingest-seq-${dialect}-${r}`)
+      const cpuBefore = processCpuMs(server.pid)
       seqRates.push(ITEMS / ((await ingest(base, sequentialRun, bodies, 1)) / 1000))
+      const cpuAfter = processCpuMs(server.pid)
+      if (cpuBefore !== undefined && cpuAfter !== undefined) seqCpuMs.push(cpuAfter - cpuBefore)
       concurrentRun = await createRun(base, `ingest-par-${dialect}-${r}`)
       parRates.push(ITEMS / ((await ingest(base, concurrentRun, bodies, 4)) / 1000))
     }
@@ -306,6 +337,9 @@ async function benchDialect(dialect, bodies, readBodies) {
       repeats: REPEATS,
       ingestSequentialItemsPerSec: Math.round(median(seqRates)),
       ingestSequentialBestItemsPerSec: Math.round(Math.max(...seqRates)),
+      ...(seqCpuMs.length > 0
+        ? { serverCpuMsPer1000Items: round((median(seqCpuMs) / ITEMS) * 1000, 1) }
+        : {}),
       ingestConcurrent4ItemsPerSec: Math.round(median(parRates)),
       ingestConcurrent4BestItemsPerSec: Math.round(Math.max(...parRates)),
       resendItemsPerSec: Math.round(resendItems / (resendMs / 1000)),
@@ -327,10 +361,28 @@ async function benchDialect(dialect, bodies, readBodies) {
   }
 }
 
-if (!ensureBuilt()) {
-  console.error('server-ingest: dist/ could not be built; skipping')
-  process.exit(0)
+/** The server bundle to start: BENCH_SERVER_ENTRY, else a fresh esbuild bundle of the sources. */
+function buildServer() {
+  if (process.env.BENCH_SERVER_ENTRY) return resolve(process.env.BENCH_SERVER_ENTRY)
+  const outfile = join(repoRoot, 'bench', '.tmp', 'server-ingest', 'server.mjs')
+  execFileSync(
+    join(repoRoot, 'node_modules', '.bin', 'esbuild'),
+    [
+      join(repoRoot, 'src', 'server', 'index.ts'),
+      '--bundle',
+      '--platform=node',
+      '--format=esm',
+      '--target=node20',
+      '--packages=external',
+      `--outfile=${outfile}`,
+      '--log-level=warning',
+    ],
+    { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] },
+  )
+  return outfile
 }
+
+const serverEntry = buildServer()
 const bodies = batchBodies(ITEMS)
 const readBodies = batchBodies(READ_RUN_ITEMS)
 const results = []
@@ -376,6 +428,9 @@ for (const r of results) {
     `${r.ingestConcurrent4ItemsPerSec} / ${r.ingestConcurrent4BestItemsPerSec}`,
     target,
   ])
+  if (r.serverCpuMsPer1000Items !== undefined) {
+    rows.push([r.dialect, 'server CPU ms per 1000 items (1 client, median)', r.serverCpuMsPer1000Items, ''])
+  }
   rows.push([r.dialect, 're-sent batches items/s (idempotent upsert)', r.resendItemsPerSec, ''])
   rows.push([r.dialect, 'finalize 10k-item run (ms)', r.finalize10kMs, ''])
   rows.push([r.dialect, `first GET run after ${r.items}-item ingest (ms)`, r.firstSummaryAfterIngestMs, ''])
