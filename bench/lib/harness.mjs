@@ -132,9 +132,16 @@ export function vitestPhases(output) {
   return phases
 }
 
-/** Creates a fresh fixture project under bench/.tmp/<name> (inside the repo, so node_modules resolves). */
+// Each benchmark process gets its own fixture directory, so benchmarks started at the same time by
+// different people never delete each other's projects; it is removed on exit (BENCH_KEEP=1 keeps it).
+const processFixtures = join(benchDir, '.tmp', `run-${process.pid}`)
+process.on('exit', () => {
+  if (process.env.BENCH_KEEP !== '1') rmSync(processFixtures, { recursive: true, force: true })
+})
+
+/** Creates a fresh fixture project bench/.tmp/run-<pid>/<name> (inside the repo, so node_modules resolves). */
 export function writeFixture(name, files) {
-  const dir = join(benchDir, '.tmp', name)
+  const dir = join(processFixtures, name)
   rmSync(dir, { recursive: true, force: true })
   for (const [file, content] of Object.entries(files)) {
     const path = join(dir, file)
