@@ -12,21 +12,27 @@ import { build } from 'esbuild'
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
-export async function buildCli(): Promise<string> {
-  const outdir = join(root, 'node_modules', '.cache', `evalgate-cli-test-${process.pid}`)
-  mkdirSync(outdir, { recursive: true })
-  const outfile = join(outdir, 'main.mjs')
-  await build({
-    entryPoints: [join(root, 'src/cli/main.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile,
-    logLevel: 'error',
-  })
-  return outfile
+let built: Promise<string> | null = null
+
+/** Bundles the CLI once per test process; later calls reuse the same file. */
+export function buildCli(): Promise<string> {
+  built ??= (async () => {
+    const outdir = join(root, 'node_modules', '.cache', `evalgate-cli-test-${process.pid}`)
+    mkdirSync(outdir, { recursive: true })
+    const outfile = join(outdir, 'main.mjs')
+    await build({
+      entryPoints: [join(root, 'src/cli/main.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      packages: 'external',
+      outfile,
+      logLevel: 'error',
+    })
+    return outfile
+  })()
+  return built
 }
 
 export interface ServeProcess {

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { build } from 'esbuild'
+import { buildCli } from '../helpers/cli.js'
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url))
 export const FIXTURE = join(REPO, 'test/fixtures/reporter-basic')
@@ -111,37 +111,11 @@ export function stateDir(prefix = 'evalgate-reporter-'): {
   }
 }
 
-let cliPath: Promise<string> | null = null
-
-/**
- * The `evalgate` CLI bundled from the TypeScript sources with esbuild (dependencies stay external,
- * resolved from the repository's node_modules), once per test process.
- */
-export function cliBundle(): Promise<string> {
-  cliPath ??= (async () => {
-    const dir = join(REPO, 'node_modules/.cache/evalgate-test-cli', String(process.pid))
-    mkdirSync(dir, { recursive: true })
-    const outfile = join(dir, 'main.mjs')
-    await build({
-      entryPoints: [join(REPO, 'src/cli/main.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      packages: 'external',
-      outfile,
-      logLevel: 'error',
-    })
-    return outfile
-  })()
-  return cliPath
-}
-
 export async function runCli(
   args: string[],
   options: { cwd: string; env?: Record<string, string | undefined> },
 ) {
-  const cli = await cliBundle()
+  const cli = await buildCli()
   return spawnProcess(process.execPath, [cli, ...args], { cwd: options.cwd, env: cleanEnv(options.env) }).done
 }
 
@@ -160,7 +134,7 @@ export async function startServe(
   args: string[],
   options: { cwd: string; env?: Record<string, string | undefined> },
 ): Promise<ServeProcess> {
-  const cli = await cliBundle()
+  const cli = await buildCli()
   const port = await freePort()
   let out = ''
   const { child, done } = spawnProcess(process.execPath, [cli, 'serve', '--port', String(port), ...args], {
