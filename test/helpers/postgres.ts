@@ -39,7 +39,8 @@ export function postgresUnavailable(): string | undefined {
   return reason
 }
 
-async function freePort(): Promise<number> {
+/** A free loopback TCP port (bound and released). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer()
     srv.once('error', reject)

@@ -5,7 +5,8 @@ import { EvalgateApi } from '../../src/client/api.js'
 import type { RunItem } from '../../src/schema/api.js'
 import { EvalMetaSchema, type ItemResult } from '../../src/schema/meta.js'
 import { startServer } from '../../src/server/index.js'
-import { FIXTURE, freePort, readJsonl, runCli, runFixture, stateDir } from './helpers.js'
+import { freePort } from '../helpers/postgres.js'
+import { FIXTURE, readJsonl, runCli, runFixture, stateDir } from './helpers.js'
 
 // Spawned `vitest run` processes on test/fixtures/reporter-basic with the embedded server (no
 // EVALGATE_URL): each test gets its own database and outbox directory.

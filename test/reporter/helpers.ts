@@ -1,10 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildCli } from '../helpers/cli.js'
+
+import { freePort } from '../helpers/postgres.js'
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url))
 export const FIXTURE = join(REPO, 'test/fixtures/reporter-basic')
@@ -168,18 +169,6 @@ export async function startServe(
       await wait()
     },
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address()
-      const port = typeof addr === 'object' && addr ? addr.port : 0
-      srv.close(() => resolve(port))
-    })
-  })
 }
 
 /** Lines of every JSONL file in a directory (outbox inspection). */
