@@ -1,6 +1,8 @@
 // Concurrency efficiency of describeEval: 2,000 items × 50 ms simulated latency at concurrency 100.
 // Ideal = items × latency / concurrency = 1 s, plus Vitest's own start-up (measured on a one-test
-// project with the same config). efficiency = ideal / (measured − start-up); target ≥ 85%.
+// project with the same config). The issue's target: the run takes at most (ideal + start-up) / 0.85,
+// i.e. efficiency = (ideal + start-up) / measured ≥ 85%. Also printed, stricter: ideal / (measured −
+// start-up), which charges describeEval for collecting and reporting 2,000 tests as well.
 // The evalgate reporter is NOT registered (its cost is measured by bench/reporter-*.mjs).
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -137,6 +139,8 @@ for (let run = 0; run < RUNS; run++) {
 }
 
 const med = Object.fromEntries(Object.entries(measured).map(([key, values]) => [key, median(values)]))
+// The target's definition (issue 2: "≥ 85% of the ideal 1 s plus Vitest's own start-up").
+const targetEfficiency = (idealMs + med.startup) / med.load
 const efficiency = idealMs / (med.load - med.startup)
 const taskEfficiency = idealMs / med.loadSpan
 const plainEfficiency = idealMs / (med.plain - med.startup)
@@ -148,7 +152,13 @@ console.log('')
 printTable([
   ['measure', 'median ms', 'efficiency', 'runs (ms)'],
   ['vitest start-up (1 item)', round(med.startup), '', runs(measured.startup)],
-  [`describeEval, ${ITEMS} items`, round(med.load), pct(efficiency), runs(measured.load)],
+  [
+    `describeEval, ${ITEMS} items: (ideal + start-up) / run`,
+    round(med.load),
+    pct(targetEfficiency),
+    runs(measured.load),
+  ],
+  ['  stricter: ideal / (run − start-up)', '', pct(efficiency), ''],
   [
     '  its task phase (first start → last end)',
     round(med.loadSpan),
@@ -162,8 +172,9 @@ printTable([
 ])
 console.log('')
 console.log(
-  `efficiency = ideal / (run − start-up) = ${pct(efficiency)} — target ≥ ${TARGET * 100}% — ` +
-    `${efficiency >= TARGET ? 'MET' : 'MISSED'}; max tasks in flight ${Math.max(...measured.maxInFlight)} (limit ${CONCURRENCY})`,
+  `efficiency = (ideal + start-up) / run = ${pct(targetEfficiency)} — target ≥ ${TARGET * 100}% — ` +
+    `${targetEfficiency >= TARGET ? 'MET' : 'MISSED'} (stricter ideal / (run − start-up) = ${pct(efficiency)}); ` +
+    `max tasks in flight ${Math.max(...measured.maxInFlight)} (limit ${CONCURRENCY})`,
 )
 console.log('(reporter off: the evalgate reporter and embedded server are measured by bench/reporter-*.mjs)')
 
@@ -185,11 +196,12 @@ const file = writeResult('describe-concurrency', {
   plainRunMs: { median: round(med.plain), runs: measured.plain.map((v) => round(v)) },
   plainTaskPhaseMs: { median: round(med.plainSpan), runs: measured.plainSpan.map((v) => round(v)) },
   maxInFlight: Math.max(...measured.maxInFlight),
+  targetEfficiency: round(targetEfficiency, 3),
   efficiency: round(efficiency, 3),
   taskPhaseEfficiency: round(taskEfficiency, 3),
   plainEfficiency: round(plainEfficiency, 3),
   plainTaskPhaseEfficiency: round(plainTaskEfficiency, 3),
   target: { minEfficiency: TARGET },
-  met: efficiency >= TARGET,
+  met: targetEfficiency >= TARGET,
 })
 console.log(`results: ${file}`)
