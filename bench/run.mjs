@@ -6,12 +6,19 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { basename, join } from 'node:path'
 import { benchDir, ensureBuilt, printTable, resultsDir } from './lib/harness.mjs'
 
-const filters = process.argv.slice(2)
+const args = process.argv.slice(2)
+// `--summary`: only re-aggregate bench/results/*.json into summary.md, running nothing.
+const summaryOnly = args.includes('--summary')
+const filters = args.filter((arg) => arg !== '--summary')
 const benches = readdirSync(benchDir)
   .filter((file) => file.endsWith('.mjs') && file !== 'run.mjs')
   .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
   .sort()
 
+if (summaryOnly) {
+  writeSummary()
+  process.exit(0)
+}
 if (benches.length === 0) {
   console.error(`no benchmark matches ${filters.join(', ')}`)
   process.exit(1)
@@ -39,10 +46,14 @@ printTable([
   ...outcomes.map((outcome) => [outcome.file, outcome.status, outcome.seconds]),
 ])
 
-const summaryPath = join(resultsDir, 'summary.md')
-writeFileSync(summaryPath, renderSummary(readResults()))
-console.log(`\nsummary: ${summaryPath}`)
+writeSummary()
 process.exit(outcomes.some((outcome) => outcome.status !== 0) ? 1 : 0)
+
+function writeSummary() {
+  const summaryPath = join(resultsDir, 'summary.md')
+  writeFileSync(summaryPath, renderSummary(readResults()))
+  console.log(`\nsummary: ${summaryPath}`)
+}
 
 function readResults() {
   if (!existsSync(resultsDir)) return []
@@ -74,7 +85,7 @@ function renderSummary(entries) {
       continue
     }
     const target = result.target ? JSON.stringify(result.target).replaceAll('|', '\\|') : ''
-    const met = result.met === undefined ? '' : result.met ? 'yes' : '**no**'
+    const met = verdictOf(result)
     lines.push(`| ${result.name ?? basename(file, '.json')} | ${result.date ?? ''} | ${target} | ${met} |`)
   }
   for (const { file, result } of entries) {
@@ -86,6 +97,14 @@ function renderSummary(entries) {
     }
   }
   return `${lines.join('\n')}\n`
+}
+
+/** A result's verdict: `met` (a boolean, or one boolean per target) or `withinTarget`. */
+function verdictOf(result) {
+  const met = result.met ?? result.withinTarget
+  if (met === undefined) return ''
+  const passed = typeof met === 'object' ? Object.values(met).every(Boolean) : Boolean(met)
+  return passed ? 'yes' : '**no**'
 }
 
 /** `{ a: { b: 1 }, c: [1, 2] }` → `{ 'a.b': 1, c: '1, 2' }` (arrays of scalars joined, deeper arrays as JSON). */
