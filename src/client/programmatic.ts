@@ -167,13 +167,7 @@ export async function createRun(api: EvalgateApi, options: CreateRunOptions): Pr
       gate: options.gate,
     })
   }
-  const { run } = await api.runs.createOrJoin({
-    suite,
-    runGroup: options.runGroup ?? `sdk-${randomUUID()}`,
-    name: options.name,
-    origin: 'sdk',
-  })
-  return run
+  return createSdkRun(api, suite, options)
 }
 
 export interface RunTestSuiteOptions<I = JsonValue, O = unknown, E = JsonValue> {
@@ -252,12 +246,7 @@ export async function runTestSuite<I = JsonValue, O = unknown, E = JsonValue>(
     star: options.star,
     gate: options.gate,
   })
-  const { run } = await api.runs.createOrJoin({
-    suite,
-    runGroup: options.runGroup ?? `sdk-${randomUUID()}`,
-    name: options.name,
-    origin: 'sdk',
-  })
+  const run = await createSdkRun(api, suite, options)
 
   const uploader = new SerialUploader(api, run.id, options.batchSize ?? 200)
   const completed: Omit<RunTestSuiteItem, 'testRunItemId'>[] = []
@@ -381,6 +370,21 @@ export async function getRunResults(api: EvalgateApi, runId: string): Promise<Ru
 }
 
 // ---------- helpers ----------
+
+/** Creates (or, with a shared `runGroup`, joins) the run of a suite started from a script. */
+async function createSdkRun(
+  api: EvalgateApi,
+  suite: SuiteDefInput,
+  options: { name: string; runGroup?: string | undefined },
+): Promise<Run> {
+  const { run } = await api.runs.createOrJoin({
+    suite,
+    runGroup: options.runGroup ?? `sdk-${randomUUID()}`,
+    name: options.name,
+    origin: 'sdk',
+  })
+  return run
+}
 
 function buildSuite(args: {
   name: string

@@ -28,14 +28,8 @@ export type CreateRunInput = z.infer<typeof CreateRunBodySchema>
 export type FinalizeRunInput = z.infer<typeof FinalizeRunBodySchema>
 export type ResultsFilter = 'passed' | 'failed' | 'errored'
 
-export interface RunListFilter {
-  suiteId?: string
-  suiteName?: string
-  suiteVersion?: number
-  runGroup?: string
-  limit: number
-  offset?: number
-}
+/** The store's run filter: suite id/name/version, run group, limit, offset. */
+export type RunListFilter = repo.RunFilter
 
 const TERMINAL = new Set<string>(TERMINAL_RUN_STATUSES)
 
