@@ -8,7 +8,6 @@
 // - peak RSS of the Vitest main process (where the reporter and the embedded server live), with
 //   and without the reporter.
 // Env: BENCH_ITEMS (10000), BENCH_RUNS (3 per variant). Usage: node bench/reporter-cost.mjs
-import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -18,8 +17,8 @@ import {
   machineInfo,
   median,
   printTable,
-  repoRoot,
   round,
+  runVitest,
   writeFixture,
   writeResult,
 } from './lib/harness.mjs'
@@ -27,7 +26,6 @@ import {
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 10_000)
 const RUNS = Number(process.env.BENCH_RUNS ?? 3)
 const END_TARGET_MS = 500
-const vitestBin = join(repoRoot, 'node_modules', 'vitest', 'vitest.mjs')
 
 ensureBuilt()
 const entries = evalgateEntries()
@@ -73,65 +71,37 @@ describeEval(dataset.inline('bench', items), (input) => input.text.toUpperCase()
 `,
 })
 
-function runOnce(variant, index) {
+async function runOnce(variant, index) {
   const rssFile = join(dir, `.rss-${variant}-${index}`)
   const db = join(dir, `.db-${index}`, 'evalgate.db')
   rmSync(join(dir, `.db-${index}`), { recursive: true, force: true })
   rmSync(rssFile, { force: true })
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint()
-    const child = spawn(
-      process.execPath,
-      [vitestBin, 'run', '--config', join(dir, `vitest.${variant}.config.mjs`)],
-      {
-        cwd: dir,
-        env: {
-          ...process.env,
-          CI: '1',
-          NO_COLOR: '1',
-          FORCE_COLOR: '0',
-          EVALGATE_DEBUG: 'timing',
-          BENCH_DB: db,
-          BENCH_RSS_FILE: rssFile,
-          NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${pathToFileURL(join(dir, 'rss-probe.mjs')).href}`,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    )
-    let output = ''
-    child.stdout.on('data', (chunk) => {
-      output += chunk
-    })
-    child.stderr.on('data', (chunk) => {
-      output += chunk
-    })
-    child.on('error', reject)
-    child.on('close', (code) => {
-      const wallMs = Number(process.hrtime.bigint() - started) / 1e6
-      // Without the reporter the 2% failing items fail the run (exit 1); with it, the gate accepts them.
-      const expected = variant === 'reporter' ? 0 : 1
-      if (code !== expected) {
-        reject(new Error(`${variant} run exited ${code} (expected ${expected}):\n${output.slice(-3000)}`))
-        return
-      }
-      const timing = output.match(
-        /evalgate timing: onTestRunEnd ([\d.]+) ms \(flush \+ finalize \+ fetch ([\d.]+) ms; ([^)]*)\)/,
-      )
-      if (variant === 'reporter' && !output.includes(`${ITEMS} items: ${ITEMS - ITEMS / 50} passed`)) {
-        reject(new Error(`the reporter did not upload ${ITEMS} items:\n${output.slice(-3000)}`))
-        return
-      }
-      const rss = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8')) : null
-      rmSync(join(dir, `.db-${index}`), { recursive: true, force: true })
-      resolve({
-        wallMs,
-        endMs: timing ? Number(timing[1]) : null,
-        finishMs: timing ? Number(timing[2]) : null,
-        detail: timing ? timing[3] : null,
-        peakRssBytes: rss,
-      })
-    })
+  const { wallMs, output } = await runVitest(dir, {
+    config: `vitest.${variant}.config.mjs`,
+    // Without the reporter the 2% failing items fail the run (exit 1); with it, the gate accepts them.
+    expectedExit: variant === 'reporter' ? 0 : 1,
+    env: {
+      EVALGATE_DEBUG: 'timing',
+      BENCH_DB: db,
+      BENCH_RSS_FILE: rssFile,
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${pathToFileURL(join(dir, 'rss-probe.mjs')).href}`,
+    },
   })
+  const timing = output.match(
+    /evalgate timing: onTestRunEnd ([\d.]+) ms \(flush \+ finalize \+ fetch ([\d.]+) ms; ([^)]*)\)/,
+  )
+  if (variant === 'reporter' && !output.includes(`${ITEMS} items: ${ITEMS - ITEMS / 50} passed`)) {
+    throw new Error(`the reporter did not upload ${ITEMS} items:\n${output.slice(-3000)}`)
+  }
+  const rss = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8')) : null
+  rmSync(join(dir, `.db-${index}`), { recursive: true, force: true })
+  return {
+    wallMs,
+    endMs: timing ? Number(timing[1]) : null,
+    finishMs: timing ? Number(timing[2]) : null,
+    detail: timing ? timing[3] : null,
+    peakRssBytes: rss,
+  }
 }
 
 const machine = await machineInfo()

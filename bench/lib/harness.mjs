@@ -153,12 +153,13 @@ export function writeFixture(name, files) {
 
 /**
  * Spawns `vitest run` on a fixture and measures it: wall time (ms) from spawn to exit, and the CPU
- * time (user + system, ms) of the whole process tree from GNU time. Throws when vitest fails.
+ * time (user + system, ms) of the whole process tree from GNU time. Throws when vitest exits with
+ * another code than `expectedExit`.
  */
-export function runVitest(dir, { args = [], env = {} } = {}) {
+export function runVitest(dir, { args = [], env = {}, config = 'vitest.config.mjs', expectedExit = 0 } = {}) {
   const timeFile = join(dir, '.time')
   const command = existsSync('/usr/bin/time') ? '/usr/bin/time' : null
-  const vitestArgs = [vitestBin, 'run', '--config', join(dir, 'vitest.config.mjs'), ...args]
+  const vitestArgs = [vitestBin, 'run', '--config', join(dir, config), ...args]
   const argv = command ? ['-f', '%U %S', '-o', timeFile, process.execPath, ...vitestArgs] : vitestArgs
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint()
@@ -177,8 +178,12 @@ export function runVitest(dir, { args = [], env = {} } = {}) {
     child.on('error', reject)
     child.on('close', (code) => {
       const wallMs = Number(process.hrtime.bigint() - started) / 1e6
-      if (code !== 0) {
-        reject(new Error(`vitest run in ${relative(repoRoot, dir)} exited ${code}:\n${output.slice(-4000)}`))
+      if (code !== expectedExit) {
+        reject(
+          new Error(
+            `vitest run in ${relative(repoRoot, dir)} exited ${code} (expected ${expectedExit}):\n${output.slice(-4000)}`,
+          ),
+        )
         return
       }
       let cpuMs = null
