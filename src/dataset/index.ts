@@ -5,7 +5,6 @@ import { DatasetError } from './errors.js'
 import { readDatasetFile, resolveDatasetFile } from './file-source.js'
 import { CsvDatasetOptionsSchema, checkDefinition, DatasetOptionsSchema } from './options.js'
 import type { CsvOptions } from './parse-csv.js'
-import { parseCsv } from './parse-csv.js'
 import { itemsOf, parseJsonFile } from './parse-json.js'
 import { parseJsonl } from './parse-jsonl.js'
 import type { Dataset } from './types.js'
@@ -108,9 +107,11 @@ export const dataset = {
   ): Dataset<I, E> {
     const checked = checkDefinition('csv', name, options, CsvDatasetOptionsSchema)
     const file = resolveDatasetFile(name, pathOrFileUrl)
-    return recordDataset<I, E>(name, checked.turnType ?? 'single', file.display, async () =>
-      parseCsv(name, await readDatasetFile(name, file), file.display, checked as CsvOptions),
-    )
+    return recordDataset<I, E>(name, checked.turnType ?? 'single', file.display, async () => {
+      // Loaded on first use: most suites never read a CSV, and every Vitest worker imports evalgate.
+      const { parseCsv } = await import('./parse-csv.js')
+      return parseCsv(name, await readDatasetFile(name, file), file.display, checked as CsvOptions)
+    })
   },
 
   /**
