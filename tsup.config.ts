@@ -12,7 +12,7 @@ export default defineConfig({
   dts: true,
   sourcemap: true,
   clean: true,
-  target: 'node20',
+  target: 'node22',
   splitting: true,
   external: ['vitest', 'better-sqlite3', 'pg'],
 })

@@ -6,6 +6,7 @@ import { type Connection, connect, DEFAULT_DB_FILE } from '../src/client/connect
 import { Outbox } from '../src/client/outbox.js'
 import { runVerdict } from '../src/client/verdict.js'
 import { EVAL_META_KEY, EvalMetaSchema, type SuiteDef } from '../src/schema/meta.js'
+import { assertSupportedNode } from '../src/util/supported-node.js'
 import { decideExitCode, type SuiteGateOutcome, type SuiteOutcome } from './exit-code.js'
 import {
   type EvalgateReporterOptions,
@@ -62,6 +63,7 @@ export class EvalgateReporter implements Reporter {
   private suiteCache = new Map<string, SuiteDef>()
 
   constructor(options: EvalgateReporterOptions = {}) {
+    assertSupportedNode()
     this.options = resolveReporterOptions(options)
     this.baseGroup = resolveRunGroup(this.options.env)
   }

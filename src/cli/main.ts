@@ -5,6 +5,8 @@
  * imported lazily so `evalgate serve` never loads the reporter and vice versa.
  */
 
+import { unsupportedNodeMessage } from '../util/supported-node.js'
+
 export interface CommandModule {
   run(argv: string[]): Promise<number | undefined> | number | undefined
 }
@@ -50,6 +52,11 @@ function usage(): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  const unsupported = unsupportedNodeMessage()
+  if (unsupported) {
+    process.stderr.write(`${unsupported}\n`)
+    return 1
+  }
   const [name, ...rest] = argv
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${usage()}\n`)

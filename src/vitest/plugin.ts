@@ -1,8 +1,9 @@
 import { resolve } from 'node:path'
-import type { Plugin } from 'vitest/config'
+import { configDefaults, type Plugin } from 'vitest/config'
 import type { EvalgateReporterOptions } from '../../reporter/options.js'
 import { registerEvalgateReporter } from '../../reporter/register.js'
 import type { Gate } from '../schema/gate.js'
+import { assertSupportedNode } from '../util/supported-node.js'
 import './augment.js'
 import {
   type EvalgateSettings,
@@ -38,6 +39,7 @@ export interface EvalgatePluginOptions {
 /** The slice of Vitest's config the plugin reads. */
 interface UserTestConfig {
   root?: string
+  include?: string[]
   maxConcurrency?: number
   testTimeout?: number
 }
@@ -47,6 +49,7 @@ interface UserTestConfig {
  * `testTimeout` when the config has none, and provides settings to describeEval in workers.
  */
 export function evalgate(options: EvalgatePluginOptions = {}): Plugin {
+  assertSupportedNode()
   checkPositiveInteger(options.concurrency, 'concurrency')
   checkPositiveInteger(options.timeout, 'timeout')
   checkPositiveInteger(options.maxConcurrency, 'maxConcurrency')
@@ -55,6 +58,8 @@ export function evalgate(options: EvalgatePluginOptions = {}): Plugin {
     name: 'evalgate',
     config(config) {
       const test: UserTestConfig = config.test ?? {}
+      // Set in place: a returned array would be concatenated onto the user's by Vite's merge.
+      config.test = { ...config.test, include: withEvalFiles(test.include) }
       const maxConcurrency = Math.max(
         test.maxConcurrency ?? 0,
         options.maxConcurrency ?? PLUGIN_MAX_CONCURRENCY,
@@ -89,6 +94,18 @@ export function evalgate(options: EvalgatePluginOptions = {}): Plugin {
       })
     },
   }
+}
+
+/** Eval files: `faq.eval.ts`, `faq.eval.mjs`, `agent.eval.tsx`, … anywhere under the root. */
+export const EVAL_FILE_PATTERN = '**/*.eval.?(c|m)[jt]s?(x)'
+
+/**
+ * Vitest's `include` with eval files added: the user's own patterns, or Vitest's defaults when the
+ * user set none.
+ */
+export function withEvalFiles(include: readonly string[] | undefined): string[] {
+  const patterns = include ?? configDefaults.include
+  return patterns.includes(EVAL_FILE_PATTERN) ? [...patterns] : [...patterns, EVAL_FILE_PATTERN]
 }
 
 function checkPositiveInteger(value: unknown, option: string): void {

@@ -25,7 +25,7 @@ export function buildCli(): Promise<string> {
       bundle: true,
       platform: 'node',
       format: 'esm',
-      target: 'node20',
+      target: 'node22',
       packages: 'external',
       outfile,
       logLevel: 'error',

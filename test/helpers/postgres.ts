@@ -4,10 +4,10 @@
  * `stop()`. Binaries missing: under CI the caller fails; locally it is skipped with a loud warning.
  */
 import { execFileSync } from 'node:child_process'
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { chownSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import pg from 'pg'
 
 export interface TestPostgres {
@@ -19,21 +19,39 @@ export interface TestPostgres {
   stop(): Promise<void>
 }
 
+/**
+ * The directory holding `initdb` and `pg_ctl`: `EVALGATE_PG_BIN` when set, else `pg_config --bindir`
+ * (Debian's postgresql-common and most distributions ship it with the server), else the directory
+ * of the `initdb` found on PATH (Homebrew, Nix, /usr/bin on Fedora).
+ */
 export function findPostgresBin(): string | undefined {
-  const root = '/usr/lib/postgresql'
-  if (!existsSync(root)) return undefined
-  const versions = readdirSync(root)
-    .filter((v) => existsSync(join(root, v, 'bin', 'initdb')))
-    .sort((a, b) => Number(b) - Number(a))
-  const preferred = versions.includes('15') ? '15' : versions[0]
-  return preferred ? join(root, preferred, 'bin') : undefined
+  const hasServer = (dir: string | undefined): dir is string =>
+    dir !== undefined && existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))
+  const fromEnv = process.env.EVALGATE_PG_BIN
+  if (fromEnv) return hasServer(fromEnv) ? fromEnv : undefined
+  const fromPgConfig = commandOutput('pg_config', ['--bindir'])
+  if (hasServer(fromPgConfig)) return fromPgConfig
+  const initdb = commandOutput('sh', ['-c', 'command -v initdb'])
+  const fromPath = initdb ? dirname(realpathSync(initdb)) : undefined
+  return hasServer(fromPath) ? fromPath : undefined
+}
+
+function commandOutput(command: string, args: string[]): string | undefined {
+  try {
+    return (
+      execFileSync(command, args, { stdio: ['ignore', 'pipe', 'ignore'], encoding: 'utf8' }).trim() ||
+      undefined
+    )
+  } catch {
+    return undefined
+  }
 }
 
 /** Why PostgreSQL tests cannot run here, or undefined when they can. Throws under CI. */
 export function postgresUnavailable(): string | undefined {
   if (findPostgresBin()) return undefined
   const reason =
-    'PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin (apt-get install -y postgresql)'
+    'PostgreSQL server binaries (initdb, pg_ctl) not found through EVALGATE_PG_BIN, `pg_config --bindir` or PATH (Debian: apt-get install -y postgresql)'
   if (process.env.CI) throw new Error(`${reason}: PostgreSQL tests must run in CI`)
   console.warn(`\n!!!!!!!!!!\n!! SKIPPING PostgreSQL tests: ${reason}\n!!!!!!!!!!\n`)
   return reason

@@ -33,7 +33,11 @@ export interface FixtureRun {
 }
 
 /** Runs `vitest run` (a real child process) in test/fixtures/<fixture> with the default and JSON reporters. */
-export async function runFixture(fixture: string, args: string[] = []): Promise<FixtureRun> {
+export async function runFixture(
+  fixture: string,
+  args: string[] = [],
+  extraEnv: Record<string, string> = {},
+): Promise<FixtureRun> {
   const cwd = fileURLToPath(new URL(`../fixtures/${fixture}/`, import.meta.url))
   const dir = await mkdtemp(join(tmpdir(), `evalgate-${fixture}-`))
   const outputFile = join(dir, 'report.json')
@@ -41,6 +45,7 @@ export async function runFixture(fixture: string, args: string[] = []): Promise<
   // Do not leak the parent Vitest's worker state into the child run.
   for (const key of Object.keys(env))
     if (key.startsWith('VITEST') || key === 'TEST' || key === 'NODE_ENV') delete env[key]
+  Object.assign(env, extraEnv)
   try {
     const child = spawn(
       process.execPath,

@@ -1,0 +1,32 @@
+import { describe, expect, test } from 'vitest'
+import { EVAL_FILE_PATTERN, withEvalFiles } from '../../src/vitest/plugin.js'
+import { runFixture } from './describe-eval-harness.js'
+
+const files = (run: Awaited<ReturnType<typeof runFixture>>) =>
+  run.report.testResults.map((file) => file.name.replace(/^.*plugin-include\//, '')).sort()
+
+describe('the plugin collects eval files (fixture plugin-include)', () => {
+  test('with no include in the config: Vitest defaults plus *.eval.* files', async () => {
+    const run = await runFixture('plugin-include')
+    expect(run.code, run.output).toBe(0)
+    expect(files(run)).toEqual(['evals/agent.eval.mjs', 'evals/faq.eval.ts', 'tests/unit.test.ts'])
+    expect(run.tests.map((t) => t.fullName).sort()).toEqual([
+      'a plain unit test beside the evals',
+      'agent #0 a',
+      'faq #0 ping',
+    ])
+  })
+
+  test("with the user's own include: kept, and eval files added", async () => {
+    const run = await runFixture('plugin-include', [], { FIXTURE_INCLUDE: 'specs' })
+    expect(run.code, run.output).toBe(0)
+    expect(files(run)).toEqual(['evals/agent.eval.mjs', 'evals/faq.eval.ts', 'specs/user.check.ts'])
+  })
+
+  test('withEvalFiles keeps patterns and never adds the eval pattern twice', () => {
+    expect(withEvalFiles(['a/**/*.ts'])).toEqual(['a/**/*.ts', EVAL_FILE_PATTERN])
+    expect(withEvalFiles([EVAL_FILE_PATTERN])).toEqual([EVAL_FILE_PATTERN])
+    expect(withEvalFiles(undefined)).toContain(EVAL_FILE_PATTERN)
+    expect(withEvalFiles(undefined).length).toBeGreaterThan(1)
+  })
+})
