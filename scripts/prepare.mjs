@@ -1,0 +1,18 @@
+// `npm install` in this repository runs this (npm's `prepare`): it bundles the CLI into
+// dist/cli/main.js, the package's bin, so that every `npx evalgate …` line evalgate prints works
+// in this repository exactly as in a user's project. About a second, with esbuild.
+// `npm pack` / `npm publish` build the whole package with tsup (`prepack`) instead.
+import { build } from 'esbuild'
+
+if (process.env.npm_command === 'pack' || process.env.npm_command === 'publish') process.exit(0)
+
+await build({
+  entryPoints: ['src/cli/main.ts'],
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node22',
+  packages: 'external',
+  outfile: 'dist/cli/main.js',
+  logLevel: 'warning',
+})
