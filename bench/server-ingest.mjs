@@ -372,7 +372,7 @@ function buildServer() {
       '--bundle',
       '--platform=node',
       '--format=esm',
-      '--target=node20',
+      '--target=node22',
       '--packages=external',
       `--outfile=${outfile}`,
       '--log-level=warning',

@@ -6,7 +6,8 @@
 #   3. the README's quick start, with the README's own vitest.config.ts, evals/faq.eval.ts and
 #      faq.jsonl blocks written verbatim: `npx vitest run` QUICKSTART_RUNS times (default 10),
 #      alternating an answer that holds the gate (exit 0) and one that fails it (exit 1), each with
-#      its summary; then the `view:` command it printed, run as printed;
+#      its summary, each followed by the `view:` command it printed, run as printed (set
+#      QUICKSTART_RUNS=50 for a crash loop);
 #   4. describeEval fixtures (test/fixtures/describe-*) through the published entry points, with
 #      per-test checks of statuses, meta and concurrency.
 # Usage: NODE_MAJOR=24 VITEST_RANGE=^5 bash scripts/packed-install-check.sh
@@ -59,23 +60,23 @@ TS
 for i in $(seq 1 "$runs"); do
   if [ $((i % 2)) -eq 1 ]; then mode=right want=0; else mode=wrong want=1; fi
   set +e
-  (cd "$quick" && CI=true NO_COLOR=1 QUICKSTART_ANSWER=$mode npx --no-install vitest run >"$work/quick-$i.log" 2>&1)
+  (cd "$quick" && CI=true NO_COLOR=1 QUICKSTART_ANSWER=$mode npx --no-install vitest run >"$work/quick.log" 2>&1)
   code=$?
   set -e
-  if [ "$code" != "$want" ] || ! grep -q "evalgate  faq" "$work/quick-$i.log"; then
-    cat "$work/quick-$i.log"
+  if [ "$code" != "$want" ] || ! grep -q "evalgate  faq" "$work/quick.log"; then
+    cat "$work/quick.log"
     fail "quick start run $i ($mode answer): exit $code, want $want with the evalgate summary"
   fi
+  # The `view:` command the run printed, run as printed, after every run.
+  view="$(grep -o 'view: npx evalgate show [^)]*' "$work/quick.log" | head -n 1 | sed 's/^view: //')"
+  [ -n "$view" ] || { cat "$work/quick.log"; fail "run $i printed no view: line"; }
+  (cd "$quick" && NO_COLOR=1 $view >"$work/show.log" 2>&1) || {
+    cat "$work/show.log"
+    fail "run $i: the printed line failed: $view"
+  }
+  grep -q "faq" "$work/show.log" || { cat "$work/show.log"; fail "run $i: show did not show the run"; }
 done
-say "quick start: $runs runs, each with its summary and the right exit code (0 when the gate holds, 1 when it fails)"
-view="$(grep -o 'view: npx evalgate show [^)]*' "$work/quick-$runs.log" | head -n 1 | sed 's/^view: //')"
-[ -n "$view" ] || fail "no view: line in the quick start's output"
-say "running the printed line: $view"
-(cd "$quick" && NO_COLOR=1 $view >"$work/show.log" 2>&1) || {
-  cat "$work/show.log"
-  fail "the printed view command failed"
-}
-grep -q "faq" "$work/show.log" || { cat "$work/show.log"; fail "show did not show the run"; }
+say "quick start: $runs runs, each with its summary and the right exit code (0 when the gate holds, 1 when it fails), each followed by its printed line: $view"
 (cd "$quick" && npx --no-install evalgate runs >"$work/runs.log" 2>&1) || { cat "$work/runs.log"; fail "evalgate runs"; }
 [ "$(grep -c "faq" "$work/runs.log")" -ge 1 ] || { cat "$work/runs.log"; fail "evalgate runs lists no faq run"; }
 
