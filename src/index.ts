@@ -14,6 +14,8 @@ export {
 export type { Dataset, Item, LoadedDataset } from './dataset/types.js'
 // evaluators
 export * from './evaluators/index.js'
+// the one verdict on a run (read it from `run.summary.verdict`; these explain it)
+export { explainVerdict, explainVerdicts, verdictPasses } from './gate/index.js'
 export type {
   AutoevalsScorer,
   EvalContext,

@@ -239,6 +239,13 @@ const migrations: Record<string, Migration> = {
         .execute()
     },
   },
+  '0002_verdict': {
+    // Summaries now carry the run's verdict (src/gate/verdict.ts): cached ones are recomputed on
+    // their next read.
+    async up(db: Kysely<unknown>) {
+      await sql`update runs set summary_stale = 1`.execute(db)
+    },
+  },
 }
 
 export const migrationProvider: MigrationProvider = {

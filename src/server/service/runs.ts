@@ -1,4 +1,11 @@
 import type { z } from 'zod'
+import {
+  computeSummary,
+  evaluationStatus,
+  finalStatus,
+  type SummarySuite,
+  withVerdict,
+} from '../../gate/index.js'
 import type {
   CreateRunBodySchema,
   FinalizeRunBodySchema,
@@ -21,7 +28,6 @@ import type { RunsTable, ScoresTable } from '../../store/schema.js'
 import { toRun, toRunItem } from '../mappers.js'
 import { ConflictError, NotFoundError } from './errors.js'
 import type { SuiteService } from './suites.js'
-import { computeSummary, evaluationStatus, finalStatus, type SummarySuite } from './summary.js'
 import { newId, nowIso } from './util.js'
 
 export type CreateRunInput = z.infer<typeof CreateRunBodySchema>
@@ -228,18 +234,20 @@ export class RunService {
     await this.store.db.transaction().execute(async (trx) => {
       const locked = await repo.lockRun(trx, run.id)
       if (!locked) throw new NotFoundError('run', runId)
-      const summary = await this.computeFor(trx, locked, true)
+      const counted = await this.computeFor(trx, locked)
       const now = nowIso()
       const status =
         locked.status === 'cancelled' || body.outcome === 'cancelled'
           ? 'cancelled'
           : body.outcome === 'failed'
             ? 'failed'
-            : finalStatus(summary)
+            : finalStatus(counted)
+      const errorDescription = body.errorDescription ?? locked.error_description
+      const summary = withVerdict(counted, { status, errorDescription })
       await repo.updateRun(trx, run.id, {
         status,
-        evaluation_status: status === 'cancelled' ? locked.evaluation_status : evaluationStatus(summary),
-        error_description: body.errorDescription ?? locked.error_description,
+        evaluation_status: evaluationStatus(summary.verdict),
+        error_description: errorDescription,
         summary: JSON.stringify(summary),
         summary_stale: 0,
         finalized: 1,
@@ -388,19 +396,24 @@ export class RunService {
       const locked = await repo.lockRun(trx, runId)
       if (!locked) throw new NotFoundError('run', runId)
       if (locked.summary_stale === 0 && locked.summary !== null) return locked
-      const finalized = locked.finalized === 1
-      const summary = await this.computeFor(trx, locked, finalized)
-      const patch: Partial<RunsTable> = { summary: JSON.stringify(summary), summary_stale: 0 }
-      if (finalized && locked.status !== 'cancelled' && locked.status !== 'failed') {
-        patch.status = finalStatus(summary)
-        patch.evaluation_status = evaluationStatus(summary)
+      let summary = await this.computeFor(trx, locked)
+      const patch: Partial<RunsTable> = {}
+      if (locked.finalized === 1) {
+        const status =
+          locked.status === 'cancelled' || locked.status === 'failed' ? locked.status : finalStatus(summary)
+        summary = withVerdict(summary, { status, errorDescription: locked.error_description })
+        patch.status = status
+        patch.evaluation_status = evaluationStatus(summary.verdict)
       }
+      patch.summary = JSON.stringify(summary)
+      patch.summary_stale = 0
       await repo.updateRun(trx, runId, patch)
       return { ...locked, ...patch }
     })
   }
 
-  private async computeFor(db: Executor, run: RunsTable, finalized: boolean): Promise<RunSummary> {
+  /** The run's summary from its items, with a pending verdict (the caller decides the status). */
+  private async computeFor(db: Executor, run: RunsTable): Promise<RunSummary> {
     const version = await suiteRepo.findSuiteVersion(db, run.suite_id, run.suite_version)
     const suite: SummarySuite = {
       metrics: version ? (JSON.parse(version.metrics) as MetricDef[]) : [],
@@ -425,7 +438,7 @@ export class RunService {
       inverted: s.inverted !== 0,
       errored: s.has_error !== 0,
     }))
-    return computeSummary(items, scores, suite, finalized)
+    return computeSummary(items, scores, suite)
   }
 
   isTerminal(status: string): boolean {
