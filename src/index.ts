@@ -14,8 +14,6 @@ export {
 export type { Dataset, Item, LoadedDataset } from './dataset/types.js'
 // evaluators
 export * from './evaluators/index.js'
-// the one verdict on a run (read it from `run.summary.verdict`; these explain it)
-export { explainVerdict, explainVerdicts, verdictPasses } from './gate/index.js'
 export type {
   AutoevalsScorer,
   EvalContext,
@@ -24,6 +22,8 @@ export type {
   EvaluatorLike,
   RawScore,
 } from './evaluators/types.js'
+// the one verdict on a run (read it from `run.summary.verdict`; these explain it)
+export { explainVerdict, explainVerdicts, verdictPasses } from './gate/index.js'
 // shared API shapes
 export * from './schema/index.js'
 export type { DescribeEvalOptions, EvalTask, TaskResult } from './vitest/describe-eval.js'

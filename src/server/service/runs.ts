@@ -12,10 +12,10 @@ import type {
   Run,
   RunCompare,
   RunItem,
+  RunStatus,
   RunSummary,
   Suite,
 } from '../../schema/api.js'
-import { TERMINAL_RUN_STATUSES } from '../../schema/api.js'
 import type { Gate, StarMetric } from '../../schema/gate.js'
 import type { ItemResult } from '../../schema/meta.js'
 import type { MetricDef } from '../../schema/metric.js'
@@ -26,7 +26,8 @@ import * as repo from '../../store/repos/runs.js'
 import * as suiteRepo from '../../store/repos/suites.js'
 import type { RunsTable, ScoresTable } from '../../store/schema.js'
 import { toRun, toRunItem } from '../mappers.js'
-import { ConflictError, NotFoundError } from './errors.js'
+import { NotFoundError } from './errors.js'
+import { nextRunStatus } from './run-status.js'
 import type { SuiteService } from './suites.js'
 import { newId, nowIso } from './util.js'
 
@@ -36,8 +37,6 @@ export type ResultsFilter = 'passed' | 'failed' | 'errored'
 
 /** The store's run filter: suite id/name/version, run group, limit, offset. */
 export type RunListFilter = repo.RunFilter
-
-const TERMINAL = new Set<string>(TERMINAL_RUN_STATUSES)
 
 function outcomeOf(item: ItemResult): ResultsFilter {
   if (item.status !== 'completed') return 'errored'
@@ -146,8 +145,7 @@ export class RunService {
       const run = await repo.lockRun(trx, runId, projectId)
       if (!run) throw new NotFoundError('run', runId)
       const locked = run
-      if (locked.status === 'cancelled')
-        throw new ConflictError(`run ${runId} is cancelled and accepts no items`)
+      const status = nextRunStatus(run.id, locked.status as RunStatus, 'items', () => 'succeeded')
       const existing = await itemRepo.findRunItemsByKeys(trx, this.store, run.id, [
         ...new Set(unique.map((i) => i.itemId)),
       ])
@@ -216,7 +214,7 @@ export class RunService {
       await repo.updateRun(trx, run.id, {
         item_seq: seq,
         summary_stale: 1,
-        status: locked.status === 'queued' ? 'running' : locked.status,
+        status,
         started_at: locked.started_at ?? now,
         updated_at: now,
       })
@@ -236,13 +234,9 @@ export class RunService {
       if (!locked) throw new NotFoundError('run', runId)
       const counted = await this.computeFor(trx, locked)
       const now = nowIso()
-      const status =
-        locked.status === 'cancelled' || body.outcome === 'cancelled'
-          ? 'cancelled'
-          : body.outcome === 'failed'
-            ? 'failed'
-            : finalStatus(counted)
-      const errorDescription = body.errorDescription ?? locked.error_description
+      const event = body.outcome === 'completed' ? 'complete' : body.outcome === 'failed' ? 'fail' : 'cancel'
+      const status = nextRunStatus(run.id, locked.status as RunStatus, event, () => finalStatus(counted))
+      const errorDescription = joinErrors(locked.error_description, body.errorDescription)
       const summary = withVerdict(counted, { status, errorDescription })
       await repo.updateRun(trx, run.id, {
         status,
@@ -399,8 +393,11 @@ export class RunService {
       let summary = await this.computeFor(trx, locked)
       const patch: Partial<RunsTable> = {}
       if (locked.finalized === 1) {
-        const status =
-          locked.status === 'cancelled' || locked.status === 'failed' ? locked.status : finalStatus(summary)
+        // Late items of a finished run: its status is derived again, as a `complete` would.
+        const counted = summary
+        const status = nextRunStatus(runId, locked.status as RunStatus, 'complete', () =>
+          finalStatus(counted),
+        )
         summary = withVerdict(summary, { status, errorDescription: locked.error_description })
         patch.status = status
         patch.evaluation_status = evaluationStatus(summary.verdict)
@@ -440,8 +437,11 @@ export class RunService {
     }))
     return computeSummary(items, scores, suite)
   }
+}
 
-  isTerminal(status: string): boolean {
-    return TERMINAL.has(status)
-  }
+/** Error texts of every participant that reported a failure, each once, in order. */
+function joinErrors(stored: string | null, reported: string | undefined): string | null {
+  if (reported === undefined || reported === '') return stored
+  if (stored === null || stored === '') return reported
+  return stored.split('\n').includes(reported) ? stored : `${stored}\n${reported}`
 }

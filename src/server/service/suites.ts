@@ -134,7 +134,7 @@ export class SuiteService {
   async createFromParts(projectId: string, parts: SuiteParts): Promise<Suite> {
     const id = await this.store.db.transaction().execute(async (trx) => {
       if (await repo.findSuiteByName(trx, projectId, parts.name)) {
-        throw new ConflictError(`suite ${JSON.stringify(parts.name)} already exists`, 'name')
+        throw new ConflictError(`suite ${JSON.stringify(parts.name)} already exists`, { path: 'name' })
       }
       const def = await this.defFromParts(trx, projectId, parts)
       return this.upsertIn(trx, projectId, def, { datasetId: parts.datasetId })
@@ -149,7 +149,7 @@ export class SuiteService {
       if (!row) throw new NotFoundError('suite', id)
       if (parts.name !== undefined && parts.name !== row.name) {
         if (await repo.findSuiteByName(trx, projectId, parts.name)) {
-          throw new ConflictError(`suite ${JSON.stringify(parts.name)} already exists`, 'name')
+          throw new ConflictError(`suite ${JSON.stringify(parts.name)} already exists`, { path: 'name' })
         }
       }
       const kept = {
