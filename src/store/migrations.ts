@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, SqliteAdapter, sql } from 'kysely'
+import { migrateItemIdentity } from './identity-migration.js'
 
 /**
  * In-code migrations. The SQL must be valid on SQLite and PostgreSQL: only `text`, `integer` and
@@ -244,6 +245,11 @@ const migrations: Record<string, Migration> = {
     // their next read.
     async up(db: Kysely<unknown>) {
       await sql`update runs set summary_stale = 1`.execute(db)
+    },
+  },
+  '0003_item_identity': {
+    async up(db: Kysely<unknown>) {
+      await migrateItemIdentity(db)
     },
   },
 }

@@ -6,10 +6,11 @@ import type { Executor } from '../../store/bulk.js'
 import type { Store } from '../../store/open.js'
 import * as datasetRepo from '../../store/repos/datasets.js'
 import * as repo from '../../store/repos/suites.js'
+import { canonicalJson } from '../../util/canonical-json.js'
 import { toSuite } from '../mappers.js'
 import { ConflictError, NotFoundError, ValidationError } from './errors.js'
 import type { MetricService } from './metrics.js'
-import { canonicalJson, newId, nowIso } from './util.js'
+import { newId, nowIso } from './util.js'
 
 /** A suite described by references (Gradient test case shape): dataset id + metric ids. */
 export interface SuiteParts {
