@@ -1,12 +1,15 @@
 /**
  * The exit-code rules. Vitest has already set `process.exitCode = 1` from the test results before
  * `onTestRunEnd`; the reporter recomputes it, because a configured gate is authoritative for its
- * suite's eval tests: failing items inside an accepted pass rate must not fail the run.
+ * suite's eval tests: failing items inside an accepted pass rate must not fail the run. Where the
+ * server's verdict was fetched, it alone decides for the suite (src/gate/verdict.ts).
  */
+import { explainVerdict } from '../src/gate/index.js'
+import type { Verdict } from '../src/schema/api.js'
 
 export type SuiteGateOutcome =
-  /** The server's verdict was fetched. */
-  | { kind: 'checked'; gated: boolean; passed: boolean | null; failures: string[] }
+  /** The server's verdict was fetched: it decides for the suite's eval tests. */
+  | { kind: 'checked'; verdict: Verdict }
   /** The server could not be reached or failed: items are in the outbox, no verdict. */
   | { kind: 'unchecked'; gated: boolean; error: string }
   /** Sharded run: the verdict is asserted later with `evalgate gate --group`. */
@@ -55,9 +58,7 @@ export function decideExitCode(outcome: RunOutcome): ExitDecision {
     const failedItems =
       suite.failedTests > 0 ? `${plural(suite.failedTests, 'failed item')} in ${suite.name}` : ''
     if (gate.kind === 'checked') {
-      if (gate.passed === false) reasons.push(`gate failed for ${suite.name}: ${gate.failures.join('; ')}`)
-      else if (gate.gated && gate.passed === null) reasons.push(`gate of ${suite.name} has no verdict`)
-      else if (!gate.gated && failedItems) reasons.push(`${failedItems} (no gate configured)`)
+      if (gate.verdict.passed !== true) reasons.push(explainVerdict(suite.name, gate.verdict))
     } else if (gate.kind === 'unchecked') {
       const message = `gate of ${suite.name} could not be checked: ${gate.error}`
       if (outcome.onServerError === 'fail') reasons.push(message)

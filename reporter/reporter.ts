@@ -4,7 +4,6 @@ import type { SerializedError } from 'vitest'
 import type { Reporter, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node'
 import { type Connection, connect, DEFAULT_DB_FILE } from '../src/client/connect.js'
 import { Outbox } from '../src/client/outbox.js'
-import { runVerdict } from '../src/client/verdict.js'
 import { EVAL_META_KEY, EvalMetaSchema, type SuiteDef } from '../src/schema/meta.js'
 import { assertSupportedNode } from '../src/util/supported-node.js'
 import { decideExitCode, type SuiteGateOutcome, type SuiteOutcome } from './exit-code.js'
@@ -207,14 +206,12 @@ export class EvalgateReporter implements Reporter {
         md: null,
       }
     }
-    const verdict = runVerdict(result.run)
     const gate: SuiteGateOutcome = this.sharded
       ? { kind: 'deferred', gated }
-      : { kind: 'checked', gated: verdict.gated, passed: verdict.passed, failures: verdict.failures }
+      : { kind: 'checked', verdict: result.run.summary.verdict }
     const report: SuiteReport = {
       run: result.run,
       previous: result.previous,
-      verdict,
       runUrl: runUrl(connection, result.run.id),
       deferredNote: this.sharded
         ? `deferred to \`npx evalgate gate --group ${result.run.runGroup}\` (sharded run)`

@@ -1,11 +1,10 @@
-import type { RunVerdict } from '../src/client/verdict.js'
+import { verdictPasses } from '../src/gate/index.js'
 import type { Run } from '../src/schema/api.js'
 
-/** What one suite's summary shows: the fetched run, the previous run of the same suite version, and the verdict. */
+/** What one suite's summary shows: the fetched run (with its verdict) and the previous run of the same suite version. */
 export interface SuiteReport {
   run: Run
   previous: Run | null
-  verdict: RunVerdict
   /** Where to view the run (a URL, or how to show it when the server was embedded). */
   runUrl: string
   /** Shown when the run's gate is asserted later (shards). */
@@ -87,27 +86,27 @@ export function formatUncheckedSummary(args: {
   ].join('\n')
 }
 
+/** The verdict in words: its passing conditions, or why it failed, or why there is none yet. */
 function gateText(report: SuiteReport): string {
-  const { verdict } = report
+  const { verdict } = report.run.summary
   if (report.deferredNote) return report.deferredNote
-  if (verdict.passed === true) {
-    return verdict.passes.length ? `passed — ${verdict.passes.join(' · ')}` : 'passed'
-  }
-  if (verdict.passed === false) return `FAILED — ${verdict.failures.join(' · ')}`
-  return verdict.gated ? 'no verdict (run not finalized)' : 'none configured (failed items fail the run)'
+  const label = verdict.gated ? '' : 'no gate; '
+  if (verdict.passed === true) return `${label}passed — ${verdictPasses(verdict).join(' · ')}`
+  if (verdict.passed === false) return `${label}FAILED — ${verdict.failures.join(' · ')}`
+  return `no verdict — ${verdict.failures.join(' · ')}`
 }
 
-function verdictMark(report: SuiteReport): string {
+/** The mark is the stored verdict: ✓ passed, ✗ failed, · not finalized, … deferred (shards). */
+export function verdictMark(report: SuiteReport): string {
   if (report.deferredNote) return '…'
-  if (report.verdict.passed === false) return '✗'
-  if (report.verdict.passed === true) return '✓'
-  return report.run.summary.failedItems > 0 ? '✗' : '✓'
+  const { passed } = report.run.summary.verdict
+  return passed === true ? '✓' : passed === false ? '✗' : '·'
 }
 
 function verdictEmoji(report: SuiteReport): string {
   if (report.deferredNote) return '⏳'
   const mark = verdictMark(report)
-  return mark === '✗' ? '❌' : '✅'
+  return mark === '✓' ? '✅' : mark === '✗' ? '❌' : '⏳'
 }
 
 function previousMean(previous: Run | null, metric: string): number | null {

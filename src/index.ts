@@ -22,6 +22,8 @@ export type {
   EvaluatorLike,
   RawScore,
 } from './evaluators/types.js'
+// the one verdict on a run (read it from `run.summary.verdict`; these explain it)
+export { explainVerdict, explainVerdicts, verdictPasses } from './gate/index.js'
 // shared API shapes
 export * from './schema/index.js'
 export type { DescribeEvalOptions, EvalTask, TaskResult } from './vitest/describe-eval.js'

@@ -28,4 +28,3 @@ export type {
   RunTestSuiteResult,
 } from './programmatic.js'
 export { type ServerDatasetOptions, serverDataset } from './server-dataset.js'
-export { type RunVerdict, runVerdict } from './verdict.js'

@@ -354,7 +354,7 @@ export async function getRunResults(api: EvalgateApi, runId: string): Promise<Ru
         suiteName: run.suiteName,
         suiteVersion: run.suiteVersion,
         runGroup: run.runGroup,
-        passStatus: s.passStatus,
+        passStatus: s.verdict.passed,
         summary: s,
       },
       error: null,

@@ -1,6 +1,6 @@
-import { datasetVersion } from '../dataset/build.js'
 import { makeDataset } from '../dataset/dataset.js'
 import { DatasetError } from '../dataset/errors.js'
+import { datasetVersion } from '../dataset/identity.js'
 import type { Dataset, Item, LoadedDataset } from '../dataset/types.js'
 import type { DatasetItem, Dataset as ServerDataset } from '../schema/api.js'
 import type { JsonValue } from '../schema/common.js'

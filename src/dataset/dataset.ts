@@ -1,8 +1,9 @@
 import type { JsonValue, TurnType } from '../schema/common.js'
 import { describeValue } from '../util/describe-value.js'
-import { buildLoadedDataset, datasetVersion, type RawRecord } from './build.js'
+import { buildLoadedDataset, type RawRecord } from './build.js'
 import { DatasetError, type DatasetProblem } from './errors.js'
-import type { Dataset, Item, LoadedDataset } from './types.js'
+import { datasetVersion } from './identity.js'
+import type { Dataset, LoadedDataset } from './types.js'
 
 /**
  * A lazily loaded dataset. `load()` runs the source once and caches the result (a failed load is
@@ -74,7 +75,7 @@ function selectByTags<I, E>(parent: Dataset<I, E>, tags: string[]): Dataset<I, E
           `(tags present: ${present.length ? quoteList(present) : 'none'})`,
       )
     }
-    return { ...loaded, items, version: datasetVersion(items as Item[]) }
+    return { ...loaded, items, version: datasetVersion(items) }
   })
 }
 

@@ -9,8 +9,8 @@ import { itemsOf, parseJsonFile } from './parse-json.js'
 import { parseJsonl } from './parse-jsonl.js'
 import type { Dataset } from './types.js'
 
-export { datasetVersion, itemContentId } from './build.js'
 export { DatasetError, type DatasetProblem } from './errors.js'
+export { assignItemIds, datasetVersion, itemId } from './identity.js'
 export type { CsvField, CsvJsonField, CsvOptions } from './parse-csv.js'
 export type { Dataset, Item, LoadedDataset } from './types.js'
 

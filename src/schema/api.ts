@@ -173,6 +173,26 @@ export const StarResultSchema = z.object({
 })
 export type StarResult = z.infer<typeof StarResultSchema>
 
+/**
+ * The one verdict on a run (computed by `src/gate/verdict.ts`, stored by the server; every surface
+ * reads it). `passed` is null while the run is not finalized.
+ */
+export const VerdictSchema = z.object({
+  passed: z.boolean().nullable(),
+  /** A gate is configured: it decides, and failing items inside an accepted pass rate are excused. */
+  gated: z.boolean(),
+  /** Every condition that was checked (run status, items, gate conditions, star metric), in order. */
+  checks: z.array(GateCheckSchema),
+  /** Messages of the failing checks, e.g. "pass rate 0.75 < 0.80", "the run was cancelled". */
+  failures: z.array(z.string()),
+  /** The rule that decided, e.g. `gate`, `gate:passRate`, `star:mean>=threshold`, `status:cancelled`. */
+  rule: z.string().nullable(),
+  /** Items that failed or errored (timed out, threw): failing items, whether the gate excuses them or not. */
+  failingItems: z.number().int().min(0),
+  totalItems: z.number().int().min(0),
+})
+export type Verdict = z.infer<typeof VerdictSchema>
+
 export const RunSummarySchema = z.object({
   totalItems: z.number().int().min(0),
   completedItems: z.number().int().min(0),
@@ -190,10 +210,11 @@ export const RunSummarySchema = z.object({
   metrics: z.array(MetricSummarySchema),
   star: StarResultSchema.nullable(),
   gate: z.object({ passed: z.boolean(), checks: z.array(GateCheckSchema) }).nullable(),
-  /** null while the run is not finalized, or when there is neither a star metric nor a gate. */
+  /** `verdict.passed`: null while the run is not finalized. */
   passStatus: z.boolean().nullable(),
-  /** The rule that produced passStatus, e.g. `gate` or `star:mean>=successThreshold`. */
+  /** `verdict.rule`. */
   passRule: z.string().nullable(),
+  verdict: VerdictSchema,
 })
 export type RunSummary = z.infer<typeof RunSummarySchema>
 

@@ -104,6 +104,8 @@ export const ApiErrorSchema = z.object({
     code: z.string(),
     /** Path of the first failing field, e.g. `items.3.scores.0.score`. */
     path: z.string().optional(),
+    /** On a 409 from the run status machine: the run's current status. */
+    currentStatus: z.string().optional(),
   }),
 })
 export type ApiError = z.infer<typeof ApiErrorSchema>

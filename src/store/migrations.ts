@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, SqliteAdapter, sql } from 'kysely'
+import { migrateItemIdentity } from './identity-migration.js'
 
 /**
  * In-code migrations. The SQL must be valid on SQLite and PostgreSQL: only `text`, `integer` and
@@ -237,6 +238,18 @@ const migrations: Record<string, Migration> = {
         // small rows looked up only by their key: one B-tree instead of table + key index
         .$call((t) => (sqlite ? t.modifyEnd(sql`without rowid`) : t))
         .execute()
+    },
+  },
+  '0002_verdict': {
+    // Summaries now carry the run's verdict (src/gate/verdict.ts): cached ones are recomputed on
+    // their next read.
+    async up(db: Kysely<unknown>) {
+      await sql`update runs set summary_stale = 1`.execute(db)
+    },
+  },
+  '0003_item_identity': {
+    async up(db: Kysely<unknown>) {
+      await migrateItemIdentity(db)
     },
   },
 }

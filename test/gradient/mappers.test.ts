@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { withVerdict } from '../../src/gate/index.js'
 import {
   type Run,
   type RunItem,
@@ -57,7 +58,7 @@ function makeSuite(over: Partial<Suite> = {}): Suite {
 }
 
 function makeRun(over: Partial<Run> = {}): Run {
-  return RunSchema.parse({
+  const run = {
     id: 'run-1',
     projectId: 'p1',
     suiteId: 'suite-1',
@@ -137,11 +138,11 @@ function makeRun(over: Partial<Run> = {}): Run {
         rule: 'percentage:mean*100>=successThresholdPct',
       },
       gate: null,
-      passStatus: false,
-      passRule: 'star:percentage:mean*100>=successThresholdPct',
     },
     ...over,
-  })
+  }
+  const { status, errorDescription } = run as { status: Run['status']; errorDescription: string | null }
+  return RunSchema.parse({ ...run, summary: withVerdict(run.summary, { status, errorDescription }) })
 }
 
 function makeItem(over: Partial<RunItem> = {}): RunItem {
@@ -258,7 +259,7 @@ describe('toGradientRun', () => {
 
   it('omits pass_status, star result and finish time while the run is in progress', () => {
     const run = makeRun({ status: 'running', finishedAt: null, errorDescription: null })
-    run.summary = { ...run.summary, passStatus: null, star: null, passRule: null }
+    run.summary = { ...run.summary, star: null }
     const wire = toGradientRun(run, { valueTypes })
     expect(wire.status).toBe('EVALUATION_RUN_RUNNING_DATASET')
     expect(wire).not.toHaveProperty('pass_status')

@@ -8,7 +8,7 @@ import { rerunGroup, resolveRunGroup } from '../../reporter/run-group.js'
 import { suiteKey } from '../../reporter/suite-key.js'
 import { formatMarkdownSummary, formatTerminalSummary } from '../../reporter/summary.js'
 import { Outbox, OutboxError } from '../../src/client/outbox.js'
-import { runVerdict } from '../../src/client/verdict.js'
+import { decideVerdict, withVerdict } from '../../src/gate/index.js'
 import type { Run, RunSummary } from '../../src/schema/api.js'
 import { SuiteDefSchema } from '../../src/schema/meta.js'
 import { makeItem, makeSuite } from '../client/items.js'
@@ -23,8 +23,30 @@ const base: RunOutcome = {
   onServerError: 'fail',
   previousExitCode: 1,
 }
-const checked = (passed: boolean | null, gated = true) =>
-  ({ kind: 'checked', gated, passed, failures: passed === false ? ['pass rate 0.50 < 0.90'] : [] }) as const
+const passRateCheck = (passed: boolean) => ({
+  condition: 'passRate',
+  actual: passed ? 0.9 : 0.5,
+  expected: 0.9,
+  op: '>=' as const,
+  passed,
+  message: passed ? 'pass rate 0.90 >= 0.90' : 'pass rate 0.50 < 0.90',
+})
+/** The stored verdict of a finalized run of 10 items, `failing` of them failing. */
+const checked = (passed: boolean, gated = true, failing = 3) =>
+  ({
+    kind: 'checked',
+    verdict: decideVerdict({
+      status: 'succeeded',
+      errorDescription: null,
+      summary: {
+        totalItems: 10,
+        failedItems: failing,
+        erroredItems: 0,
+        gate: gated ? { passed, checks: [passRateCheck(passed)] } : null,
+        star: null,
+      },
+    }),
+  }) as const
 
 describe('exit-code rules', () => {
   test('a passing gate excuses its failed items', () => {
@@ -37,14 +59,36 @@ describe('exit-code rules', () => {
     expect(d.reasons).toEqual(['gate failed for a: pass rate 0.50 < 0.90'])
   })
   test('without a gate, failed items fail', () => {
-    const d = decideExitCode({ ...base, suites: [{ name: 'a', failedTests: 1, gate: checked(null, false) }] })
-    expect(d.reasons).toEqual(['1 failed item in a (no gate configured)'])
+    const d = decideExitCode({
+      ...base,
+      suites: [{ name: 'a', failedTests: 1, gate: checked(false, false, 1) }],
+    })
+    expect(d.reasons).toEqual(['verdict failed for a: 1 of 10 items failed and no gate is configured'])
   })
   test('a star metric failing without a gate still fails', () => {
+    const verdict = decideVerdict({
+      status: 'succeeded',
+      errorDescription: null,
+      summary: {
+        totalItems: 10,
+        failedItems: 0,
+        erroredItems: 0,
+        gate: null,
+        star: {
+          metric: 'acc',
+          value: 0.4,
+          passRatePct: null,
+          successThreshold: 0.5,
+          successThresholdPct: null,
+          passed: false,
+          rule: 'mean>=successThreshold',
+        },
+      },
+    })
     const d = decideExitCode({
       ...base,
       reason: 'passed',
-      suites: [{ name: 'a', failedTests: 0, gate: checked(false, false) }],
+      suites: [{ name: 'a', failedTests: 0, gate: { kind: 'checked', verdict } }],
     })
     expect(d.exitCode).toBe(1)
   })
@@ -211,7 +255,11 @@ describe('outbox', () => {
   })
 })
 
-function fakeRun(summary: Partial<RunSummary>, name = 'faq | <b>x</b>'): Run {
+function fakeRun(
+  summary: Partial<RunSummary>,
+  name = 'faq | <b>x</b>',
+  status: Run['status'] = 'succeeded',
+): Run {
   return {
     id: 'r1',
     projectId: 'p',
@@ -220,7 +268,7 @@ function fakeRun(summary: Partial<RunSummary>, name = 'faq | <b>x</b>'): Run {
     suiteVersion: 2,
     runGroup: 'g',
     name: 'n',
-    status: 'succeeded',
+    status,
     evaluationStatus: 'passed',
     datasetVersion: 'v',
     turnType: 'single',
@@ -231,70 +279,85 @@ function fakeRun(summary: Partial<RunSummary>, name = 'faq | <b>x</b>'): Run {
     finishedAt: null,
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '',
-    summary: {
-      totalItems: 10,
-      completedItems: 10,
-      erroredItems: 0,
-      passedItems: 8,
-      failedItems: 2,
-      passRate: 0.8,
-      durationMs: 1234,
-      totalCostUsd: 0.5,
-      meanLatencyMs: 12,
-      p95LatencyMs: 30,
-      inputTokens: 0,
-      outputTokens: 0,
-      metrics: [
-        {
-          name: 'acc',
-          count: 10,
-          nullCount: 0,
-          errorCount: 0,
-          mean: 0.8,
-          min: 0,
-          max: 1,
-          passRate: 0.8,
-          threshold: 0.5,
-          inverted: false,
-        },
-      ],
-      star: null,
-      gate: {
-        passed: false,
-        checks: [
+    summary: withVerdict(
+      {
+        totalItems: 10,
+        completedItems: 10,
+        erroredItems: 0,
+        passedItems: 8,
+        failedItems: 2,
+        passRate: 0.8,
+        durationMs: 1234,
+        totalCostUsd: 0.5,
+        meanLatencyMs: 12,
+        p95LatencyMs: 30,
+        inputTokens: 0,
+        outputTokens: 0,
+        metrics: [
           {
-            condition: 'passRate',
-            actual: 0.8,
-            expected: 0.9,
-            op: '>=',
-            passed: false,
-            message: 'pass rate 0.80 < 0.90',
-          },
-          {
-            condition: 'maxCostUsd',
-            actual: 0.5,
-            expected: 1,
-            op: '<=',
-            passed: true,
-            message: 'cost 0.5 <= 1',
+            name: 'acc',
+            count: 10,
+            nullCount: 0,
+            errorCount: 0,
+            mean: 0.8,
+            min: 0,
+            max: 1,
+            passRate: 0.8,
+            threshold: 0.5,
+            inverted: false,
           },
         ],
+        star: null,
+        gate: {
+          passed: false,
+          checks: [
+            {
+              condition: 'passRate',
+              actual: 0.8,
+              expected: 0.9,
+              op: '>=',
+              passed: false,
+              message: 'pass rate 0.80 < 0.90',
+            },
+            {
+              condition: 'maxCostUsd',
+              actual: 0.5,
+              expected: 1,
+              op: '<=',
+              passed: true,
+              message: 'cost 0.5 <= 1',
+            },
+          ],
+        },
+        ...summary,
       },
-      passStatus: false,
-      passRule: 'gate',
-      ...summary,
-    },
+      { status, errorDescription: null },
+    ),
   }
 }
 
 describe('summary and verdict', () => {
   test('the verdict spells out failing and passing conditions', () => {
-    expect(runVerdict(fakeRun({}))).toEqual({
+    expect(fakeRun({}).summary.verdict).toMatchObject({
       gated: true,
       passed: false,
       failures: ['pass rate 0.80 < 0.90'],
-      passes: ['cost 0.5 <= 1'],
+      rule: 'gate:passRate',
+      failingItems: 2,
     })
+  })
+  test('the mark is the verdict: an ungated suite with a timed-out item is ✗, as its exit code says', () => {
+    const run = fakeRun({ gate: null, passedItems: 9, failedItems: 0, erroredItems: 1, completedItems: 9 })
+    const text = formatTerminalSummary({ run, previous: null, runUrl: 'r1' })
+    expect(text).toContain('✗ evalgate')
+    expect(text).toContain(
+      'no gate; FAILED — 1 of 10 items failed (1 errored or timed out) and no gate is configured',
+    )
+    const d = decideExitCode({
+      ...base,
+      suites: [{ name: 'a', failedTests: 1, gate: { kind: 'checked', verdict: run.summary.verdict } }],
+    })
+    expect(d.exitCode).toBe(1)
   })
   test('terminal summary: counts, metrics with delta, gate, run', () => {
     const run = fakeRun({})
@@ -302,7 +365,6 @@ describe('summary and verdict', () => {
     const text = formatTerminalSummary({
       run,
       previous,
-      verdict: runVerdict(run),
       runUrl: 'http://x/runs/r1',
     })
     expect(text).toContain('✗ evalgate  faq | <b>x</b> (v2)  10 items: 8 passed, 2 failed  pass rate 80.0%')
@@ -316,7 +378,6 @@ describe('summary and verdict', () => {
     const md = formatMarkdownSummary({
       run,
       previous: null,
-      verdict: runVerdict(run),
       runUrl: 'http://x/runs/r1',
     })
     expect(md).toContain('### ❌ evalgate · faq \\| &lt;b>x&lt;/b> (v2)')

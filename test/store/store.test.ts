@@ -369,9 +369,17 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect(errored.items[0]!.error).toEqual({ name: 'Error', message: 'boom' })
     const failed = await services.runs.results(projectId, run.id, { page: 1, perPage: 10, status: 'failed' })
     expect(failed.items.map((i) => i.itemId)).toEqual(['item-3', 'item-4'])
-    // cancelled runs accept no more items
-    await services.runs.finalize(projectId, run.id, { outcome: 'cancelled' })
-    await expect(services.runs.addItems(projectId, run.id, items([9]))).rejects.toMatchObject({ status: 409 })
+    // a finished run cannot be cancelled; a cancelled run accepts no more items (run-status.ts)
+    await expect(services.runs.finalize(projectId, run.id, { outcome: 'cancelled' })).rejects.toMatchObject({
+      status: 409,
+      currentStatus: 'partially_succeeded',
+    })
+    const { run: other } = await services.runs.createOrJoin(projectId, { suite: def(), origin: 'vitest' })
+    await services.runs.finalize(projectId, other.id, { outcome: 'cancelled' })
+    await expect(services.runs.addItems(projectId, other.id, items([9]))).rejects.toMatchObject({
+      status: 409,
+      currentStatus: 'cancelled',
+    })
   })
 
   test('a run is judged by the suite version it pinned, not by later versions', async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { DatasetError, dataset, datasetVersion, itemContentId } from '../../src/dataset/index.js'
+import { DatasetError, dataset, datasetVersion, itemId } from '../../src/dataset/index.js'
 import { parseValidItem, validateWithZod } from '../../src/dataset/item-schema.js'
 import { canonicalJson } from '../../src/util/canonical-json.js'
 import { contentHash } from '../../src/util/hash.js'
@@ -42,16 +42,21 @@ describe('canonicalJson', () => {
   test('throws on cycles, also through objects whose keys need sorting', () => {
     const a: Record<string, unknown> = {}
     a.self = a
-    expect(() => canonicalJson(a)).toThrow(/circular/)
+    expect(() => canonicalJson(a)).toThrow(/ircular/)
     const b: Record<string, unknown> = { z: 1 }
     b.a = { back: b }
-    expect(() => canonicalJson(b)).toThrow(/circular/)
+    expect(() => canonicalJson(b)).toThrow(/ircular/)
   })
-  test('integer-like keys come first in numeric order (JavaScript property order), then sorted keys', () => {
-    expect(canonicalJson({ b: 1, 10: 'x', a: 2, 2: 'y' })).toBe('{"2":"y","10":"x","a":2,"b":1}')
+  test('keys are sorted by UTF-16 code units (RFC 8785), integer-like keys too', () => {
+    expect(canonicalJson({ b: 1, 10: 'x', a: 2, 2: 'y' })).toBe('{"10":"x","2":"y","a":2,"b":1}')
     expect(canonicalJson({ a: 2, 2: 'y', b: 1, 10: 'x' })).toBe(
       canonicalJson({ 10: 'x', b: 1, 2: 'y', a: 2 }),
     )
+  })
+  test('RFC 8785 number and string forms; lone surrogates do not throw', () => {
+    expect(canonicalJson({ n: [1e21, 1.5e-7, 100, 0.1] })).toBe('{"n":[1e+21,1.5e-7,100,0.1]}')
+    expect(canonicalJson({ '\u20ac': 1, '\r': 2, ö: 3 })).toBe('{"\\r":2,"ö":3,"€":1}')
+    expect(canonicalJson(['\ud800'])).toBe('["\ufffd"]')
   })
   test('non-finite numbers, BigInt and top-level undefined', () => {
     expect(canonicalJson([Number.NaN, Number.POSITIVE_INFINITY, -0])).toBe('[null,null,0]')
@@ -73,7 +78,7 @@ describe('dataset.inline', () => {
     expect(loaded.turnType).toBe('single')
     expect(loaded.items).toHaveLength(2)
     expect(loaded.items[0]).toEqual({
-      id: itemContentId('1+1', '2'),
+      id: itemId({ input: '1+1', expected: '2' }),
       index: 0,
       input: '1+1',
       expected: '2',
@@ -128,7 +133,7 @@ describe('dataset.inline', () => {
       ])
       .load()
     expect(loaded.items[0]!.id).toBe(contentHash({ input: { a: [2], z: 1 }, expected: { b: null, y: 'x' } }))
-    expect(loaded.items[0]!.id).toBe(itemContentId({ z: 1, a: [2] }, { y: 'x', b: null }))
+    expect(loaded.items[0]!.id).toBe(itemId({ input: { z: 1, a: [2] }, expected: { y: 'x', b: null } }))
     const expectedVersion = contentHash(
       loaded.items.map((i) => ({
         id: i.id,
@@ -146,10 +151,10 @@ describe('dataset.inline', () => {
     const loaded = await dataset
       .inline('d', [{ input: 'same' }, { input: 'other' }, { input: 'same' }, { input: 'same' }])
       .load()
-    const base = itemContentId('same', undefined)
+    const base = itemId({ input: 'same' })
     expect(loaded.items.map((i) => i.id)).toEqual([
       base,
-      itemContentId('other', undefined),
+      itemId({ input: 'other' }),
       `${base}~2`,
       `${base}~3`,
     ])
@@ -157,7 +162,7 @@ describe('dataset.inline', () => {
   })
 
   test('a content id colliding with an explicit id is suffixed', async () => {
-    const collide = itemContentId('a', undefined)
+    const collide = itemId({ input: 'a' })
     const loaded = await dataset.inline('d', [{ input: 'a' }, { id: collide, input: 'b' }]).load()
     expect(loaded.items[0]!.id).toBe(`${collide}~2`)
     expect(loaded.items[1]!.id).toBe(collide)
@@ -452,7 +457,7 @@ describe('dataset.csv', () => {
       metadata: { level: 1, source: 'book' },
     })
     expect(loaded.items[1]!.input).toBe('multi\nline, with comma')
-    expect(loaded.items[1]!.id).toBe(itemContentId('multi\nline, with comma', undefined))
+    expect(loaded.items[1]!.id).toBe(itemId({ input: 'multi\nline, with comma' }))
     expect(loaded.items[1]).not.toHaveProperty('expected')
     expect(loaded.items[2]).toMatchObject({ id: 'q3', tags: ['greeting'], metadata: {} })
   })

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import type { Connection } from '../../client/connect.js'
-import { runVerdict } from '../../client/verdict.js'
+import { verdictPasses } from '../../gate/index.js'
 import type { Run } from '../../schema/api.js'
 import { CONNECTION_HELP, CONNECTION_OPTIONS, errorLine, openConnection } from './client-args.js'
 
@@ -8,8 +8,9 @@ const HELP = `usage: evalgate gate --group <id> [options]
 
 Asserts the gate of every run in a run group (e.g. once all shards of a CI build are in):
 finalizes each run (recomputing its summary from every item uploaded by every shard), then
-exits 0 when all pass, 1 when any fails, printing the failing conditions. A suite without a
-gate fails when any of its items failed.
+exits 0 when all pass, 1 when any fails, printing the failing conditions. The verdict is the
+server's: a failed or cancelled run, or one with no items, never passes; a suite without a
+gate fails when any of its items failed, errored or timed out.
 
   --group <id>      the run group (EVALGATE_RUN_GROUP of the shards; default EVALGATE_RUN_GROUP)
   --suite <name>    only this suite
@@ -27,6 +28,7 @@ export interface GateResult {
   passes: string[]
   totalItems: number
   passedItems: number
+  /** Failing items: failed, errored or timed out. */
   failedItems: number
 }
 
@@ -91,29 +93,19 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 export function gateResult(run: Run): GateResult {
-  const verdict = runVerdict(run)
+  const { verdict } = run.summary
   const s = run.summary
-  const failures = [...verdict.failures]
-  let passed: boolean
-  if (verdict.gated) {
-    passed = verdict.passed === true
-    if (verdict.passed === null) failures.push('no verdict: the run is not finalized')
-  } else {
-    passed = verdict.passed !== false && s.failedItems === 0
-    if (s.failedItems > 0)
-      failures.push(`${s.failedItems} of ${s.totalItems} items failed and no gate is configured`)
-  }
   return {
     suite: run.suiteName,
     suiteVersion: run.suiteVersion,
     runId: run.id,
-    passed,
+    passed: verdict.passed === true,
     gated: verdict.gated,
-    failures,
-    passes: verdict.passes,
+    failures: verdict.failures,
+    passes: verdictPasses(verdict),
     totalItems: s.totalItems,
     passedItems: s.passedItems,
-    failedItems: s.failedItems,
+    failedItems: s.failedItems + s.erroredItems,
   }
 }
 

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util'
 import type { Connection } from '../../client/connect.js'
-import { runVerdict } from '../../client/verdict.js'
 import type { Run } from '../../schema/api.js'
 import { CONNECTION_HELP, CONNECTION_OPTIONS, errorLine, openConnection } from './client-args.js'
 
@@ -74,9 +73,8 @@ export function formatRuns(runs: readonly Run[]): string {
       ['', 'run', 'version', 'created', 'status', 'items', 'passed', 'failed', 'pass rate', 'group'],
     ]
     for (const r of list) {
-      const verdict = runVerdict(r)
-      const mark =
-        verdict.passed === true ? '✓' : verdict.passed === false ? '✗' : r.summary.failedItems > 0 ? '✗' : '·'
+      const { passed } = r.summary.verdict
+      const mark = passed === true ? '✓' : passed === false ? '✗' : '·'
       rows.push([
         mark,
         r.id,

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util'
 import { formatTerminalSummary } from '../../../reporter/summary.js'
 import type { Connection } from '../../client/connect.js'
-import { runVerdict } from '../../client/verdict.js'
 import type { Run, RunItem } from '../../schema/api.js'
 import { CONNECTION_HELP, CONNECTION_OPTIONS, errorLine, openConnection } from './client-args.js'
 
@@ -53,9 +52,7 @@ export async function run(argv: string[]): Promise<number> {
       connection.mode === 'embedded'
         ? current.id
         : `${connection.url}/api/v1/runs/${encodeURIComponent(current.id)}`
-    process.stdout.write(
-      `${formatTerminalSummary({ run: current, previous, verdict: runVerdict(current), runUrl })}\n`,
-    )
+    process.stdout.write(`${formatTerminalSummary({ run: current, previous, runUrl })}\n`)
     process.stdout.write(
       `   status: ${current.status} · group ${current.runGroup} · created ${current.createdAt}\n`,
     )

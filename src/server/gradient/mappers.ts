@@ -212,7 +212,7 @@ export function toGradientRun(run: Run, ctx: RunContext): APIEvaluationRun {
     evaluation_run_uuid: run.id,
     run_name: run.name,
     status: toGradientRunStatus(run.status),
-    pass_status: summary.passStatus ?? undefined,
+    pass_status: summary.verdict.passed ?? undefined,
     star_metric_result: summary.star
       ? toStarMetricResult(summary.star, ctx.valueTypes.get(summary.star.metric))
       : undefined,

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { CreateEvaluationDatasetBodySchema, PresignedUrlsBodySchema } from '../../schema/gradient.js'
-import { contentItemId, type NewDatasetItem, type Services } from '../service/index.js'
-import { type CsvDatasetItem, parseDatasetCsv } from './dataset-csv.js'
+import type { NewDatasetItem, Services } from '../service/index.js'
+import { parseDatasetCsv } from './dataset-csv.js'
 import { badRequest } from './errors.js'
 import { parseGradient, requestOrigin } from './http.js'
 import { FILE_NAME_TAG, FILE_SIZE_TAG, fileSizeOf, UPLOAD_TAG } from './lookups.js'
@@ -79,7 +79,9 @@ export function registerDatasetRoutes(app: FastifyInstance, services: Services, 
         ],
         description: `Uploaded through the Gradient API from ${fileName}`,
       })
-      await services.datasets.addItems(req.projectId, dataset.id, withRowIds(parsed.items))
+      // Content ids from the one identity function; a row repeated verbatim stays its own item (`~2`).
+      const items: NewDatasetItem[] = parsed.items.map((it) => ({ ...it, tags: [] }))
+      await services.datasets.addItems(req.projectId, dataset.id, items)
       return { evaluation_dataset_uuid: dataset.id }
     } catch (error) {
       // nothing was stored: give the upload back so a corrected request can use the same key
@@ -100,21 +102,5 @@ export function registerDatasetRoutes(app: FastifyInstance, services: Services, 
       )
     }
     return { evaluation_datasets: rows }
-  })
-}
-
-/**
- * Items get content-hash ids (stable across re-uploads); a row repeated verbatim is still its own
- * row, so later copies get `-2`, `-3`, … appended instead of collapsing into one item.
- */
-function withRowIds(items: CsvDatasetItem[]): NewDatasetItem[] {
-  const seen = new Map<string, number>()
-  return items.map((it) => {
-    const item: NewDatasetItem = { input: it.input, tags: [], metadata: it.metadata }
-    if (it.expected !== undefined) item.expected = it.expected
-    const base = contentItemId(item)
-    const n = (seen.get(base) ?? 0) + 1
-    seen.set(base, n)
-    return { ...item, id: n === 1 ? base : `${base}-${n}` }
   })
 }

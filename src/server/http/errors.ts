@@ -2,15 +2,22 @@ import type { FastifyError, FastifyInstance } from 'fastify'
 import type { ApiError } from '../../schema/common.js'
 import { ServiceError } from '../service/errors.js'
 
-function body(message: string, code: string, path?: string): ApiError {
-  return { error: { message, code, ...(path !== undefined ? { path } : {}) } }
+function body(message: string, code: string, path?: string, currentStatus?: string): ApiError {
+  return {
+    error: {
+      message,
+      code,
+      ...(path !== undefined ? { path } : {}),
+      ...(currentStatus !== undefined ? { currentStatus } : {}),
+    },
+  }
 }
 
 /** Every error leaves as `{ error: { message, code, path } }` (ApiErrorSchema). */
 export function installErrorHandling(app: FastifyInstance, bodyLimit: number, logger: boolean): void {
   app.setErrorHandler((err: FastifyError | ServiceError | Error, request, reply) => {
     if (err instanceof ServiceError) {
-      return reply.status(err.status).send(body(err.message, err.code, err.path))
+      return reply.status(err.status).send(body(err.message, err.code, err.path, err.currentStatus))
     }
     const fe = err as FastifyError
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {

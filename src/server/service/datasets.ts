@@ -1,11 +1,13 @@
-import type { Dataset, DatasetItem, DatasetVersion } from '../../schema/api.js'
-import type { JsonObject, JsonValue, TurnType } from '../../schema/common.js'
+import type { z } from 'zod'
+import { assignItemIds, datasetVersion, type VersionedItem } from '../../dataset/identity.js'
+import type { Dataset, DatasetItem, DatasetItemInputSchema, DatasetVersion } from '../../schema/api.js'
+import type { TurnType } from '../../schema/common.js'
 import type { Store } from '../../store/open.js'
 import * as repo from '../../store/repos/datasets.js'
 import type { DatasetItemsTable } from '../../store/schema.js'
 import { toDataset, toDatasetItem, toDatasetVersion } from '../mappers.js'
 import { NotFoundError } from './errors.js'
-import { canonicalJson, jsonOrNull, newId, nowIso, sha256 } from './util.js'
+import { jsonOrNull, newId, nowIso } from './util.js'
 
 export interface NewDataset {
   name: string
@@ -14,30 +16,21 @@ export interface NewDataset {
   description?: string
 }
 
-/** A validated item to add (DatasetItemInputSchema output). */
-export interface NewDatasetItem {
-  id?: string
-  input: JsonValue
-  expected?: JsonValue
-  tags: string[]
-  metadata: JsonObject
-}
+/** A validated item to add: DatasetItemInputSchema's output. */
+export type NewDatasetItem = z.output<typeof DatasetItemInputSchema>
 
-/** Stable id of an item without an explicit one: a hash of its content. */
-export function contentItemId(item: NewDatasetItem): string {
-  return sha256(
-    canonicalJson({ input: item.input, expected: item.expected, tags: item.tags, metadata: item.metadata }),
-  ).slice(0, 24)
-}
-
-/** Content hash of a dataset version: every item (id, input, expected, tags, metadata) in order. */
-export function datasetContentHash(rows: readonly DatasetItemsTable[]): string {
-  const h = sha256(
-    rows
-      .map((r) => `${JSON.stringify(r.id)}\t${r.input}\t${r.expected ?? ''}\t${r.tags}\t${r.metadata}`)
-      .join('\n'),
-  )
-  return h.slice(0, 32)
+/** A stored item row as the input of `datasetVersion` (src/dataset/identity.ts). */
+function* versionedRows(rows: readonly DatasetItemsTable[]): Generator<VersionedItem> {
+  for (const r of rows) {
+    const item: VersionedItem = {
+      id: r.id,
+      input: JSON.parse(r.input),
+      tags: JSON.parse(r.tags),
+      metadata: JSON.parse(r.metadata),
+    }
+    if (r.expected !== null) item.expected = JSON.parse(r.expected)
+    yield item
+  }
 }
 
 export class DatasetService {
@@ -93,8 +86,8 @@ export class DatasetService {
       if (!ds) throw new NotFoundError('dataset', datasetId)
       await repo.lockDataset(trx, ds.id, now)
       const byId = new Map<string, DatasetItemsTable>()
-      for (const it of items) {
-        const id = it.id ?? contentItemId(it)
+      for (const it of assignItemIds(items.map((item) => ({ ...item })))) {
+        const id = it.id
         byId.set(id, {
           dataset_id: ds.id,
           id,
@@ -124,7 +117,7 @@ export class DatasetService {
       await repo.insertDatasetItems(trx, this.store, rows)
 
       const all = await repo.listAllDatasetItems(trx, ds.id)
-      const hash = datasetContentHash(all)
+      const hash = datasetVersion(versionedRows(all))
       let version = ds.version
       if (hash !== ds.content_hash) {
         version++

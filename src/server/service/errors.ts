@@ -5,6 +5,8 @@ export class ServiceError extends Error {
     readonly code: string,
     message: string,
     readonly path?: string,
+    /** A run's current status, on a conflict with the run status machine. */
+    readonly currentStatus?: string,
   ) {
     super(message)
     this.name = 'ServiceError'
@@ -24,8 +26,8 @@ export class ValidationError extends ServiceError {
 }
 
 export class ConflictError extends ServiceError {
-  constructor(message: string, path?: string) {
-    super(409, 'conflict', message, path)
+  constructor(message: string, where: { path?: string; currentStatus?: string } = {}) {
+    super(409, 'conflict', message, where.path, where.currentStatus)
   }
 }
 

@@ -11,7 +11,6 @@ export * from './metrics.js'
 export * from './projects.js'
 export * from './runs.js'
 export * from './suites.js'
-export * from './summary.js'
 
 /** The rules of evalgate, independent of HTTP; every function is scoped to a project id. */
 export interface Services {

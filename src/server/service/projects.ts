@@ -32,7 +32,7 @@ export class ProjectService {
 
   async create(name: string): Promise<Project> {
     if (await repo.findProjectByName(this.store.db, name)) {
-      throw new ConflictError(`project ${JSON.stringify(name)} already exists`, 'name')
+      throw new ConflictError(`project ${JSON.stringify(name)} already exists`, { path: 'name' })
     }
     return this.ensure(name)
   }

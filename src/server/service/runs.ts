@@ -1,14 +1,21 @@
 import type { z } from 'zod'
+import {
+  computeSummary,
+  evaluationStatus,
+  finalStatus,
+  type SummarySuite,
+  withVerdict,
+} from '../../gate/index.js'
 import type {
   CreateRunBodySchema,
   FinalizeRunBodySchema,
   Run,
   RunCompare,
   RunItem,
+  RunStatus,
   RunSummary,
   Suite,
 } from '../../schema/api.js'
-import { TERMINAL_RUN_STATUSES } from '../../schema/api.js'
 import type { Gate, StarMetric } from '../../schema/gate.js'
 import type { ItemResult } from '../../schema/meta.js'
 import type { MetricDef } from '../../schema/metric.js'
@@ -19,9 +26,9 @@ import * as repo from '../../store/repos/runs.js'
 import * as suiteRepo from '../../store/repos/suites.js'
 import type { RunsTable, ScoresTable } from '../../store/schema.js'
 import { toRun, toRunItem } from '../mappers.js'
-import { ConflictError, NotFoundError } from './errors.js'
+import { NotFoundError } from './errors.js'
+import { nextRunStatus } from './run-status.js'
 import type { SuiteService } from './suites.js'
-import { computeSummary, evaluationStatus, finalStatus, type SummarySuite } from './summary.js'
 import { newId, nowIso } from './util.js'
 
 export type CreateRunInput = z.infer<typeof CreateRunBodySchema>
@@ -30,8 +37,6 @@ export type ResultsFilter = 'passed' | 'failed' | 'errored'
 
 /** The store's run filter: suite id/name/version, run group, limit, offset. */
 export type RunListFilter = repo.RunFilter
-
-const TERMINAL = new Set<string>(TERMINAL_RUN_STATUSES)
 
 function outcomeOf(item: ItemResult): ResultsFilter {
   if (item.status !== 'completed') return 'errored'
@@ -140,8 +145,7 @@ export class RunService {
       const run = await repo.lockRun(trx, runId, projectId)
       if (!run) throw new NotFoundError('run', runId)
       const locked = run
-      if (locked.status === 'cancelled')
-        throw new ConflictError(`run ${runId} is cancelled and accepts no items`)
+      const status = nextRunStatus(run.id, locked.status as RunStatus, 'items', () => 'succeeded')
       const existing = await itemRepo.findRunItemsByKeys(trx, this.store, run.id, [
         ...new Set(unique.map((i) => i.itemId)),
       ])
@@ -210,7 +214,7 @@ export class RunService {
       await repo.updateRun(trx, run.id, {
         item_seq: seq,
         summary_stale: 1,
-        status: locked.status === 'queued' ? 'running' : locked.status,
+        status,
         started_at: locked.started_at ?? now,
         updated_at: now,
       })
@@ -228,18 +232,16 @@ export class RunService {
     await this.store.db.transaction().execute(async (trx) => {
       const locked = await repo.lockRun(trx, run.id)
       if (!locked) throw new NotFoundError('run', runId)
-      const summary = await this.computeFor(trx, locked, true)
+      const counted = await this.computeFor(trx, locked)
       const now = nowIso()
-      const status =
-        locked.status === 'cancelled' || body.outcome === 'cancelled'
-          ? 'cancelled'
-          : body.outcome === 'failed'
-            ? 'failed'
-            : finalStatus(summary)
+      const event = body.outcome === 'completed' ? 'complete' : body.outcome === 'failed' ? 'fail' : 'cancel'
+      const status = nextRunStatus(run.id, locked.status as RunStatus, event, () => finalStatus(counted))
+      const errorDescription = joinErrors(locked.error_description, body.errorDescription)
+      const summary = withVerdict(counted, { status, errorDescription })
       await repo.updateRun(trx, run.id, {
         status,
-        evaluation_status: status === 'cancelled' ? locked.evaluation_status : evaluationStatus(summary),
-        error_description: body.errorDescription ?? locked.error_description,
+        evaluation_status: evaluationStatus(summary.verdict),
+        error_description: errorDescription,
         summary: JSON.stringify(summary),
         summary_stale: 0,
         finalized: 1,
@@ -388,19 +390,27 @@ export class RunService {
       const locked = await repo.lockRun(trx, runId)
       if (!locked) throw new NotFoundError('run', runId)
       if (locked.summary_stale === 0 && locked.summary !== null) return locked
-      const finalized = locked.finalized === 1
-      const summary = await this.computeFor(trx, locked, finalized)
-      const patch: Partial<RunsTable> = { summary: JSON.stringify(summary), summary_stale: 0 }
-      if (finalized && locked.status !== 'cancelled' && locked.status !== 'failed') {
-        patch.status = finalStatus(summary)
-        patch.evaluation_status = evaluationStatus(summary)
+      let summary = await this.computeFor(trx, locked)
+      const patch: Partial<RunsTable> = {}
+      if (locked.finalized === 1) {
+        // Late items of a finished run: its status is derived again, as a `complete` would.
+        const counted = summary
+        const status = nextRunStatus(runId, locked.status as RunStatus, 'complete', () =>
+          finalStatus(counted),
+        )
+        summary = withVerdict(summary, { status, errorDescription: locked.error_description })
+        patch.status = status
+        patch.evaluation_status = evaluationStatus(summary.verdict)
       }
+      patch.summary = JSON.stringify(summary)
+      patch.summary_stale = 0
       await repo.updateRun(trx, runId, patch)
       return { ...locked, ...patch }
     })
   }
 
-  private async computeFor(db: Executor, run: RunsTable, finalized: boolean): Promise<RunSummary> {
+  /** The run's summary from its items, with a pending verdict (the caller decides the status). */
+  private async computeFor(db: Executor, run: RunsTable): Promise<RunSummary> {
     const version = await suiteRepo.findSuiteVersion(db, run.suite_id, run.suite_version)
     const suite: SummarySuite = {
       metrics: version ? (JSON.parse(version.metrics) as MetricDef[]) : [],
@@ -425,10 +435,13 @@ export class RunService {
       inverted: s.inverted !== 0,
       errored: s.has_error !== 0,
     }))
-    return computeSummary(items, scores, suite, finalized)
+    return computeSummary(items, scores, suite)
   }
+}
 
-  isTerminal(status: string): boolean {
-    return TERMINAL.has(status)
-  }
+/** Error texts of every participant that reported a failure, each once, in order. */
+function joinErrors(stored: string | null, reported: string | undefined): string | null {
+  if (reported === undefined || reported === '') return stored
+  if (stored === null || stored === '') return reported
+  return stored.split('\n').includes(reported) ? stored : `${stored}\n${reported}`
 }

@@ -6,10 +6,11 @@ import type { Executor } from '../../store/bulk.js'
 import type { Store } from '../../store/open.js'
 import * as datasetRepo from '../../store/repos/datasets.js'
 import * as repo from '../../store/repos/suites.js'
+import { canonicalJson } from '../../util/canonical-json.js'
 import { toSuite } from '../mappers.js'
 import { ConflictError, NotFoundError, ValidationError } from './errors.js'
 import type { MetricService } from './metrics.js'
-import { canonicalJson, newId, nowIso } from './util.js'
+import { newId, nowIso } from './util.js'
 
 /** A suite described by references (Gradient test case shape): dataset id + metric ids. */
 export interface SuiteParts {
@@ -134,7 +135,7 @@ export class SuiteService {
   async createFromParts(projectId: string, parts: SuiteParts): Promise<Suite> {
     const id = await this.store.db.transaction().execute(async (trx) => {
       if (await repo.findSuiteByName(trx, projectId, parts.name)) {
-        throw new ConflictError(`suite ${JSON.stringify(parts.name)} already exists`, 'name')
+        throw new ConflictError(`suite ${JSON.stringify(parts.name)} already exists`, { path: 'name' })
       }
       const def = await this.defFromParts(trx, projectId, parts)
       return this.upsertIn(trx, projectId, def, { datasetId: parts.datasetId })
@@ -149,7 +150,7 @@ export class SuiteService {
       if (!row) throw new NotFoundError('suite', id)
       if (parts.name !== undefined && parts.name !== row.name) {
         if (await repo.findSuiteByName(trx, projectId, parts.name)) {
-          throw new ConflictError(`suite ${JSON.stringify(parts.name)} already exists`, 'name')
+          throw new ConflictError(`suite ${JSON.stringify(parts.name)} already exists`, { path: 'name' })
         }
       }
       const kept = {

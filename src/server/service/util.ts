@@ -1,30 +1,10 @@
-import { createHash, randomUUID } from 'node:crypto'
+import { randomUUID } from 'node:crypto'
 import type { JsonValue } from '../../schema/common.js'
+
+export { sha256Hex as sha256 } from '../../util/hash.js'
 
 export const newId = (): string => randomUUID()
 export const nowIso = (): string => new Date().toISOString()
-
-export function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex')
-}
-
-/** JSON with object keys sorted at every level: equal values give equal strings. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value))
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys)
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {}
-    for (const k of Object.keys(value).sort()) {
-      const v = (value as Record<string, unknown>)[k]
-      if (v !== undefined) out[k] = sortKeys(v)
-    }
-    return out
-  }
-  return value
-}
 
 /** `undefined` → SQL NULL (absent); anything else, including JSON null, → JSON text. */
 export function jsonOrNull(value: JsonValue | undefined | unknown): string | null {

@@ -1,17 +1,12 @@
 /**
- * Run summary, star metric and gate: pure functions over an item/score projection of a run.
- *
- * Pass status rule (documented for users in the TSDoc of GateSchema / StarMetricSchema):
- * - gate configured: passStatus = every gate check holds; the star metric is one of the checks
- *   (condition `star`) unless `gate.requireStar === false`. passRule = `gate` when it passed,
- *   otherwise `gate:<first failing condition>`.
- * - star only: passStatus = the star result; passRule = `star:<rule>`.
- * - neither: passStatus = null.
- * - passStatus/passRule are null until the run is finalized (gate and star are still shown).
+ * Run summary, star metric and gate checks: pure functions over an item/score projection of a
+ * run. The pass/fail decision over them is `verdict.ts` (`decideVerdict`), nowhere else.
  */
-import type { GateCheck, MetricSummary, RunSummary, StarResult } from '../../schema/api.js'
-import type { Gate, StarMetric } from '../../schema/gate.js'
-import type { MetricDef } from '../../schema/metric.js'
+import type { GateCheck, MetricSummary, RunStatus, RunSummary, StarResult } from '../schema/api.js'
+import type { Gate, StarMetric } from '../schema/gate.js'
+import type { MetricDef } from '../schema/metric.js'
+import { fmt } from './format.js'
+import { decideVerdict, starCheck } from './verdict.js'
 
 export interface SummaryItem {
   status: 'completed' | 'failed' | 'timeout' | string
@@ -40,17 +35,6 @@ export interface SummarySuite {
 }
 
 const EPS = 1e-12
-
-/** Numbers in gate messages: 2 decimals for rates and scores, more only where 2 would hide the value. */
-export function fmt(n: number | null): string {
-  if (n === null) return 'n/a'
-  if (Number.isInteger(n)) return String(n)
-  const abs = Math.abs(n)
-  if (abs >= 100) return n.toFixed(1)
-  if (abs >= 1) return n.toFixed(3).replace(/0+$/, '').replace(/\.$/, '')
-  if (abs >= 0.01) return n.toFixed(2)
-  return n.toPrecision(2)
-}
 
 function atLeast(actual: number, expected: number): boolean {
   return actual >= expected - EPS
@@ -264,24 +248,18 @@ export function evaluateGate(
     )
   if (gate.maxP95LatencyMs !== undefined)
     checks.push(check('maxP95LatencyMs', 'p95 latency ms', totals.p95LatencyMs, '<=', gate.maxP95LatencyMs))
-  if (star && gate.requireStar !== false) {
-    checks.push({
-      condition: 'star',
-      actual: star.passed ? 1 : 0,
-      expected: 1,
-      op: '==',
-      passed: star.passed,
-      message: `star metric ${star.metric} ${star.passed ? 'passed' : 'failed'} (${star.rule}, value ${fmt(star.value)})`,
-    })
-  }
+  if (star && gate.requireStar !== false) checks.push(starCheck(star))
   return { passed: checks.every((c) => c.passed), checks }
 }
 
+/**
+ * The summary of a run's items. Its verdict is pending (the run's status is not known here): the
+ * server sets it with `withVerdict` once the status is decided.
+ */
 export function computeSummary(
   items: readonly SummaryItem[],
   scores: readonly SummaryScore[],
   suite: SummarySuite,
-  finalized: boolean,
 ): RunSummary {
   let errored = 0
   let passed = 0
@@ -338,18 +316,7 @@ export function computeSummary(
   }
   const gate = suite.gate ? evaluateGate(suite.gate, totals, byName, star) : null
 
-  let passStatus: boolean | null = null
-  let passRule: string | null = null
-  if (finalized) {
-    if (gate) {
-      passStatus = gate.passed
-      passRule = gate.passed ? 'gate' : `gate:${gate.checks.find((c) => !c.passed)?.condition ?? ''}`
-    } else if (star) {
-      passStatus = star.passed
-      passRule = `star:${star.rule}`
-    }
-  }
-  return {
+  const summary: Omit<RunSummary, 'verdict' | 'passStatus' | 'passRule'> = {
     totalItems: total,
     completedItems: total - errored,
     erroredItems: errored,
@@ -365,22 +332,24 @@ export function computeSummary(
     metrics: metricSummaries,
     star,
     gate,
-    passStatus,
-    passRule,
   }
+  return withVerdict(summary, { status: 'running', errorDescription: null })
+}
+
+/** The summary with the verdict for the run's (new) status; `passStatus`/`passRule` mirror it. */
+export function withVerdict(
+  summary: Omit<RunSummary, 'verdict' | 'passStatus' | 'passRule'>,
+  run: { status: RunStatus; errorDescription: string | null },
+): RunSummary {
+  const verdict = decideVerdict({ ...run, summary })
+  return { ...summary, passStatus: verdict.passed, passRule: verdict.rule, verdict }
 }
 
 /** Execution status at finalize, from the items: any errored item or evaluator error → partial. */
-export function finalStatus(summary: RunSummary): 'succeeded' | 'partially_succeeded' | 'failed' {
+export function finalStatus(
+  summary: Pick<RunSummary, 'totalItems' | 'erroredItems' | 'metrics'>,
+): 'succeeded' | 'partially_succeeded' | 'failed' {
   if (summary.totalItems > 0 && summary.erroredItems === summary.totalItems) return 'failed'
   const scoreErrors = summary.metrics.some((m) => m.errorCount > 0)
   return summary.erroredItems > 0 || scoreErrors ? 'partially_succeeded' : 'succeeded'
-}
-
-/**
- * Quality verdict: passStatus when a gate or star metric decides; otherwise every item passed.
- */
-export function evaluationStatus(summary: RunSummary): 'passed' | 'failed' {
-  if (summary.passStatus !== null) return summary.passStatus ? 'passed' : 'failed'
-  return summary.failedItems + summary.erroredItems === 0 ? 'passed' : 'failed'
 }

@@ -1,6 +1,4 @@
 import { describe, expect, test } from 'vitest'
-import type { MetricSummary } from '../../src/schema/api.js'
-import { MetricDefSchema } from '../../src/schema/metric.js'
 import {
   computeSummary,
   evaluateGate,
@@ -11,7 +9,10 @@ import {
   percentile,
   type SummaryItem,
   type SummaryScore,
-} from '../../src/server/service/summary.js'
+  withVerdict,
+} from '../../src/gate/index.js'
+import type { MetricSummary } from '../../src/schema/api.js'
+import { MetricDefSchema } from '../../src/schema/metric.js'
 
 const metric = (over: Partial<MetricSummary> = {}): MetricSummary => ({
   name: 'm',
@@ -220,7 +221,10 @@ describe('computeSummary', () => {
       score('acc', 0.6),
       score('extra', 0.5, { passed: null, threshold: null }),
     ]
-    const s = computeSummary(items, scores, { metrics, star: null, gate: null }, true)
+    const s = withVerdict(computeSummary(items, scores, { metrics, star: null, gate: null }), {
+      status: 'partially_succeeded',
+      errorDescription: null,
+    })
     expect(s).toMatchObject({
       totalItems: 4,
       completedItems: 3,
@@ -236,8 +240,8 @@ describe('computeSummary', () => {
       durationMs: 1030 + 40 - 1000,
       star: null,
       gate: null,
-      passStatus: null,
-      passRule: null,
+      passStatus: false,
+      passRule: 'items:failing',
     })
     const acc = s.metrics.find((m) => m.name === 'acc')!
     expect(acc).toMatchObject({ count: 3, nullCount: 1, errorCount: 1, min: 0.2, max: 1, threshold: 0.5 })
@@ -246,41 +250,45 @@ describe('computeSummary', () => {
     expect(s.metrics.find((m) => m.name === 'unused')).toMatchObject({ count: 0, mean: null, passRate: null })
     expect(s.metrics.find((m) => m.name === 'extra')).toMatchObject({ count: 1, passRate: null })
     expect(finalStatus(s)).toBe('partially_succeeded')
-    expect(evaluationStatus(s)).toBe('failed')
+    expect(evaluationStatus(s.verdict)).toBe('failed')
   })
 
   test('pass status: gate, then star alone, null before finalize', () => {
     const items = [item(0), item(1)]
     const scores = [score('acc', 0.9), score('acc', 0.7)]
-    const withGate = computeSummary(
-      items,
-      scores,
-      { metrics, star: { metric: 'acc', successThreshold: 0.95 }, gate: { passRate: 1 } },
-      true,
+    const done = { status: 'succeeded', errorDescription: null } as const
+    const withGate = withVerdict(
+      computeSummary(items, scores, {
+        metrics,
+        star: { metric: 'acc', successThreshold: 0.95 },
+        gate: { passRate: 1 },
+      }),
+      done,
     )
     expect(withGate.passStatus).toBe(false)
     expect(withGate.passRule).toBe('gate:star')
-    const starOnly = computeSummary(
-      items,
-      scores,
-      { metrics, star: { metric: 'acc', successThreshold: 0.8 }, gate: null },
-      true,
+    const starOnly = withVerdict(
+      computeSummary(items, scores, { metrics, star: { metric: 'acc', successThreshold: 0.8 }, gate: null }),
+      done,
     )
     expect(starOnly).toMatchObject({ passStatus: true, passRule: 'star:mean>=successThreshold' })
-    const open = computeSummary(
-      items,
-      scores,
-      { metrics, star: { metric: 'acc', successThreshold: 0.8 }, gate: null },
-      false,
-    )
+    const open = computeSummary(items, scores, {
+      metrics,
+      star: { metric: 'acc', successThreshold: 0.8 },
+      gate: null,
+    })
     expect(open.passStatus).toBeNull()
     expect(open.star!.passed).toBe(true)
     expect(finalStatus(starOnly)).toBe('succeeded')
-    expect(evaluationStatus(starOnly)).toBe('passed')
+    expect(evaluationStatus(starOnly.verdict)).toBe('passed')
+    expect(evaluationStatus(open.verdict)).toBe('pending')
   })
 
   test('empty run and all-errored run', () => {
-    const empty = computeSummary([], [], { metrics, star: null, gate: { passRate: 0.5 } }, true)
+    const empty = withVerdict(computeSummary([], [], { metrics, star: null, gate: { passRate: 0.5 } }), {
+      status: 'succeeded',
+      errorDescription: null,
+    })
     expect(empty).toMatchObject({
       totalItems: 0,
       passRate: null,
@@ -288,12 +296,11 @@ describe('computeSummary', () => {
       meanLatencyMs: null,
       passStatus: false,
     })
-    const allErr = computeSummary(
-      [item(0, { status: 'failed', passed: false })],
-      [],
-      { metrics, star: null, gate: null },
-      true,
-    )
+    const allErr = computeSummary([item(0, { status: 'failed', passed: false })], [], {
+      metrics,
+      star: null,
+      gate: null,
+    })
     expect(finalStatus(allErr)).toBe('failed')
   })
 

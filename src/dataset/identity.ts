@@ -1,0 +1,80 @@
+/**
+ * Item and dataset identity: the one place where item ids and dataset versions are computed, by
+ * the client (JSONL, JSON, CSV, inline and loader datasets, `serverDataset()`) and the server
+ * (`addDatasetItem`, dataset uploads, Gradient datasets) alike, over RFC 8785 canonical JSON.
+ *
+ * - Item id (when the item has no explicit one): the first 16 hex chars of sha256 over the
+ *   canonical JSON of `{ input, expected }` (`expected` left out when absent). Tags and metadata
+ *   are annotations, not identity: retagging an item keeps its history.
+ * - Items of one list with the same content get `<id>~2`, `<id>~3`… in order of appearance; an id
+ *   that collides with an explicit id is suffixed the same way.
+ * - Dataset version: the first 16 hex chars of sha256 over the canonical JSON of the array of
+ *   `{ id, input, expected, tags, metadata }`, in order.
+ */
+import { createHash } from 'node:crypto'
+import type { JsonObject, JsonValue } from '../schema/common.js'
+import { canonicalJson } from '../util/canonical-json.js'
+import { sha256Hex } from '../util/hash.js'
+
+/** What identity is computed from: an item's content. */
+export interface ItemContent {
+  input: unknown
+  expected?: unknown
+}
+
+/** What a dataset version is computed from: each item with its id and annotations. */
+export interface VersionedItem extends ItemContent {
+  id: string
+  tags: readonly string[]
+  metadata: JsonObject | Readonly<Record<string, JsonValue>>
+}
+
+const ID_HEX = 16
+
+/** The content id of an item without an explicit one. */
+export function itemId(item: ItemContent): string {
+  const content =
+    item.expected === undefined ? { input: item.input } : { input: item.input, expected: item.expected }
+  return sha256Hex(canonicalJson(content)).slice(0, ID_HEX)
+}
+
+/**
+ * Assigns `id` to every item whose id is missing or empty: its content id, suffixed `~2`, `~3`… when
+ * an earlier item of the list (or an explicit id) already took it. Explicit ids are kept as they are.
+ */
+export function assignItemIds<T extends ItemContent & { id?: string | undefined }>(
+  items: T[],
+): Array<T & { id: string }> {
+  const taken = new Set<string>()
+  for (const item of items) if (item.id) taken.add(item.id)
+  for (const item of items) {
+    if (item.id) continue
+    const base = itemId(item)
+    let id = base
+    for (let n = 2; taken.has(id); n++) id = `${base}~${n}`
+    taken.add(id)
+    item.id = id
+  }
+  return items as Array<T & { id: string }>
+}
+
+/** The version of a list of items (ordered): computed by streaming each item's canonical text. */
+export function datasetVersion(items: Iterable<VersionedItem>): string {
+  const hash = createHash('sha256')
+  hash.update('[')
+  let first = true
+  for (const item of items) {
+    if (!first) hash.update(',')
+    first = false
+    const record: Record<string, unknown> = {
+      id: item.id,
+      input: item.input,
+      tags: item.tags,
+      metadata: item.metadata,
+    }
+    if (item.expected !== undefined) record.expected = item.expected
+    hash.update(canonicalJson(record), 'utf8')
+  }
+  hash.update(']')
+  return hash.digest('hex').slice(0, ID_HEX)
+}
