@@ -80,6 +80,42 @@ export function decideExitCode(outcome: RunOutcome): ExitDecision {
   return { exitCode: reasons.length > 0 ? 1 : 0, reasons, warnings }
 }
 
+/**
+ * The line that ends every run with eval suites: the exit code and why, reconciling Vitest's failed
+ * count with the verdicts, e.g. `evalgate: exit 0 — 4 gates passed; 21 failed eval tests are within
+ * their gates` or `evalgate: exit 1 — gate failed for capitals: pass rate 0.75 < 0.8; 1 failed
+ * non-eval test`.
+ */
+export function closingLine(outcome: RunOutcome, decision: ExitDecision): string {
+  if (decision.exitCode !== 0) return `evalgate: exit ${decision.exitCode} — ${decision.reasons.join('; ')}`
+  const parts: string[] = []
+  const checked = outcome.suites.flatMap((s) =>
+    s.gate.kind === 'checked' ? [{ ...s, verdict: s.gate.verdict }] : [],
+  )
+  const gated = checked.filter((s) => s.verdict.gated)
+  const ungated = checked.filter((s) => !s.verdict.gated)
+  if (gated.length > 0) parts.push(`${plural(gated.length, 'gate')} passed`)
+  if (ungated.length > 0) parts.push(`${plural(ungated.length, 'suite')} without a gate passed`)
+  const deferred = outcome.suites.filter((s) => s.gate.kind === 'deferred').length
+  if (deferred > 0) parts.push(`${plural(deferred, 'suite')} to be gated once every shard is in`)
+  const unchecked = outcome.suites.filter((s) => s.gate.kind === 'unchecked').length
+  if (unchecked > 0) parts.push(`${plural(unchecked, 'suite')} not checked (EVALGATE_ON_SERVER_ERROR=warn)`)
+  const excused = gated.reduce((n, s) => n + s.failedTests, 0)
+  if (excused > 0) {
+    const verb = excused === 1 ? 'is' : 'are'
+    parts.push(
+      `${plural(excused, 'failed eval test')} ${verb} within ${gated.length === 1 ? 'its gate' : 'their gates'}`,
+    )
+  }
+  return `evalgate: exit 0 — ${parts.length > 0 ? parts.join('; ') : 'no eval suite ran'}`
+}
+
+/** The closing line as a GitHub Actions workflow command (an annotation on the run's page). */
+export function githubAnnotation(line: string, exitCode: number): string {
+  const escaped = line.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A')
+  return `::${exitCode === 0 ? 'notice' : 'error'} title=evalgate::${escaped}`
+}
+
 function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`
 }

@@ -5,8 +5,16 @@ import type { Reporter, TestCase, TestModule, TestRunEndReason, Vitest } from 'v
 import { type Connection, connect, DEFAULT_DB_FILE } from '../src/client/connect.js'
 import { Outbox } from '../src/client/outbox.js'
 import { EVAL_META_KEY, EvalMetaSchema, type SuiteDef } from '../src/schema/meta.js'
+import { type Colors, colorEnabled, terminalColors } from '../src/util/colors.js'
 import { assertSupportedNode } from '../src/util/supported-node.js'
-import { decideExitCode, type SuiteGateOutcome, type SuiteOutcome } from './exit-code.js'
+import {
+  closingLine,
+  decideExitCode,
+  githubAnnotation,
+  type RunOutcome,
+  type SuiteGateOutcome,
+  type SuiteOutcome,
+} from './exit-code.js'
 import {
   type EvalgateReporterOptions,
   type ResolvedReporterOptions,
@@ -58,12 +66,14 @@ export class EvalgateReporter implements Reporter {
   private timer: NodeJS.Timeout | null = null
   private failedEvalTests = new Set<string>()
   private invalidPayloads = 0
+  private readonly colors: Colors
   /** Suite definitions already parsed, by their JSON text: most items of a suite share one. */
   private suiteCache = new Map<string, SuiteDef>()
 
   constructor(options: EvalgateReporterOptions = {}) {
     assertSupportedNode()
     this.options = resolveReporterOptions(options)
+    this.colors = terminalColors(colorEnabled(process.stdout, this.options.env))
     this.baseGroup = resolveRunGroup(this.options.env)
   }
 
@@ -129,7 +139,7 @@ export class EvalgateReporter implements Reporter {
         if (md) markdown.push(md)
       }
       const counts = countFailures(testModules, this.failedEvalTests)
-      const decision = decideExitCode({
+      const runOutcome: RunOutcome = {
         reason,
         unhandledErrors: this.vitest?.config.dangerouslyIgnoreUnhandledErrors ? 0 : unhandledErrors.length,
         moduleErrors: counts.moduleErrors,
@@ -138,7 +148,8 @@ export class EvalgateReporter implements Reporter {
         suites,
         onServerError: this.options.onServerError,
         previousExitCode: typeof process.exitCode === 'number' ? process.exitCode : undefined,
-      })
+      }
+      const decision = decideExitCode(runOutcome)
       if (this.options.summary) {
         const lines = ['', ...printed]
         if (connection && connection.mode !== 'embedded') {
@@ -149,8 +160,13 @@ export class EvalgateReporter implements Reporter {
             ` evalgate: shard of run group ${session.runGroup.id}; once every shard is in: npx evalgate gate --group ${session.runGroup.id}`,
           )
         }
-        for (const warning of decision.warnings) lines.push(` evalgate warning: ${warning}`)
-        if (decision.exitCode !== 0) lines.push(` evalgate: exit code 1 — ${decision.reasons.join('; ')}`)
+        for (const warning of decision.warnings)
+          lines.push(` ${this.colors.yellow(`evalgate warning: ${warning}`)}`)
+        const closing = closingLine(runOutcome, decision)
+        const paint = decision.exitCode === 0 ? this.colors.green : this.colors.red
+        lines.push(` ${this.colors.bold(paint(closing))}`)
+        if (this.options.env.GITHUB_ACTIONS === 'true')
+          lines.push(githubAnnotation(closing, decision.exitCode))
         this.log(lines.join('\n'))
       }
       if (this.options.githubSummary && markdown.length > 0) this.writeStepSummary(markdown)
@@ -219,7 +235,7 @@ export class EvalgateReporter implements Reporter {
     }
     return {
       outcome: { name: state.name, failedTests: state.failedTests, gate },
-      text: formatTerminalSummary(report),
+      text: formatTerminalSummary(report, this.colors),
       md: formatMarkdownSummary(report),
     }
   }

@@ -1,5 +1,6 @@
 import { verdictPasses } from '../src/gate/index.js'
 import type { Run } from '../src/schema/api.js'
+import { type Colors, terminalColors } from '../src/util/colors.js'
 
 /** What one suite's summary shows: the fetched run (with its verdict) and the previous run of the same suite version. */
 export interface SuiteReport {
@@ -11,13 +12,14 @@ export interface SuiteReport {
   deferredNote?: string | undefined
 }
 
-export function formatTerminalSummary(report: SuiteReport): string {
+/** The terminal summary of one suite; `colors` paints it (no-op formatters when colour is off). */
+export function formatTerminalSummary(report: SuiteReport, colors: Colors = terminalColors(false)): string {
   const { run, previous } = report
   const s = run.summary
   const lines: string[] = []
-  const mark = verdictMark(report)
+  const paint = verdictPaint(report, colors)
   lines.push(
-    ` ${mark} evalgate  ${run.suiteName} (v${run.suiteVersion})  ${s.totalItems} items: ${s.passedItems} passed, ${s.failedItems} failed${s.erroredItems ? ` (${s.erroredItems} errored)` : ''}  pass rate ${pct(s.passRate)}`,
+    ` ${paint(verdictMark(report))} evalgate  ${colors.bold(run.suiteName)} (v${run.suiteVersion})  ${s.totalItems} items: ${s.passedItems} passed, ${s.failedItems} failed${s.erroredItems ? ` (${s.erroredItems} errored)` : ''}  pass rate ${pct(s.passRate)}`,
   )
   if (s.metrics.length > 0) {
     const rows = [['metric', 'mean', 'Δ prev', 'min', 'max', 'pass rate']]
@@ -36,8 +38,8 @@ export function formatTerminalSummary(report: SuiteReport): string {
   lines.push(
     `   cost ${usd(s.totalCostUsd)} · latency mean ${ms(s.meanLatencyMs)}, p95 ${ms(s.p95LatencyMs)} · duration ${ms(s.durationMs)}${tokens(run)}`,
   )
-  lines.push(`   gate: ${gateText(report)}`)
-  lines.push(`   run:  ${report.runUrl}`)
+  lines.push(`   gate: ${paint(gateText(report))}`)
+  lines.push(`   run:  ${colors.dim(report.runUrl)}`)
   return lines.join('\n')
 }
 
@@ -101,6 +103,11 @@ export function verdictMark(report: SuiteReport): string {
   if (report.deferredNote) return '…'
   const { passed } = report.run.summary.verdict
   return passed === true ? '✓' : passed === false ? '✗' : '·'
+}
+
+function verdictPaint(report: SuiteReport, colors: Colors): (text: string) => string {
+  const mark = verdictMark(report)
+  return mark === '✓' ? colors.green : mark === '✗' ? colors.red : colors.yellow
 }
 
 function verdictEmoji(report: SuiteReport): string {

@@ -119,7 +119,7 @@ describe('reporter with the embedded server', () => {
     })
     expect(second.code, second.output).toBe(1)
     expect(second.output).toContain('gate: FAILED — pass rate 0.75 < 0.80')
-    expect(second.output).toContain('evalgate: exit code 1 — gate failed for sums: pass rate 0.75 < 0.80')
+    expect(second.output).toContain('evalgate: exit 1 — gate failed for sums: pass rate 0.75 < 0.80')
     // exact mean 0.95 → 0.75
     expect(second.output).toMatch(/exact\s+0\.750\s+−0\.200/)
 
@@ -149,7 +149,7 @@ describe('reporter with the embedded server', () => {
     })
     expect(result.code, result.output).toBe(1)
     expect(result.output).toContain('gate: passed')
-    expect(result.output).toContain('evalgate: exit code 1 — 1 failed non-eval test')
+    expect(result.output).toContain('evalgate: exit 1 — 1 failed non-eval test')
   })
 
   test('no gate: failing items fail the run as plain Vitest would; plugin gate defaults apply', async () => {

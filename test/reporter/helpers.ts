@@ -9,7 +9,7 @@ import { freePort } from '../helpers/postgres.js'
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url))
 export const FIXTURE = join(REPO, 'test/fixtures/reporter-basic')
-const VITEST_BIN = join(REPO, 'node_modules/vitest/vitest.mjs')
+export const VITEST_BIN = join(REPO, 'node_modules/vitest/vitest.mjs')
 
 export interface Spawned {
   code: number

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
-import { cleanEnv, FIXTURE, REPO, runFixture, spawnProcess, stateDir } from './helpers.js'
+import { freePort } from '../helpers/postgres.js'
+import { cleanEnv, FIXTURE, REPO, runFixture, spawnProcess, stateDir, VITEST_BIN } from './helpers.js'
 
 // `npm install` bundles the bin (scripts/prepare.mjs); bundle it here too when it is missing.
 function ensureBin(): void {
@@ -37,4 +38,92 @@ describe('every command evalgate prints works where it is printed', () => {
     expect(shown.output).toContain(runId)
     expect(shown.output).toContain('sums')
   })
+
+  test("the closing line: gates accept failing items → exit 0, reconciling Vitest's failed count", async () => {
+    const state = stateDir()
+    states.push(state)
+    const run = await runFixture({
+      FIXTURE_STATE_DIR: state.dir,
+      FIXTURE_FAIL: '2',
+      FIXTURE_GATE_PASSRATE: '0.8',
+    })
+    expect(run.code, run.output).toBe(0)
+    expect(run.output).toMatch(/Tests\s+2 failed/)
+    expect(lastLine(run.output)).toBe(
+      'evalgate: exit 0 — 1 gate passed; 2 failed eval tests are within its gate',
+    )
+  })
+
+  test('the closing line: a failed gate → exit 1 naming the condition', async () => {
+    const state = stateDir()
+    states.push(state)
+    const run = await runFixture({
+      FIXTURE_STATE_DIR: state.dir,
+      FIXTURE_FAIL: '5',
+      FIXTURE_GATE_PASSRATE: '0.8',
+    })
+    expect(run.code, run.output).toBe(1)
+    expect(lastLine(run.output)).toBe('evalgate: exit 1 — gate failed for sums: pass rate 0.75 < 0.80')
+  })
+
+  test('the closing line: a failing non-eval test → exit 1 although the gate holds', async () => {
+    const state = stateDir()
+    states.push(state)
+    const run = await runFixture({
+      FIXTURE_STATE_DIR: state.dir,
+      FIXTURE_FAIL: '1',
+      FIXTURE_GATE_PASSRATE: '0.8',
+      FIXTURE_UNIT_FAIL: '1',
+    })
+    expect(run.code, run.output).toBe(1)
+    expect(lastLine(run.output)).toBe('evalgate: exit 1 — 1 failed non-eval test')
+  })
+
+  test('the closing line: server unreachable → exit 1 saying so; with warn → exit 0 saying the gate was not checked', async () => {
+    const state = stateDir()
+    states.push(state)
+    const port = await freePort()
+    const env = {
+      FIXTURE_STATE_DIR: state.dir,
+      FIXTURE_GATE_PASSRATE: '0.8',
+      EVALGATE_URL: `http://127.0.0.1:${port}`,
+    }
+    const failing = await runFixture(env)
+    expect(failing.code, failing.output).toBe(1)
+    expect(lastLine(failing.output)).toMatch(
+      /^evalgate: exit 1 — gate of sums could not be checked: .*127\.0\.0\.1/,
+    )
+    const warned = await runFixture({ ...env, EVALGATE_ON_SERVER_ERROR: 'warn' })
+    expect(warned.code, warned.output).toBe(0)
+    expect(lastLine(warned.output)).toBe(
+      'evalgate: exit 0 — 1 suite not checked (EVALGATE_ON_SERVER_ERROR=warn)',
+    )
+  })
+
+  test('colour: NO_COLOR output has no escape bytes; FORCE_COLOR paints the marks; GitHub gets an annotation', async () => {
+    const state = stateDir()
+    states.push(state)
+    const env = { FIXTURE_STATE_DIR: state.dir, FIXTURE_FAIL: '1', FIXTURE_GATE_PASSRATE: '0.8' }
+    const plain = await runFixture(env)
+    expect(plain.stdout + plain.stderr).not.toContain('\u001b')
+    const coloured = await spawnProcess(process.execPath, [VITEST_BIN, 'run'], {
+      cwd: FIXTURE,
+      env: { ...cleanEnv(env), NO_COLOR: undefined, FORCE_COLOR: '1', GITHUB_ACTIONS: 'true' },
+    }).done
+    expect(coloured.code, coloured.output).toBe(0)
+    expect(coloured.stdout).toContain('\u001b[32m✓\u001b[39m evalgate')
+    expect(coloured.stdout).toContain('\u001b[32mevalgate: exit 0 — 1 gate passed')
+    expect(coloured.stdout).toMatch(
+      /^::notice title=evalgate::evalgate: exit 0 — 1 gate passed; 1 failed eval test is within its gate$/m,
+    )
+  })
 })
+
+/** The last line evalgate printed (Vitest's own summary may follow it). */
+function lastLine(output: string): string | undefined {
+  return output
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line.startsWith('evalgate: exit'))
+    .at(-1)
+}
