@@ -6,6 +6,7 @@ import { type Connection, connect, DEFAULT_DB_FILE } from '../src/client/connect
 import { Outbox } from '../src/client/outbox.js'
 import { runVerdict } from '../src/client/verdict.js'
 import { EVAL_META_KEY, EvalMetaSchema, type SuiteDef } from '../src/schema/meta.js'
+import { terminalBlock } from '../src/util/terminal-text.js'
 import { decideExitCode, type SuiteGateOutcome, type SuiteOutcome } from './exit-code.js'
 import {
   type EvalgateReporterOptions,
@@ -285,7 +286,9 @@ export class EvalgateReporter implements Reporter {
     return rel.startsWith('..') ? path : rel
   }
 
-  private log(text: string): void {
+  /** Everything the reporter prints passes here: names, server and error text are untrusted. */
+  private log(raw: string): void {
+    const text = terminalBlock(raw)
     if (this.vitest) this.vitest.logger.log(text)
     else console.log(text)
   }

@@ -1,5 +1,6 @@
 import type { RunVerdict } from '../src/client/verdict.js'
 import type { Run } from '../src/schema/api.js'
+import { terminalText } from '../src/util/terminal-text.js'
 
 /** What one suite's summary shows: the fetched run, the previous run of the same suite version, and the verdict. */
 export interface SuiteReport {
@@ -18,13 +19,13 @@ export function formatTerminalSummary(report: SuiteReport): string {
   const lines: string[] = []
   const mark = verdictMark(report)
   lines.push(
-    ` ${mark} evalgate  ${run.suiteName} (v${run.suiteVersion})  ${s.totalItems} items: ${s.passedItems} passed, ${s.failedItems} failed${s.erroredItems ? ` (${s.erroredItems} errored)` : ''}  pass rate ${pct(s.passRate)}`,
+    ` ${mark} evalgate  ${terminalText(run.suiteName)} (v${run.suiteVersion})  ${s.totalItems} items: ${s.passedItems} passed, ${s.failedItems} failed${s.erroredItems ? ` (${s.erroredItems} errored)` : ''}  pass rate ${pct(s.passRate)}`,
   )
   if (s.metrics.length > 0) {
     const rows = [['metric', 'mean', 'Δ prev', 'min', 'max', 'pass rate']]
     for (const m of s.metrics) {
       rows.push([
-        m.name,
+        terminalText(m.name),
         num(m.mean),
         delta(m.mean, previousMean(previous, m.name)),
         num(m.min),
@@ -37,7 +38,7 @@ export function formatTerminalSummary(report: SuiteReport): string {
   lines.push(
     `   cost ${usd(s.totalCostUsd)} · latency mean ${ms(s.meanLatencyMs)}, p95 ${ms(s.p95LatencyMs)} · duration ${ms(s.durationMs)}${tokens(run)}`,
   )
-  lines.push(`   gate: ${gateText(report)}`)
+  lines.push(`   gate: ${terminalText(gateText(report))}`)
   lines.push(`   run:  ${report.runUrl}`)
   return lines.join('\n')
 }
@@ -82,7 +83,7 @@ export function formatUncheckedSummary(args: {
 }): string {
   const where = args.outboxFile ? ` saved to ${args.outboxFile}` : ''
   return [
-    ` ! evalgate  ${args.suiteName}  ${args.items} items (${args.failedItems} failed), gate NOT checked: ${args.error}`,
+    ` ! evalgate  ${terminalText(args.suiteName)}  ${args.items} items (${args.failedItems} failed), gate NOT checked: ${terminalText(args.error)}`,
     `   items${where}; send them later with: npx evalgate upload`,
   ].join('\n')
 }
@@ -152,9 +153,11 @@ export function ms(value: number | null): string {
 
 /** Names are user-controlled: escape what would break a Markdown table. */
 function md(text: string): string {
-  return text
-    .replace(/[|\\`*_[\]]/g, (c) => `\\${c}`)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/\r?\n/g, ' ')
+  return terminalText(
+    text
+      .replace(/[|\\`*_[\]]/g, (c) => `\\${c}`)
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/\r?\n/g, ' '),
+  )
 }

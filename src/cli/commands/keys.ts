@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { createServices } from '../../server/service/index.js'
 import { openStore } from '../../store/open.js'
+import { terminalText } from '../../util/terminal-text.js'
 
 const HELP = `usage: evalgate keys <create|list> --project <name> [--db path|postgres://…]
 
@@ -40,14 +41,16 @@ export async function run(argv: string[]): Promise<number> {
     if (action === 'create') {
       const project = await services.projects.ensure(projectName)
       const key = await services.projects.createKey(project.id)
-      process.stderr.write(`created API key ${key.prefix}… for project "${project.name}" (${project.id})\n`)
+      process.stderr.write(
+        `created API key ${key.prefix}… for project "${terminalText(project.name)}" (${project.id})\n`,
+      )
       process.stderr.write('store it now: it is not shown again\n')
       process.stdout.write(`${key.key}\n`)
       return 0
     }
     const project = await services.projects.findByName(projectName)
     if (!project) {
-      process.stderr.write(`evalgate keys: no project named "${projectName}"\n`)
+      process.stderr.write(`evalgate keys: no project named "${terminalText(projectName)}"\n`)
       return 1
     }
     for (const k of await services.projects.listKeys(project.id)) {
