@@ -20,6 +20,7 @@ const C1_CSI = '\u009b31m'
 const HOSTILE = `${OSC_TITLE}${CLEAR}${C1_CSI}\u0007bell\u202eevil`
 
 /** Any byte a terminal would act on: C0 except newline, DEL, C1, bidi overrides. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: what the test looks for
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/
 
 describe('terminal sanitizer', () => {
