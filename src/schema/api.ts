@@ -1,5 +1,12 @@
 import { z } from 'zod'
-import { IdSchema, JsonObjectSchema, JsonValueSchema, TimestampSchema, TurnTypeSchema } from './common.js'
+import {
+  IdSchema,
+  JsonObjectSchema,
+  JsonValueSchema,
+  MAX_INT32,
+  TimestampSchema,
+  TurnTypeSchema,
+} from './common.js'
 import { GateSchema, StarMetricSchema } from './gate.js'
 import { ItemResultSchema, SuiteDefSchema } from './meta.js'
 import { MetricDefSchema } from './metric.js'
@@ -228,7 +235,7 @@ export const CreateRunBodySchema = z
     name: z.string().min(1).max(300).optional(),
     origin: z.string().max(100).default('vitest'),
     /** Expected items for this participant, when known (used for status only). */
-    expectedItems: z.number().int().min(0).optional(),
+    expectedItems: z.number().int().min(0).max(MAX_INT32).optional(),
   })
   .strict()
 export type CreateRunBody = z.input<typeof CreateRunBodySchema>
@@ -256,7 +263,7 @@ export const RunItemSchema = ItemResultSchema.extend({
 export type RunItem = z.infer<typeof RunItemSchema>
 
 export const RunResultsQuerySchema = z.object({
-  page: z.coerce.number().int().min(1).default(1),
+  page: z.coerce.number().int().min(1).max(MAX_INT32).default(1),
   perPage: z.coerce.number().int().min(1).max(1000).default(100),
   status: z.enum(['passed', 'failed', 'errored']).optional(),
 })
@@ -272,7 +279,7 @@ export type RunResults = z.infer<typeof RunResultsSchema>
 export const ListRunsQuerySchema = z.object({
   suiteId: IdSchema.optional(),
   suiteName: z.string().optional(),
-  suiteVersion: z.coerce.number().int().min(1).optional(),
+  suiteVersion: z.coerce.number().int().min(1).max(MAX_INT32).optional(),
   runGroup: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 })

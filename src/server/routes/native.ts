@@ -55,7 +55,7 @@ import {
   SuiteSchema,
   UpsertSuiteBodySchema,
 } from '../../schema/api.js'
-import { IdSchema, PageQuerySchema } from '../../schema/common.js'
+import { IdSchema, MAX_INT32, PageQuerySchema } from '../../schema/common.js'
 import { parseRunItemBatch } from '../http/run-item-batch.js'
 import { parseOr400 } from '../http/validate.js'
 import { ForbiddenError, NotFoundError } from '../service/errors.js'
@@ -65,11 +65,11 @@ export const API_VERSION = '0.1.0'
 
 const IdParams = z.object({ id: IdSchema })
 const CompareParams = z.object({ id: IdSchema, baseId: IdSchema })
-const OrdinalParams = z.object({ id: IdSchema, ordinal: z.coerce.number().int().min(1) })
-const SuiteQuery = z.object({ version: z.coerce.number().int().min(1).optional() })
+const OrdinalParams = z.object({ id: IdSchema, ordinal: z.coerce.number().int().min(1).max(MAX_INT32) })
+const SuiteQuery = z.object({ version: z.coerce.number().int().min(1).max(MAX_INT32).optional() })
 const SuiteRunsQuery = z.object({
-  version: z.coerce.number().int().min(1).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  version: z.coerce.number().int().min(1).max(MAX_INT32).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_INT32).max(500).default(50),
 })
 
 /** Serialises `value` after checking it against the response schema (a server bug otherwise). */
