@@ -21,8 +21,20 @@ export const ApiKeySchema = z.object({
   projectId: IdSchema,
   /** First characters of the key, safe to display. */
   prefix: z.string(),
+  /** `project`: reads and writes the project; `admin`: also mints and revokes its keys. */
+  scope: z.enum(['project', 'admin']),
   createdAt: TimestampSchema,
+  revokedAt: TimestampSchema.nullable(),
 })
+export type ApiKeyScope = z.infer<typeof ApiKeySchema>['scope']
+
+/**
+ * POST /projects/:id/keys. A JSON body is required (even `{}`), so a web page cannot send it as a
+ * CORS "simple" request.
+ */
+export const CreateApiKeyBodySchema = z
+  .object({ scope: z.enum(['project', 'admin']).default('project') })
+  .strict()
 /** Returned once, on creation: the only time the secret is visible. */
 export const CreatedApiKeySchema = ApiKeySchema.extend({ key: z.string() })
 export type CreatedApiKey = z.infer<typeof CreatedApiKeySchema>

@@ -56,6 +56,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   const defaultProjectId = opts.defaultProjectId ?? (await services.projects.ensureDefault()).id
   app.decorateRequest('projectId', '')
   app.decorateRequest('keyless', false)
+  app.decorateRequest('keyScope', 'project')
   const auth = authHook(services, { requireAuth: opts.requireAuth ?? false, defaultProjectId })
   const gradientAuth = gradientAuthHook(services, {
     requireAuth: opts.requireAuth ?? false,

@@ -52,7 +52,8 @@ describe.each(DIALECTS)('browser-safe keyless server on %s', (dialect) => {
     server = await startServer({ db: await dbs.next() })
     publicServer = await startServer({ db: await dbs.next(), publicUrl: 'https://evals.example.com' })
     port = new URL(server.url).port
-    projectId = (await send(server.url, 'GET', '/api/v1/projects/current', { host: `127.0.0.1:${port}` })).body.id
+    projectId = (await send(server.url, 'GET', '/api/v1/projects/current', { host: `127.0.0.1:${port}` }))
+      .body.id
   })
   afterAll(async () => {
     await server?.close()
