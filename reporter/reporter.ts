@@ -7,6 +7,7 @@ import { Outbox } from '../src/client/outbox.js'
 import { EVAL_META_KEY, EvalMetaSchema, type SuiteDef } from '../src/schema/meta.js'
 import { type Colors, colorEnabled, terminalColors } from '../src/util/colors.js'
 import { assertSupportedNode } from '../src/util/supported-node.js'
+import { terminalBlock, terminalText } from '../src/util/terminal-text.js'
 import {
   closingLine,
   decideExitCode,
@@ -151,23 +152,27 @@ export class EvalgateReporter implements Reporter {
       }
       const decision = decideExitCode(runOutcome)
       if (this.options.summary) {
+        // The suite summaries escape untrusted text themselves (so they can carry colour); every
+        // other line is escaped here before it is painted.
         const lines = ['', ...printed]
         if (connection && connection.mode !== 'embedded') {
-          lines.push(` evalgate: uploaded to ${connection.url} (${connection.urlSource})`)
+          lines.push(terminalText(` evalgate: uploaded to ${connection.url} (${connection.urlSource})`))
         }
         if (this.sharded && session) {
           lines.push(
-            ` evalgate: shard of run group ${session.runGroup.id}; once every shard is in: npx evalgate gate --group ${session.runGroup.id}`,
+            terminalText(
+              ` evalgate: shard of run group ${session.runGroup.id}; once every shard is in: npx evalgate gate --group ${session.runGroup.id}`,
+            ),
           )
         }
         for (const warning of decision.warnings)
-          lines.push(` ${this.colors.yellow(`evalgate warning: ${warning}`)}`)
-        const closing = closingLine(runOutcome, decision)
+          lines.push(` ${this.colors.yellow(terminalText(`evalgate warning: ${warning}`))}`)
+        const closing = terminalText(closingLine(runOutcome, decision))
         const paint = decision.exitCode === 0 ? this.colors.green : this.colors.red
         lines.push(` ${this.colors.bold(paint(closing))}`)
         if (this.options.env.GITHUB_ACTIONS === 'true')
           lines.push(githubAnnotation(closing, decision.exitCode))
-        this.log(lines.join('\n'))
+        this.print(lines.join('\n'))
       }
       if (this.options.githubSummary && markdown.length > 0) this.writeStepSummary(markdown)
       process.exitCode = decision.exitCode
@@ -300,7 +305,13 @@ export class EvalgateReporter implements Reporter {
     return rel.startsWith('..') ? path : rel
   }
 
-  private log(text: string): void {
+  /** Everything the reporter prints passes here: names, server and error text are untrusted. */
+  private log(raw: string): void {
+    this.print(terminalBlock(raw))
+  }
+
+  /** Prints text whose untrusted parts are already escaped (the painted summary). */
+  private print(text: string): void {
     if (this.vitest) this.vitest.logger.log(text)
     else console.log(text)
   }

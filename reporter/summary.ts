@@ -1,6 +1,7 @@
 import { verdictPasses } from '../src/gate/index.js'
 import type { Run } from '../src/schema/api.js'
 import { type Colors, terminalColors } from '../src/util/colors.js'
+import { terminalText } from '../src/util/terminal-text.js'
 
 /** What one suite's summary shows: the fetched run (with its verdict) and the previous run of the same suite version. */
 export interface SuiteReport {
@@ -19,13 +20,13 @@ export function formatTerminalSummary(report: SuiteReport, colors: Colors = term
   const lines: string[] = []
   const paint = verdictPaint(report, colors)
   lines.push(
-    ` ${paint(verdictMark(report))} evalgate  ${colors.bold(run.suiteName)} (v${run.suiteVersion})  ${s.totalItems} items: ${s.passedItems} passed, ${s.failedItems} failed${s.erroredItems ? ` (${s.erroredItems} errored)` : ''}  pass rate ${pct(s.passRate)}`,
+    ` ${paint(verdictMark(report))} evalgate  ${colors.bold(terminalText(run.suiteName))} (v${run.suiteVersion})  ${s.totalItems} items: ${s.passedItems} passed, ${s.failedItems} failed${s.erroredItems ? ` (${s.erroredItems} errored)` : ''}  pass rate ${pct(s.passRate)}`,
   )
   if (s.metrics.length > 0) {
     const rows = [['metric', 'mean', 'Δ prev', 'min', 'max', 'pass rate']]
     for (const m of s.metrics) {
       rows.push([
-        m.name,
+        terminalText(m.name),
         num(m.mean),
         delta(m.mean, previousMean(previous, m.name)),
         num(m.min),
@@ -38,8 +39,8 @@ export function formatTerminalSummary(report: SuiteReport, colors: Colors = term
   lines.push(
     `   cost ${usd(s.totalCostUsd)} · latency mean ${ms(s.meanLatencyMs)}, p95 ${ms(s.p95LatencyMs)} · duration ${ms(s.durationMs)}${tokens(run)}`,
   )
-  lines.push(`   gate: ${paint(gateText(report))}`)
-  lines.push(`   run:  ${colors.dim(report.runUrl)}`)
+  lines.push(`   gate: ${paint(terminalText(gateText(report)))}`)
+  lines.push(`   run:  ${colors.dim(terminalText(report.runUrl))}`)
   return lines.join('\n')
 }
 
@@ -83,7 +84,7 @@ export function formatUncheckedSummary(args: {
 }): string {
   const where = args.outboxFile ? ` saved to ${args.outboxFile}` : ''
   return [
-    ` ! evalgate  ${args.suiteName}  ${args.items} items (${args.failedItems} failed), gate NOT checked: ${args.error}`,
+    ` ! evalgate  ${terminalText(args.suiteName)}  ${args.items} items (${args.failedItems} failed), gate NOT checked: ${terminalText(args.error)}`,
     `   items${where}; send them later with: npx evalgate upload`,
   ].join('\n')
 }
@@ -158,9 +159,11 @@ export function ms(value: number | null): string {
 
 /** Names are user-controlled: escape what would break a Markdown table. */
 function md(text: string): string {
-  return text
-    .replace(/[|\\`*_[\]]/g, (c) => `\\${c}`)
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/\r?\n/g, ' ')
+  return terminalText(
+    text
+      .replace(/[|\\`*_[\]]/g, (c) => `\\${c}`)
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/\r?\n/g, ' '),
+  )
 }

@@ -6,6 +6,7 @@
  */
 
 import { unsupportedNodeMessage } from '../util/supported-node.js'
+import { terminalText } from '../util/terminal-text.js'
 
 export interface CommandModule {
   run(argv: string[]): Promise<number | undefined> | number | undefined
@@ -68,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined
   if (!command) {
-    process.stderr.write(`evalgate: unknown command "${name}"\n\n${usage()}\n`)
+    process.stderr.write(`evalgate: unknown command "${terminalText(name)}"\n\n${usage()}\n`)
     return 2
   }
   const mod = await command.load()
@@ -80,7 +81,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code
   },
   (err: unknown) => {
-    process.stderr.write(`evalgate: ${err instanceof Error ? err.message : String(err)}\n`)
+    process.stderr.write(`evalgate: ${terminalText(err instanceof Error ? err.message : String(err))}\n`)
     process.exitCode = 1
   },
 )

@@ -1,6 +1,14 @@
 import { createHash } from 'node:crypto'
-import { appendFileSync, createReadStream, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+import {
+  appendFileSync,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+} from 'node:fs'
+import { basename, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { z } from 'zod'
 import {
@@ -18,6 +26,11 @@ import {
  * as items arrive, so a crash loses at most the line being written. `evalgate upload` replays a file
  * (create-or-join the run, upload, finalize) and deletes it once everything in it was accepted;
  * uploads are idempotent on (run, item, trial), so replaying twice never duplicates.
+ *
+ * Nothing is ever dropped: a line that cannot be read (bad JSON, a bad item, a torn last line) or
+ * that the server refuses is quarantined to `rejected/<file name>` as a report line
+ * `{ source, line, reason, text }` (the original text verbatim); a whole file the server refuses
+ * is moved to `rejected/` beside a `.reason.txt`.
  */
 export const OUTBOX_FORMAT_VERSION = 1
 
@@ -43,6 +56,21 @@ const OutboxItemLineSchema = z.object({ kind: z.literal('item'), item: ItemResul
 export class OutboxError extends Error {
   override readonly name = 'OutboxError'
 }
+
+/** One line of an outbox file, as read (for quarantine reports). */
+export interface OutboxLine {
+  /** 1-based line number in the outbox file. */
+  line: number
+  text: string
+}
+
+/** A line set aside: where it came from, why, and its original text. */
+export interface RejectedLine extends OutboxLine {
+  source: string
+  reason: string
+}
+
+export const REJECTED_DIR = 'rejected'
 
 export class Outbox {
   readonly dir: string
@@ -95,17 +123,50 @@ export class Outbox {
     rmSync(file, { force: true })
   }
 
+  /** Where quarantined lines and set-aside files go. */
+  get rejectedDir(): string {
+    return join(this.dir, REJECTED_DIR)
+  }
+
   /**
-   * Reads one file: its header, then items in batches of `batchSize` (bounded memory). A malformed
-   * line throws an OutboxError naming file, line and field; a torn last line (a crash while
-   * appending) is skipped and reported through `onWarning`.
+   * Appends lines to the quarantine file of `source` (`rejected/<name>`), synchronously, and
+   * returns its path. Each report line is `{ source, line, reason, text }`.
+   */
+  quarantine(source: string, lines: readonly RejectedLine[]): string {
+    const target = join(this.rejectedDir, basename(source))
+    if (lines.length === 0) return target
+    mkdirSync(this.rejectedDir, { recursive: true })
+    appendFileSync(
+      target,
+      lines
+        .map((l) => `${JSON.stringify({ source: l.source, line: l.line, reason: l.reason, text: l.text })}\n`)
+        .join(''),
+    )
+    return target
+  }
+
+  /** Moves a whole file the server refused to `rejected/`, with the reason beside it; returns the new path. */
+  setAside(file: string, reason: string): string {
+    mkdirSync(this.rejectedDir, { recursive: true })
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-')
+    const target = join(this.rejectedDir, `${basename(file, '.jsonl')}.${stamp}.jsonl`)
+    renameSync(file, target)
+    appendFileSync(`${target}.reason.txt`, `${reason}\n`)
+    return target
+  }
+
+  /**
+   * Reads one file: its header, then items in batches of `batchSize` (bounded memory), each with
+   * its line numbers and text. A line that is not valid JSON or not a valid item (anywhere, a torn
+   * last line included) goes to `onBadLine` naming file, line and field, and reading goes on. A
+   * missing or bad header throws an OutboxError (no run can be made from the file).
    */
   async read(
     file: string,
-    options: { batchSize: number; onWarning?: (message: string) => void },
+    options: { batchSize: number; onBadLine?: (bad: RejectedLine) => void },
     onHeader: (header: OutboxHeader) => Promise<void>,
-    onBatch: (items: ItemResult[]) => Promise<void>,
-  ): Promise<{ items: number }> {
+    onBatch: (items: ItemResult[], lines: OutboxLine[]) => Promise<void>,
+  ): Promise<{ items: number; badLines: number }> {
     const lines = createInterface({
       input: createReadStream(file, 'utf8'),
       crlfDelay: Number.POSITIVE_INFINITY,
@@ -113,18 +174,28 @@ export class Outbox {
     let lineNo = 0
     let header: OutboxHeader | null = null
     let batch: ItemResult[] = []
+    let batchLines: OutboxLine[] = []
     let count = 0
-    let pendingBad: { lineNo: number; message: string } | null = null
-    for await (const line of lines) {
+    let badLines = 0
+    // a line that is not JSON: reported once the next line shows whether it was the last (torn write)
+    let pendingBad: OutboxLine | null = null
+    const bad = (line: number, text: string, reason: string) => {
+      badLines++
+      options.onBadLine?.({ source: file, line, text, reason })
+    }
+    for await (const text of lines) {
       lineNo++
-      if (line.trim() === '') continue
-      if (pendingBad) throw new OutboxError(`${file}:${pendingBad.lineNo}: ${pendingBad.message}`)
+      if (text.trim() === '') continue
+      if (pendingBad) {
+        bad(pendingBad.line, pendingBad.text, 'not valid JSON')
+        pendingBad = null
+      }
       let json: unknown
       try {
-        json = JSON.parse(line)
+        json = JSON.parse(text)
       } catch {
-        // Only acceptable as the very last line (torn write); checked when the next line arrives.
-        pendingBad = { lineNo, message: 'not valid JSON' }
+        if (!header) throw new OutboxError(`${file}:${lineNo}: bad header: not valid JSON`)
+        pendingBad = { line: lineNo, text }
         continue
       }
       if (!header) {
@@ -136,19 +207,24 @@ export class Outbox {
         continue
       }
       const parsed = OutboxItemLineSchema.safeParse(json)
-      if (!parsed.success) throw new OutboxError(`${file}:${lineNo}: bad item: ${formatIssue(parsed.error)}`)
+      if (!parsed.success) {
+        bad(lineNo, text, `bad item: ${formatIssue(parsed.error)}`)
+        continue
+      }
       batch.push(parsed.data.item)
+      batchLines.push({ line: lineNo, text })
       count++
       if (batch.length >= options.batchSize) {
-        await onBatch(batch)
+        await onBatch(batch, batchLines)
         batch = []
+        batchLines = []
       }
     }
     if (pendingBad)
-      options.onWarning?.(`${file}:${pendingBad.lineNo}: skipped a torn last line (not valid JSON)`)
+      bad(pendingBad.line, pendingBad.text, 'not valid JSON: a torn last line (the writer stopped mid-line)')
     if (!header) throw new OutboxError(`${file}: empty outbox file (no header line)`)
-    if (batch.length > 0) await onBatch(batch)
-    return { items: count }
+    if (batch.length > 0) await onBatch(batch, batchLines)
+    return { items: count, badLines }
   }
 }
 

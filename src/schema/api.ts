@@ -1,5 +1,12 @@
 import { z } from 'zod'
-import { IdSchema, JsonObjectSchema, JsonValueSchema, TimestampSchema, TurnTypeSchema } from './common.js'
+import {
+  IdSchema,
+  JsonObjectSchema,
+  JsonValueSchema,
+  MAX_INT32,
+  TimestampSchema,
+  TurnTypeSchema,
+} from './common.js'
 import { GateSchema, StarMetricSchema } from './gate.js'
 import { ItemResultSchema, SuiteDefSchema } from './meta.js'
 import { MetricDefSchema } from './metric.js'
@@ -14,8 +21,20 @@ export const ApiKeySchema = z.object({
   projectId: IdSchema,
   /** First characters of the key, safe to display. */
   prefix: z.string(),
+  /** `project`: reads and writes the project; `admin`: also mints and revokes its keys. */
+  scope: z.enum(['project', 'admin']),
   createdAt: TimestampSchema,
+  revokedAt: TimestampSchema.nullable(),
 })
+export type ApiKeyScope = z.infer<typeof ApiKeySchema>['scope']
+
+/**
+ * POST /projects/:id/keys. A JSON body is required (even `{}`), so a web page cannot send it as a
+ * CORS "simple" request.
+ */
+export const CreateApiKeyBodySchema = z
+  .object({ scope: z.enum(['project', 'admin']).default('project') })
+  .strict()
 /** Returned once, on creation: the only time the secret is visible. */
 export const CreatedApiKeySchema = ApiKeySchema.extend({ key: z.string() })
 export type CreatedApiKey = z.infer<typeof CreatedApiKeySchema>
@@ -249,7 +268,7 @@ export const CreateRunBodySchema = z
     name: z.string().min(1).max(300).optional(),
     origin: z.string().max(100).default('vitest'),
     /** Expected items for this participant, when known (used for status only). */
-    expectedItems: z.number().int().min(0).optional(),
+    expectedItems: z.number().int().min(0).max(MAX_INT32).optional(),
   })
   .strict()
 export type CreateRunBody = z.input<typeof CreateRunBodySchema>
@@ -277,7 +296,7 @@ export const RunItemSchema = ItemResultSchema.extend({
 export type RunItem = z.infer<typeof RunItemSchema>
 
 export const RunResultsQuerySchema = z.object({
-  page: z.coerce.number().int().min(1).default(1),
+  page: z.coerce.number().int().min(1).max(MAX_INT32).default(1),
   perPage: z.coerce.number().int().min(1).max(1000).default(100),
   status: z.enum(['passed', 'failed', 'errored']).optional(),
 })
@@ -293,7 +312,7 @@ export type RunResults = z.infer<typeof RunResultsSchema>
 export const ListRunsQuerySchema = z.object({
   suiteId: IdSchema.optional(),
   suiteName: z.string().optional(),
-  suiteVersion: z.coerce.number().int().min(1).optional(),
+  suiteVersion: z.coerce.number().int().min(1).max(MAX_INT32).optional(),
   runGroup: z.string().optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
 })

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { MAX_INT32 } from './common.js'
 
 /**
  * Wire shapes of the DigitalOcean Gradient agent-evaluation API (`/v2/gen-ai/...`), as read from
@@ -275,16 +276,16 @@ export const UpdateTestCaseBodySchema = z.object({
 export type UpdateTestCaseBody = z.infer<typeof UpdateTestCaseBodySchema>
 
 export const TestCaseVersionQuerySchema = z.object({
-  evaluation_test_case_version: z.coerce.number().int().min(1).optional(),
+  evaluation_test_case_version: z.coerce.number().int().min(1).max(MAX_INT32).optional(),
 })
 
 export const ListResultsQuerySchema = z.object({
-  page: z.coerce.number().int().min(1).default(1),
-  per_page: z.coerce.number().int().min(1).max(1000).default(20),
+  page: z.coerce.number().int().min(1).max(MAX_INT32).default(1),
+  per_page: z.coerce.number().int().min(1).max(MAX_INT32).max(1000).default(20),
 })
 export type ListResultsQuery = z.infer<typeof ListResultsQuerySchema>
 
-export const PromptIdParamSchema = z.coerce.number().int().min(1)
+export const PromptIdParamSchema = z.coerce.number().int().min(1).max(MAX_INT32)
 
 /** POST /v2/gen-ai/evaluation_runs: validated only to name the reason it cannot run here. */
 export const CreateEvaluationRunBodySchema = z.object({

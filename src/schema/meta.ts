@@ -1,11 +1,11 @@
 import { z } from 'zod'
-import { JsonObjectSchema, JsonValueSchema, TurnTypeSchema } from './common.js'
+import { JsonObjectSchema, JsonValueSchema, MAX_INT32, TurnTypeSchema } from './common.js'
 import { GateSchema, StarMetricSchema } from './gate.js'
 import { MetricDefSchema } from './metric.js'
 
 export const UsageSchema = z.object({
-  inputTokens: z.number().int().min(0),
-  outputTokens: z.number().int().min(0),
+  inputTokens: z.number().int().min(0).max(MAX_INT32),
+  outputTokens: z.number().int().min(0).max(MAX_INT32),
 })
 export type Usage = z.infer<typeof UsageSchema>
 
@@ -47,9 +47,9 @@ export type ItemError = z.infer<typeof ItemErrorSchema>
 export const ItemResultSchema = z.object({
   itemId: z.string().min(1).max(500),
   /** Position of the item in its dataset. */
-  index: z.number().int().min(0),
+  index: z.number().int().min(0).max(MAX_INT32),
   /** 0-based trial number. */
-  trial: z.number().int().min(0),
+  trial: z.number().int().min(0).max(MAX_INT32),
   input: JsonValueSchema,
   expected: JsonValueSchema.optional(),
   tags: z.array(z.string()).default([]),
@@ -81,7 +81,7 @@ export const SuiteDefSchema = z.object({
     name: z.string().min(1).max(300),
     /** Content hash of the dataset (see dataset/version). */
     version: z.string().min(1).max(200),
-    size: z.number().int().min(0),
+    size: z.number().int().min(0).max(MAX_INT32),
   }),
   turnType: TurnTypeSchema.default('single'),
   metrics: z.array(MetricDefSchema),

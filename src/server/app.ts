@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { gradientAuthHook } from './gradient/auth.js'
 import { registerGradientRoutes } from './gradient/index.js'
 import { authHook } from './http/auth.js'
+import { browserGuard, SECURITY_HEADERS } from './http/browser-guard.js'
 import { installErrorHandling } from './http/errors.js'
 import { registerNativeRoutes } from './routes/native.js'
 import { ServiceError } from './service/errors.js'
@@ -17,6 +18,11 @@ export interface AppOptions {
   logger?: boolean
   /** Maximum request body in bytes (413 above it). */
   bodyLimit?: number
+  /**
+   * The URL clients reach this server under, when not its bound address (a proxy, a name): used
+   * for absolute URLs it hands out, and accepted as Host/Origin by a keyless server.
+   */
+  publicUrl?: string
 }
 
 /** Builds the Fastify app (not listening): native API under /api/v1, auth, JSON errors. */
@@ -39,9 +45,18 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     }
   })
 
+  app.decorate('publicUrl', opts.publicUrl)
+  app.addHook('onSend', (_req, reply, payload, done) => {
+    reply.headers(SECURITY_HEADERS)
+    done(null, payload)
+  })
+  // a keyless server is reachable by any web page the user visits: refuse rebound names and cross-site writes
+  if (!(opts.requireAuth ?? false)) app.addHook('onRequest', browserGuard({ publicUrl: opts.publicUrl }))
+
   const defaultProjectId = opts.defaultProjectId ?? (await services.projects.ensureDefault()).id
   app.decorateRequest('projectId', '')
   app.decorateRequest('keyless', false)
+  app.decorateRequest('keyScope', 'project')
   const auth = authHook(services, { requireAuth: opts.requireAuth ?? false, defaultProjectId })
   const gradientAuth = gradientAuthHook(services, {
     requireAuth: opts.requireAuth ?? false,

@@ -23,6 +23,8 @@ export interface StartServerOptions {
   requireAuth?: boolean
   logger?: boolean
   bodyLimit?: number
+  /** The URL clients use when it is not the bound address (see AppOptions.publicUrl). */
+  publicUrl?: string
 }
 
 export interface RunningServer {
@@ -51,6 +53,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<Runnin
       requireAuth: opts.requireAuth === true || !isLoopbackHost(host),
       logger: opts.logger ?? false,
       ...(opts.bodyLimit !== undefined ? { bodyLimit: opts.bodyLimit } : {}),
+      ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
     }
     app = await buildApp(services, appOpts)
     await app.listen({ host, port: opts.port ?? 0 })

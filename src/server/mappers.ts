@@ -36,7 +36,14 @@ export function toProject(r: ProjectsTable): Project {
 }
 
 export function toApiKey(r: ApiKeysTable): z.infer<typeof ApiKeySchema> {
-  return { id: r.id, projectId: r.project_id, prefix: r.prefix, createdAt: r.created_at }
+  return {
+    id: r.id,
+    projectId: r.project_id,
+    prefix: r.prefix,
+    scope: r.scope === 'admin' ? 'admin' : 'project',
+    createdAt: r.created_at,
+    revokedAt: r.revoked_at,
+  }
 }
 
 export function toDataset(r: DatasetsTable): Dataset {

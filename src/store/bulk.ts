@@ -2,6 +2,7 @@ import type BetterSqlite3 from 'better-sqlite3'
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely'
 import type { Store } from './open.js'
 import type { Database } from './schema.js'
+import { encodeText } from './text-codec.js'
 
 export type Executor = Kysely<Database> | Transaction<Database>
 export type SqlValue = string | number | null
@@ -33,7 +34,19 @@ export async function insertRows(
     const sql = `insert into ${table} (${columns.join(', ')}) values (${new Array(width).fill('?').join(', ')})`
     const stmt = prepared(store.sqlite, sql)
     // positional arguments bind measurably faster than one array argument (~20% on score rows)
-    for (const row of rows) stmt.run(...row)
+    // the raw handle bypasses the codec that wraps Kysely's connection: encode here
+    for (const row of rows) {
+      let args = row
+      for (let c = 0; c < width; c++) {
+        const v = row[c]
+        if (typeof v !== 'string') continue
+        const encoded = encodeText(v)
+        if (encoded === v) continue
+        if (args === row) args = row.slice()
+        args[c] = encoded
+      }
+      stmt.run(...args)
+    }
     return
   }
   if (store.dialect === 'postgres' && pgTypes) {

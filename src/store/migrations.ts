@@ -252,6 +252,16 @@ const migrations: Record<string, Migration> = {
       await migrateItemIdentity(db)
     },
   },
+  /** Keys get a scope (`project`: use the project; `admin`: also manage its keys) and can be revoked. */
+  '0004_api_key_scope_revocation': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .alterTable('api_keys')
+        .addColumn('scope', 'text', (c) => c.notNull().defaultTo('project'))
+        .execute()
+      await db.schema.alterTable('api_keys').addColumn('revoked_at', 'text').execute()
+    },
+  },
 }
 
 export const migrationProvider: MigrationProvider = {

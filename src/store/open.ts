@@ -15,6 +15,7 @@ import {
 import pg from 'pg'
 import { migrationProvider } from './migrations.js'
 import type { Database } from './schema.js'
+import { postgresWithCodec, sqliteWithCodec } from './text-codec.js'
 
 export type Dialect = 'sqlite' | 'postgres'
 
@@ -27,7 +28,8 @@ export interface Store {
   maxParams: number
   /**
    * The raw better-sqlite3 handle (SQLite only): the one connection Kysely uses too, so statements
-   * run on it inside a Kysely transaction belong to that transaction. Used by bulk ingest.
+   * run on it inside a Kysely transaction belong to that transaction. Used by bulk ingest, which
+   * applies the text codec (src/store/text-codec.ts) itself: this handle does not.
    */
   sqlite?: BetterSqlite3.Database
   close(): Promise<void>
@@ -93,7 +95,7 @@ export async function openStore(db?: string): Promise<Store> {
     pool.on('error', () => {
       /* idle client errors (server restart) surface on the next query instead of crashing */
     })
-    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool: postgresWithCodec(pool) }) })
     store = {
       db: kysely,
       dialect: 'postgres',
@@ -113,7 +115,9 @@ export async function openStore(db?: string): Promise<Store> {
     sqlite.pragma('journal_mode = WAL')
     sqlite.pragma('synchronous = NORMAL')
     sqlite.pragma('foreign_keys = ON')
-    const kysely = new Kysely<Database>({ dialect: immediateSqliteDialect({ database: sqlite }) })
+    const kysely = new Kysely<Database>({
+      dialect: immediateSqliteDialect({ database: sqliteWithCodec(sqlite) }),
+    })
     // Kysely's SQLite migration lock is a no-op (it assumes one connection); several processes may
     // open the same file at once (embedded servers of parallel runs), so migrate under a write lock.
     try {

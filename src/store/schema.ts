@@ -15,6 +15,10 @@ export interface ApiKeysTable {
   key_hash: string
   prefix: string
   created_at: string
+  /** `project` (use the project) or `admin` (also mint and revoke the project's keys). */
+  scope: string
+  /** Set when revoked: the key authenticates no more. */
+  revoked_at: string | null
 }
 
 export interface DatasetsTable {

@@ -1,13 +1,13 @@
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { decideExitCode, type RunOutcome } from '../../reporter/exit-code.js'
 import { mergeGate } from '../../reporter/gate-defaults.js'
 import { rerunGroup, resolveRunGroup } from '../../reporter/run-group.js'
 import { suiteKey } from '../../reporter/suite-key.js'
 import { formatMarkdownSummary, formatTerminalSummary } from '../../reporter/summary.js'
-import { Outbox, OutboxError } from '../../src/client/outbox.js'
+import { Outbox, OutboxError, type RejectedLine } from '../../src/client/outbox.js'
 import { decideVerdict, withVerdict } from '../../src/gate/index.js'
 import type { Run, RunSummary } from '../../src/schema/api.js'
 import { SuiteDefSchema } from '../../src/schema/meta.js'
@@ -223,23 +223,59 @@ describe('outbox', () => {
     expect(outbox.list()).toEqual([])
   })
 
-  test('a torn last line is skipped with a warning; a bad line in the middle names file:line:field', async () => {
+  test('bad lines anywhere (a torn last line too) are reported with file, line and field; reading goes on', async () => {
     const outbox = new Outbox(join(dir, 'b'))
     const file = outbox.append(header, [makeItem(0)])
-    appendFileSync(file, '{"kind":"item","item":{"itemId":')
-    const warnings: string[] = []
-    const { items } = await outbox.read(
-      file,
-      { batchSize: 10, onWarning: (w) => warnings.push(w) },
-      async () => {},
-      async () => {},
-    )
-    expect(items).toBe(1)
-    expect(warnings[0]).toMatch(/:3: skipped a torn last line/)
-
     const lines = readFileSync(file, 'utf8').split('\n').slice(0, 2)
     const bad = JSON.stringify({ kind: 'item', item: { ...makeItem(1), latencyMs: -1 } })
-    writeFileSync(file, `${[lines[0], bad, lines[1]].join('\n')}\n`)
+    const after = JSON.stringify({ kind: 'item', item: makeItem(2) })
+    const torn = '{"kind":"item","item":{"itemId":'
+    writeFileSync(file, `${[lines[0], lines[1], bad, 'garbage', after, torn].join('\n')}\n`)
+    const rejected: RejectedLine[] = []
+    const sent: number[][] = []
+    const { items, badLines } = await outbox.read(
+      file,
+      { batchSize: 10, onBadLine: (b) => rejected.push(b) },
+      async () => {},
+      async (_batch, at) => {
+        sent.push(at.map((l) => l.line))
+      },
+    )
+    expect({ items, badLines, sent }).toEqual({ items: 2, badLines: 3, sent: [[2, 5]] })
+    expect(rejected).toEqual([
+      {
+        source: file,
+        line: 3,
+        text: bad,
+        reason: 'bad item: field `item.latencyMs`: Too small: expected number to be >=0',
+      },
+      { source: file, line: 4, text: 'garbage', reason: 'not valid JSON' },
+      {
+        source: file,
+        line: 6,
+        text: torn,
+        reason: 'not valid JSON: a torn last line (the writer stopped mid-line)',
+      },
+    ])
+    // quarantine keeps each line verbatim, with where it came from and why
+    const target = outbox.quarantine(file, rejected)
+    expect(target).toBe(join(outbox.rejectedDir, basename(file)))
+    const report = readFileSync(target, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l))
+    expect(report.map((r: RejectedLine) => [r.line, r.text])).toEqual([
+      [3, bad],
+      [4, 'garbage'],
+      [6, torn],
+    ])
+    expect(outbox.list()).toEqual([file])
+  })
+
+  test('a bad header cannot make a run: OutboxError naming file and line', async () => {
+    const outbox = new Outbox(join(dir, 'c'))
+    const file = outbox.append(header, [makeItem(0)])
+    writeFileSync(file, `{"kind":"run"}\n`)
     const error = await outbox
       .read(
         file,
@@ -249,9 +285,7 @@ describe('outbox', () => {
       )
       .catch((e: unknown) => e)
     expect(error).toBeInstanceOf(OutboxError)
-    expect((error as Error).message).toBe(
-      `${file}:2: bad item: field \`item.latencyMs\`: Too small: expected number to be >=0`,
-    )
+    expect((error as Error).message).toMatch(new RegExp(`${basename(file)}:1: bad header`))
   })
 })
 

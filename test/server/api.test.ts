@@ -346,7 +346,7 @@ describe('auth', () => {
     const acme = await anon.post('/api/v1/projects', { name: 'acme' })
     expect(acme.status).toBe(201)
     expect((await anon.post('/api/v1/projects', { name: 'acme' })).status).toBe(409)
-    const key = await anon.post(`/api/v1/projects/${acme.body.id}/keys`)
+    const key = await anon.post(`/api/v1/projects/${acme.body.id}/keys`, {})
     expect(key.status).toBe(201)
     expect(key.body.key).toMatch(/^egk_/)
     const acmeApi = client(server.url, key.body.key)
@@ -378,11 +378,11 @@ describe('auth', () => {
     expect((await acmeApi.get('/api/v1/runs')).body.runs.map((r: { id: string }) => r.id)).toEqual([
       theirs.run.id,
     ])
-    // a key can neither create projects nor mint keys for another project
+    // a project key can neither create projects nor mint keys (test/hardening/keys.test.ts: admin keys)
     expect((await acmeApi.post('/api/v1/projects', { name: 'evil' })).status).toBe(403)
     const defaultId = (await anon.get('/api/v1/projects/current')).body.id
-    expect((await acmeApi.post(`/api/v1/projects/${defaultId}/keys`)).status).toBe(404)
-    expect((await acmeApi.post(`/api/v1/projects/${acme.body.id}/keys`)).status).toBe(201)
+    expect((await acmeApi.post(`/api/v1/projects/${defaultId}/keys`, {})).status).toBe(404)
+    expect((await acmeApi.post(`/api/v1/projects/${acme.body.id}/keys`, {})).status).toBe(403)
 
     // a wrong key is never silently downgraded to the default project
     const bad = await client(server.url, 'egk_wrong').get('/api/v1/runs')

@@ -465,4 +465,93 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     const theirs = await services.suites.upsert(other, def())
     expect(theirs.id).not.toBe(suite.id)
   })
+
+  // Finding 1: NUL gave a 500 on PostgreSQL (and lone surrogates became U+FFFD on both).
+  test('every string round-trips exactly: NUL, lone surrogates, the codec escape itself', async () => {
+    const { services, projectId } = await fresh()
+    const odd = [
+      'nul\u0000x',
+      'lone\ud800high',
+      'lone\udc00low',
+      'esc\uffff0041',
+      'pair😀ok',
+      '\u0000',
+    ] as const
+    const [nul, lone, , esc] = odd
+    const name = `suite ${odd.join('|')}`
+    const suite = def({
+      name,
+      metrics: [{ name: `m${nul}`, threshold: 0.5 }],
+    })
+    const group = `group${nul}${lone}`
+    const { run } = await services.runs.createOrJoin(projectId, { suite, runGroup: group, origin: 'vitest' })
+    expect(run.suiteName).toBe(name)
+    const batch = odd.map((text, i) =>
+      ItemResultSchema.parse(
+        itemResult(i, {
+          itemId: `id-${text}`,
+          output: text,
+          error: { name: 'Error', message: text },
+          tags: [text],
+          metadata: { [text]: text },
+          scores: [
+            {
+              metric: `m${nul}`,
+              score: 1,
+              passed: true,
+              threshold: 0.5,
+              inverted: false,
+              durationMs: 1,
+              reason: text,
+              error: text,
+            },
+          ],
+        }),
+      ),
+    )
+    expect(await services.runs.addItems(projectId, run.id, batch)).toEqual({
+      accepted: odd.length,
+      inserted: odd.length,
+    })
+    // the stored ids are found again: re-sending replaces, never duplicates
+    expect(await services.runs.addItems(projectId, run.id, batch)).toEqual({
+      accepted: odd.length,
+      inserted: 0,
+    })
+    const fin = await services.runs.finalize(projectId, run.id, {
+      outcome: 'failed',
+      errorDescription: odd.join(''),
+    })
+    expect(fin.errorDescription).toBe(odd.join(''))
+    const res = await services.runs.results(projectId, run.id, { page: 1, perPage: 50 })
+    for (const [i, text] of odd.entries()) {
+      const item = res.items.find((it) => it.index === i)!
+      expect(item.itemId).toBe(`id-${text}`)
+      expect(item.output).toBe(text)
+      expect(item.error).toEqual({ name: 'Error', message: text })
+      expect(item.tags).toEqual([text])
+      expect(item.metadata).toEqual({ [text]: text })
+      expect(item.scores[0]).toMatchObject({ metric: `m${nul}`, reason: text, error: text })
+      expect((await services.runs.itemByKey(projectId, run.id, `id-${text}`, 0)).output).toBe(text)
+    }
+    expect(fin.summary.metrics.map((m) => m.name)).toEqual([`m${nul}`])
+    const listed = await services.runs.list(projectId, { suiteName: name, runGroup: group, limit: 10 })
+    expect(listed.map((r) => r.id)).toEqual([run.id])
+    expect(await services.runs.list(projectId, { suiteName: 'a\u0000', limit: 10 })).toEqual([])
+    const ds = await services.datasets.create(projectId, { name: `ds${nul}`, description: lone })
+    await services.datasets.addItems(projectId, ds.id, [
+      { id: `row${nul}`, input: lone, expected: nul, tags: [esc], metadata: {} },
+    ])
+    expect(await services.datasets.get(projectId, ds.id)).toMatchObject({
+      name: `ds${nul}`,
+      description: lone,
+    })
+    const rows = await services.datasets.listItems(projectId, ds.id, 1, 10)
+    expect(rows.items[0]).toMatchObject({
+      id: `row${odd[0]}`,
+      input: odd[1],
+      expected: odd[0],
+      tags: [odd[3]],
+    })
+  })
 })

@@ -1,5 +1,6 @@
 import { type Connection, connect } from '../../client/connect.js'
 import { describeApiError } from '../../client/errors.js'
+import { terminalText } from '../../util/terminal-text.js'
 
 /** Options every client command accepts (runs, show, upload, gate). */
 export const CONNECTION_OPTIONS = {
@@ -29,7 +30,7 @@ export async function openConnection(values: {
   })
 }
 
-/** One line for a failed command: names the server and where its URL/key came from. */
+/** One line for a failed command: names the server and where its URL/key came from (server text escaped). */
 export function errorLine(command: string, error: unknown, connection: Connection | null): string {
   const sources = connection
     ? {
@@ -37,7 +38,7 @@ export function errorLine(command: string, error: unknown, connection: Connectio
         ...(connection.keySource ? { keySource: connection.keySource } : {}),
       }
     : {}
-  return `evalgate ${command}: ${describeApiError(error, sources)}\n`
+  return `evalgate ${command}: ${terminalText(describeApiError(error, sources))}\n`
 }
 
 export function shortId(id: string): string {

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import type { Connection } from '../../client/connect.js'
 import { verdictPasses } from '../../gate/index.js'
 import type { Run } from '../../schema/api.js'
+import { terminalJson, terminalText } from '../../util/terminal-text.js'
 import { CONNECTION_HELP, CONNECTION_OPTIONS, errorLine, openConnection } from './client-args.js'
 
 const HELP = `usage: evalgate gate --group <id> [options]
@@ -64,7 +65,7 @@ export async function run(argv: string[]): Promise<number> {
     })
     if (runs.length === 0) {
       process.stderr.write(
-        `evalgate gate: no runs in group ${JSON.stringify(group)}${values.suite ? ` for suite ${values.suite}` : ''} at ${connection.url}\n`,
+        `evalgate gate: no runs in group ${terminalJson(group)}${values.suite ? ` for suite ${terminalText(values.suite)}` : ''} at ${terminalText(connection.url)}\n`,
       )
       return 1
     }
@@ -74,13 +75,13 @@ export async function run(argv: string[]): Promise<number> {
     const results = fresh.map(gateResult)
     const ok = results.every((r) => r.passed)
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ group, passed: ok, runs: results }, null, 2)}\n`)
+      process.stdout.write(`${terminalJson({ group, passed: ok, runs: results }, 2)}\n`)
     } else {
       for (const r of results) process.stdout.write(`${formatGateResult(r)}\n`)
       process.stdout.write(
         ok
-          ? `evalgate gate: group ${group}: all ${results.length} runs pass\n`
-          : `evalgate gate: group ${group}: ${results.filter((r) => !r.passed).length} of ${results.length} runs FAIL\n`,
+          ? `evalgate gate: group ${terminalText(group)}: all ${results.length} runs pass\n`
+          : `evalgate gate: group ${terminalText(group)}: ${results.filter((r) => !r.passed).length} of ${results.length} runs FAIL\n`,
       )
     }
     return ok ? 0 : 1
@@ -110,7 +111,7 @@ export function gateResult(run: Run): GateResult {
 }
 
 function formatGateResult(r: GateResult): string {
-  const head = `${r.passed ? '✓' : '✗'} ${r.suite} (v${r.suiteVersion}) run ${r.runId}: ${r.totalItems} items, ${r.passedItems} passed, ${r.failedItems} failed`
-  if (!r.passed) return `${head}\n    FAILED: ${r.failures.join('; ')}`
-  return r.passes.length ? `${head}\n    passed: ${r.passes.join('; ')}` : head
+  const head = `${r.passed ? '✓' : '✗'} ${terminalText(r.suite)} (v${r.suiteVersion}) run ${r.runId}: ${r.totalItems} items, ${r.passedItems} passed, ${r.failedItems} failed`
+  if (!r.passed) return `${head}\n    FAILED: ${terminalText(r.failures.join('; '))}`
+  return r.passes.length ? `${head}\n    passed: ${terminalText(r.passes.join('; '))}` : head
 }

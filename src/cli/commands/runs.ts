@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import type { Connection } from '../../client/connect.js'
 import type { Run } from '../../schema/api.js'
+import { terminalJson, terminalText } from '../../util/terminal-text.js'
 import { CONNECTION_HELP, CONNECTION_OPTIONS, errorLine, openConnection } from './client-args.js'
 
 const HELP = `usage: evalgate runs [options]
@@ -45,7 +46,7 @@ export async function run(argv: string[]): Promise<number> {
       limit,
     })
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ runs }, null, 2)}\n`)
+      process.stdout.write(`${terminalJson({ runs }, 2)}\n`)
       return 0
     }
     process.stdout.write(formatRuns(runs))
@@ -68,7 +69,7 @@ export function formatRuns(runs: readonly Run[]): string {
   }
   const out: string[] = []
   for (const [suite, list] of bySuite) {
-    out.push(suite)
+    out.push(terminalText(suite))
     const rows = [
       ['', 'run', 'version', 'created', 'status', 'items', 'passed', 'failed', 'pass rate', 'group'],
     ]
@@ -80,12 +81,12 @@ export function formatRuns(runs: readonly Run[]): string {
         r.id,
         `v${r.suiteVersion}`,
         r.createdAt.replace('T', ' ').slice(0, 19),
-        r.status,
+        terminalText(r.status),
         String(r.summary.totalItems),
         String(r.summary.passedItems),
         String(r.summary.failedItems),
         r.summary.passRate === null ? '—' : `${(r.summary.passRate * 100).toFixed(1)}%`,
-        r.runGroup,
+        terminalText(r.runGroup),
       ])
     }
     const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)))

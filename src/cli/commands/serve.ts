@@ -11,6 +11,8 @@ const HELP = `usage: evalgate serve [options]
   --host <host>     interface to bind (default 127.0.0.1; a non-loopback host requires API keys)
   --db <location>   SQLite file or postgres:// URL (default DATABASE_URL, else .evalgate/evalgate.db)
   --require-auth    require an API key even on loopback
+  --public-url <u>  the URL clients reach this server under (proxy, DNS name): used for the URLs
+                    it hands out, and accepted as Host/Origin when no key is required
   --body-limit <n>  maximum request body in bytes (default ${DEFAULT_BODY_LIMIT})
   --log             log requests
 `
@@ -22,6 +24,18 @@ function intOption(name: string, value: string | undefined, fallback: number): n
   return Number(value)
 }
 
+function publicUrlOption(value: string): string {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw new Error(`--public-url must be an absolute http(s) URL, got ${JSON.stringify(value)}`)
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new Error(`--public-url must be an http(s) URL, got ${JSON.stringify(value)}`)
+  return url.origin
+}
+
 /** `evalgate serve`: runs until SIGINT/SIGTERM, then finishes in-flight requests and closes the DB. */
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -31,6 +45,7 @@ export async function run(argv: string[]): Promise<number> {
       host: { type: 'string' },
       db: { type: 'string' },
       'require-auth': { type: 'boolean' },
+      'public-url': { type: 'string' },
       'body-limit': { type: 'string' },
       log: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -49,6 +64,7 @@ export async function run(argv: string[]): Promise<number> {
     host: values.host ?? '127.0.0.1',
     port,
     requireAuth: values['require-auth'] === true,
+    ...(values['public-url'] ? { publicUrl: publicUrlOption(values['public-url']) } : {}),
     logger: values.log === true,
     bodyLimit: intOption('body-limit', values['body-limit'], DEFAULT_BODY_LIMIT),
   })

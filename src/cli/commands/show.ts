@@ -2,6 +2,8 @@ import { parseArgs } from 'node:util'
 import { formatTerminalSummary } from '../../../reporter/summary.js'
 import type { Connection } from '../../client/connect.js'
 import type { Run, RunItem } from '../../schema/api.js'
+import { colorEnabled, terminalColors } from '../../util/colors.js'
+import { terminalBlock, terminalJson, terminalText } from '../../util/terminal-text.js'
 import { CONNECTION_HELP, CONNECTION_OPTIONS, errorLine, openConnection } from './client-args.js'
 
 const HELP = `usage: evalgate show <runId> [options]
@@ -45,18 +47,21 @@ export async function run(argv: string[]): Promise<number> {
     const failed =
       itemCount > 0 ? (await api.runs.results(runId, { status: 'failed', perPage: itemCount })).items : []
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ run: current, previous, failedItems: failed }, null, 2)}\n`)
+      process.stdout.write(`${terminalJson({ run: current, previous, failedItems: failed }, 2)}\n`)
       return 0
     }
     const runUrl =
       connection.mode === 'embedded'
         ? current.id
         : `${connection.url}/api/v1/runs/${encodeURIComponent(current.id)}`
-    process.stdout.write(`${formatTerminalSummary({ run: current, previous, runUrl })}\n`)
     process.stdout.write(
-      `   status: ${current.status} · group ${current.runGroup} · created ${current.createdAt}\n`,
+      `${formatTerminalSummary({ run: current, previous, runUrl }, terminalColors(colorEnabled(process.stdout)))}\n`,
     )
-    if (current.errorDescription) process.stdout.write(`   error: ${current.errorDescription}\n`)
+    process.stdout.write(
+      `   status: ${terminalText(current.status)} · group ${terminalText(current.runGroup)} · created ${terminalText(current.createdAt)}\n`,
+    )
+    if (current.errorDescription)
+      process.stdout.write(`   error: ${excerpt(current.errorDescription, 2000)}\n`)
     if (failed.length > 0) {
       process.stdout.write(`\n   failed items (${failed.length} of ${current.summary.failedItems}):\n`)
       for (const item of failed) process.stdout.write(`${formatFailedItem(item)}\n`)
@@ -79,10 +84,10 @@ async function previousRun(connection: Connection, run: Run): Promise<Run | null
   return runs.find((r) => r.id !== run.id && r.createdAt <= run.createdAt) ?? null
 }
 
-/** Model output is untrusted text: printed as JSON (escaped), truncated. */
+/** Model output is untrusted text: printed as JSON, control characters escaped (once), truncated. */
 function formatFailedItem(item: RunItem): string {
   const trial = item.trial > 0 ? ` trial ${item.trial}` : ''
-  const lines = [`   ✗ #${item.index} ${JSON.stringify(item.itemId)}${trial} (${item.status})`]
+  const lines = [`   ✗ #${item.index} ${terminalJson(item.itemId)}${trial} (${terminalText(item.status)})`]
   if (item.error) lines.push(`       error: ${excerpt(`${item.error.name}: ${item.error.message}`)}`)
   for (const score of item.scores) {
     if (score.passed !== false) continue
@@ -93,14 +98,15 @@ function formatFailedItem(item: RunItem): string {
         ? ` — ${excerpt(score.reason)}`
         : ''
     lines.push(
-      `       ${score.metric}: ${score.score === null ? 'no score' : score.score.toFixed(3)}${needs}${why}`,
+      `       ${terminalText(score.metric)}: ${score.score === null ? 'no score' : score.score.toFixed(3)}${needs}${why}`,
     )
   }
-  lines.push(`       output: ${excerpt(JSON.stringify(item.output))}`)
+  lines.push(`       output: ${excerpt(terminalJson(item.output))}`)
   return lines.join('\n')
 }
 
+/** One line of untrusted text, shortened: controls (newlines included) escaped once, quotes as they are. */
 function excerpt(text: string, max = 160): string {
-  const oneLine = JSON.stringify(text).slice(1, -1)
+  const oneLine = terminalText(text)
   return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine
 }

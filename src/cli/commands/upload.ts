@@ -1,8 +1,10 @@
 import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { Connection } from '../../client/connect.js'
-import { Outbox, type OutboxHeader } from '../../client/outbox.js'
+import { describeApiError, EvalgateApiError } from '../../client/errors.js'
+import { Outbox, OutboxError, type OutboxHeader, type RejectedLine } from '../../client/outbox.js'
 import type { Run } from '../../schema/api.js'
+import { terminalBlock, terminalJson, terminalText } from '../../util/terminal-text.js'
 import { CONNECTION_HELP, CONNECTION_OPTIONS, errorLine, openConnection } from './client-args.js'
 
 const HELP = `usage: evalgate upload [options]
@@ -10,6 +12,12 @@ const HELP = `usage: evalgate upload [options]
 Sends the run items spooled in the outbox (when the server could not be reached during a run)
 and finalizes their runs. Idempotent: items already on the server are not duplicated. Each outbox
 file is deleted once everything in it was accepted.
+
+Nothing is dropped. A line that cannot be read, or an item the server refuses, is quarantined to
+<dir>/rejected/<file> with its line number and the reason; the file's other items are still sent.
+A file the server refuses as a whole is moved to <dir>/rejected/ with a .reason.txt beside it, and
+the next files are still tried. Only when the server cannot be reached (or rejects the key) does
+upload stop, keeping every file.
 
   --dir <path>      outbox directory (default .evalgate/outbox)
   --batch <n>       items per request (default 500)
@@ -22,6 +30,29 @@ export interface UploadedFile {
   runGroup: string
   items: number
   run: Run
+  /** Lines of this file quarantined (unreadable, or refused by the server). */
+  rejectedLines: RejectedLine[]
+  /** Where they were written. */
+  rejectedFile: string | null
+}
+
+/** Why an upload did not go through, and what that means for the file and the files after it. */
+type Failure =
+  /** The server cannot be reached, rejects the key or asks us to slow down: stop, keep every file. */
+  | 'unreachable'
+  /** The server refused this file (4xx): set it aside, go on with the next. */
+  | 'refused'
+  /** The server failed on this file (5xx): keep it for a later attempt, go on with the next. */
+  | 'server-error'
+
+export function classifyUploadFailure(error: unknown): Failure {
+  if (error instanceof OutboxError) return 'refused'
+  if (!(error instanceof EvalgateApiError)) return 'server-error'
+  if (error.isConnectionError || error.isAuthError) return 'unreachable'
+  if (error.status === 429 || error.status === 502 || error.status === 503 || error.status === 504)
+    return 'unreachable'
+  if (error.status >= 400 && error.status < 500 && error.status !== 408) return 'refused'
+  return 'server-error'
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -45,7 +76,7 @@ export async function run(argv: string[]): Promise<number> {
   const outbox = new Outbox(resolve(values.dir ?? join('.evalgate', 'outbox')))
   const files = outbox.list()
   if (files.length === 0) {
-    if (values.json) process.stdout.write(`${JSON.stringify({ uploaded: [], failed: [] })}\n`)
+    if (values.json) process.stdout.write(`${JSON.stringify({ uploaded: [], setAside: [], failed: [] })}\n`)
     else
       process.stdout.write(
         `evalgate upload: the outbox ${relative(process.cwd(), outbox.dir) || '.'} is empty\n`,
@@ -54,18 +85,30 @@ export async function run(argv: string[]): Promise<number> {
   }
   let connection: Connection | null = null
   const uploaded: UploadedFile[] = []
+  const setAside: { file: string; movedTo: string; error: string }[] = []
   const failed: { file: string; error: string }[] = []
+  const rel = (file: string) => relative(process.cwd(), file)
   try {
     connection = await openConnection(values)
     for (const file of files) {
       try {
-        uploaded.push(await uploadFile(connection, outbox, file, batchSize))
+        const done = await uploadFile(connection, outbox, file, batchSize)
+        uploaded.push(done)
+        if (!values.json) process.stdout.write(terminalBlock(describeUploaded(done, rel)))
       } catch (error) {
         const line = errorLine('upload', error, connection).trimEnd()
+        const kind = classifyUploadFailure(error)
+        if (kind === 'refused') {
+          const movedTo = outbox.setAside(file, line)
+          setAside.push({ file, movedTo, error: line })
+          process.stderr.write(
+            `${line} (file ${terminalText(rel(file))} set aside to ${terminalText(rel(movedTo))})\n`,
+          )
+          continue
+        }
         failed.push({ file, error: line })
-        process.stderr.write(`${line} (file ${relative(process.cwd(), file)} kept)\n`)
-        // The server is unreachable or rejects our key: the remaining files would fail the same way.
-        if (isServerWide(error)) break
+        process.stderr.write(`${line} (file ${terminalText(rel(file))} kept)\n`)
+        if (kind === 'unreachable') break
       }
     }
   } catch (error) {
@@ -74,19 +117,28 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await connection?.close()
   }
-  if (values.json) {
-    process.stdout.write(`${JSON.stringify({ uploaded, failed }, null, 2)}\n`)
-  } else {
-    for (const u of uploaded) {
-      process.stdout.write(
-        `evalgate upload: ${u.items} items of ${u.suite} (group ${u.runGroup}) → run ${u.run.id}: ${u.run.summary.totalItems} items, ${u.run.summary.passedItems} passed, ${u.run.summary.failedItems} failed, status ${u.run.status}\n`,
-      )
-    }
-  }
-  return failed.length > 0 || uploaded.length < files.length ? 1 : 0
+  if (values.json) process.stdout.write(`${terminalJson({ uploaded, setAside, failed }, 2)}\n`)
+  const notSent = files.length - uploaded.length - setAside.length - failed.length
+  if (notSent > 0 && !values.json)
+    process.stderr.write(`evalgate upload: ${notSent} more file(s) not tried, kept for the next upload\n`)
+  const clean = uploaded.length === files.length && uploaded.every((u) => u.rejectedLines.length === 0)
+  return clean ? 0 : 1
 }
 
-/** Replays one outbox file: create-or-join the run, upload its items in batches, finalize, delete. */
+function describeUploaded(u: UploadedFile, rel: (file: string) => string): string {
+  let text = `evalgate upload: ${u.items} items of ${terminalText(u.suite)} (group ${terminalText(u.runGroup)}) → run ${u.run.id}: ${u.run.summary.totalItems} items, ${u.run.summary.passedItems} passed, ${u.run.summary.failedItems} failed, status ${u.run.status}\n`
+  if (u.rejectedLines.length > 0) {
+    text += `evalgate upload: ${u.rejectedLines.length} line(s) of ${terminalText(rel(u.file))} set aside to ${terminalText(rel(u.rejectedFile ?? ''))}:\n`
+    for (const r of u.rejectedLines) text += `    line ${r.line}: ${terminalText(r.reason)}\n`
+  }
+  return text
+}
+
+/**
+ * Replays one outbox file: create-or-join the run, upload its items in batches, finalize, delete.
+ * Unreadable lines and items the server refuses (a 400 naming `items.<n>`) are quarantined and
+ * the rest still sent; any other refusal propagates (the caller sets the file aside or keeps it).
+ */
 async function uploadFile(
   connection: Connection,
   outbox: Outbox,
@@ -96,9 +148,11 @@ async function uploadFile(
   const { api } = connection
   let header: OutboxHeader | null = null
   let runId = ''
+  const rejected: RejectedLine[] = []
+  let refusedByServer = 0
   const { items } = await outbox.read(
     file,
-    { batchSize, onWarning: (message) => process.stderr.write(`evalgate upload: ${message}\n`) },
+    { batchSize, onBadLine: (bad) => rejected.push(bad) },
     async (h) => {
       header = h
       const created = await api.runs.createOrJoin({
@@ -109,17 +163,49 @@ async function uploadFile(
       })
       runId = created.run.id
     },
-    async (batch) => {
-      await api.runs.addItems(runId, batch)
+    async (batch, lines) => {
+      let pending = batch
+      let pendingLines = lines
+      while (pending.length > 0) {
+        try {
+          await api.runs.addItems(runId, pending)
+          return
+        } catch (error) {
+          const at = refusedItem(error, pending.length)
+          if (at === null) throw error
+          refusedByServer++
+          rejected.push({
+            source: file,
+            ...pendingLines[at]!,
+            reason: `refused by the server: ${describeApiError(error)}`,
+          })
+          pending = pending.filter((_, i) => i !== at)
+          pendingLines = pendingLines.filter((_, i) => i !== at)
+        }
+      }
     },
   )
   const run = await api.runs.finalize(runId)
+  rejected.sort((a, b) => a.line - b.line)
+  const rejectedFile = rejected.length > 0 ? outbox.quarantine(file, rejected) : null
   outbox.remove(file)
   const h = header as OutboxHeader | null
-  return { file, suite: h?.suite.name ?? '', runGroup: h?.runGroup ?? '', items, run }
+  return {
+    file,
+    suite: h?.suite.name ?? '',
+    runGroup: h?.runGroup ?? '',
+    items: items - refusedByServer,
+    run,
+    rejectedLines: rejected,
+    rejectedFile,
+  }
 }
 
-function isServerWide(error: unknown): boolean {
-  const e = error as { status?: number; code?: string; isConnectionError?: boolean; isAuthError?: boolean }
-  return e.isConnectionError === true || e.isAuthError === true || (e.status ?? 0) >= 500
+/** The index of the one item a 400 names (`items.<n>…`), when the server refused a batch for it. */
+function refusedItem(error: unknown, size: number): number | null {
+  if (!(error instanceof EvalgateApiError) || error.status !== 400 || !error.path) return null
+  const m = /^items\.(\d+)(\.|$)/.exec(error.path)
+  if (!m) return null
+  const at = Number(m[1])
+  return at < size ? at : null
 }

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import type { z } from 'zod'
 import type { GradientError } from '../../schema/gradient.js'
+import { serverOrigin } from '../http/browser-guard.js'
 import { ServiceError } from '../service/errors.js'
 import { ERROR_IDS, fromZodError, GradientHttpError } from './errors.js'
 
@@ -22,9 +23,12 @@ export function parseGradient<S extends z.ZodType>(
   throw fromZodError(result.error, where)
 }
 
-/** `scheme://host[:port]` of the request, for absolute URLs (pagination links, presigned URLs). */
+/**
+ * `scheme://host:port` for absolute URLs (pagination links, presigned URLs): the configured public
+ * URL or the address the connection arrived on, never the client-controlled `Host` header.
+ */
 export function requestOrigin(request: FastifyRequest): string {
-  return `${request.protocol}://${request.host}`
+  return serverOrigin(request, request.server.publicUrl)
 }
 
 function errorBody(status: number, message: string, path?: string): GradientError {

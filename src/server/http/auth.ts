@@ -6,8 +6,14 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The project every data access of this request is scoped to. */
     projectId: string
-    /** true when no key was given (loopback, auth not required): may manage projects and keys. */
+    /**
+     * true when no key was given (loopback, auth not required). Such a request comes from the
+     * server's machine (the browser guard refuses rebound names and cross-site writes), so it
+     * may manage projects and keys, like `evalgate keys` on the database.
+     */
     keyless: boolean
+    /** Scope of the request's key (`project` when keyless). */
+    keyScope: 'project' | 'admin'
   }
 }
 
@@ -40,11 +46,13 @@ export function authHook(services: Services, opts: AuthOptions) {
         throw new UnauthorizedError('an API key is required (Authorization: Bearer <key> or x-api-key)')
       request.projectId = opts.defaultProjectId
       request.keyless = true
+      request.keyScope = 'project'
       return
     }
-    const projectId = await services.projects.authenticate(key)
-    if (!projectId) throw new UnauthorizedError('invalid API key')
-    request.projectId = projectId
+    const found = await services.projects.authenticateKey(key)
+    if (!found) throw new UnauthorizedError('invalid or revoked API key')
+    request.projectId = found.projectId
+    request.keyScope = found.scope
     request.keyless = false
   }
 }

@@ -1,5 +1,5 @@
 import { RunItemBatchBodySchema } from '../../schema/api.js'
-import { isJsonValue } from '../../schema/common.js'
+import { isJsonValue, MAX_INT32 } from '../../schema/common.js'
 import type { ItemResult, ScoreResult, ToolCall } from '../../schema/meta.js'
 import { parseOr400 } from './validate.js'
 
@@ -228,5 +228,5 @@ function isNonNegativeNumber(value: unknown): boolean {
 }
 
 function isNonNegativeInt(value: unknown): boolean {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value <= MAX_INT32
 }

@@ -5,7 +5,8 @@
  *   GET  /health                              → HealthSchema (no key needed)
  *   GET  /projects/current                    → ProjectSchema (the caller's project)
  *   POST /projects                 {name}     → ProjectSchema (keyless loopback admin only)
- *   POST /projects/:id/keys                   → CreatedApiKeySchema (the key is shown once)
+ *   POST /projects/:id/keys        {scope?}   → CreatedApiKeySchema (the key is shown once; admin only)
+ *   DELETE /projects/:id/keys/:keyId          → ApiKeySchema (revoked at once; admin only)
  *   POST /datasets                 CreateDatasetBody → DatasetSchema
  *   GET  /datasets                            → { datasets: Dataset[] }
  *   GET  /datasets/:id                        → DatasetSchema
@@ -27,10 +28,12 @@
  *   GET  /runs/:id/items/:ordinal             → RunItemSchema
  *   GET  /runs/:id/compare/:baseId            → RunCompareSchema
  */
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
 import {
   AddDatasetItemsBodySchema,
+  ApiKeySchema,
+  CreateApiKeyBodySchema,
   CreateDatasetBodySchema,
   CreatedApiKeySchema,
   CreateProjectBodySchema,
@@ -55,21 +58,22 @@ import {
   SuiteSchema,
   UpsertSuiteBodySchema,
 } from '../../schema/api.js'
-import { IdSchema, PageQuerySchema } from '../../schema/common.js'
+import { IdSchema, MAX_INT32, PageQuerySchema } from '../../schema/common.js'
 import { parseRunItemBatch } from '../http/run-item-batch.js'
 import { parseOr400 } from '../http/validate.js'
-import { ForbiddenError, NotFoundError } from '../service/errors.js'
+import { ForbiddenError, NotFoundError, ValidationError } from '../service/errors.js'
 import type { Services } from '../service/index.js'
 
 export const API_VERSION = '0.1.0'
 
 const IdParams = z.object({ id: IdSchema })
+const KeyParams = z.object({ id: IdSchema, keyId: IdSchema })
 const CompareParams = z.object({ id: IdSchema, baseId: IdSchema })
-const OrdinalParams = z.object({ id: IdSchema, ordinal: z.coerce.number().int().min(1) })
-const SuiteQuery = z.object({ version: z.coerce.number().int().min(1).optional() })
+const OrdinalParams = z.object({ id: IdSchema, ordinal: z.coerce.number().int().min(1).max(MAX_INT32) })
+const SuiteQuery = z.object({ version: z.coerce.number().int().min(1).max(MAX_INT32).optional() })
 const SuiteRunsQuery = z.object({
-  version: z.coerce.number().int().min(1).optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  version: z.coerce.number().int().min(1).max(MAX_INT32).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_INT32).max(500).default(50),
 })
 
 /** Serialises `value` after checking it against the response schema (a server bug otherwise). */
@@ -113,11 +117,32 @@ export function registerNativeRoutes(
     return out(ProjectSchema, await projects.create(body.name))
   })
 
+  /** Keys are managed by an admin credential: keyless loopback (the server's machine) or an admin key of the project. */
+  const requireKeyAdmin = (req: FastifyRequest, projectId: string) => {
+    if (req.keyless) return
+    if (projectId !== req.projectId) throw new NotFoundError('project', projectId)
+    if (req.keyScope !== 'admin')
+      throw new ForbiddenError(
+        'managing API keys needs an admin credential: an admin-scoped key, or `evalgate keys` on the server’s machine',
+      )
+  }
+
   app.post('/projects/:id/keys', async (req, reply) => {
     const { id } = parseOr400(IdParams, req.params, 'params')
-    if (!req.keyless && id !== req.projectId) throw new NotFoundError('project', id)
+    requireKeyAdmin(req, id)
+    if (req.body === undefined)
+      throw new ValidationError(
+        'a JSON body is required: {} for a project key, {"scope":"admin"} for an admin key',
+      )
+    const body = parseOr400(CreateApiKeyBodySchema, req.body, 'body')
     reply.status(201)
-    return out(CreatedApiKeySchema, await projects.createKey(id))
+    return out(CreatedApiKeySchema, await projects.createKey(id, body.scope))
+  })
+
+  app.delete('/projects/:id/keys/:keyId', async (req) => {
+    const { id, keyId } = parseOr400(KeyParams, req.params, 'params')
+    requireKeyAdmin(req, id)
+    return out(ApiKeySchema, await projects.revokeKey(id, keyId))
   })
 
   // ---------- datasets ----------

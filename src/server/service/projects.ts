@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import type { CreatedApiKey, Project } from '../../schema/api.js'
+import type { ApiKeyScope, CreatedApiKey, Project } from '../../schema/api.js'
 import type { Store } from '../../store/open.js'
 import * as repo from '../../store/repos/projects.js'
 import { toApiKey, toProject } from '../mappers.js'
@@ -10,9 +10,6 @@ export const DEFAULT_PROJECT = 'default'
 const KEY_PREFIX = 'egk_'
 
 export class ProjectService {
-  /** key hash → project id; keys are never revoked while a server runs, so this never goes stale. */
-  private readonly keyCache = new Map<string, string>()
-
   constructor(private readonly store: Store) {}
 
   async list(): Promise<Project[]> {
@@ -51,7 +48,7 @@ export class ProjectService {
   }
 
   /** Creates an API key; the secret is in the result and is never stored or shown again. */
-  async createKey(projectId: string): Promise<CreatedApiKey> {
+  async createKey(projectId: string, scope: ApiKeyScope = 'project'): Promise<CreatedApiKey> {
     await this.get(projectId)
     const key = KEY_PREFIX + randomBytes(24).toString('base64url')
     const row = {
@@ -60,6 +57,8 @@ export class ProjectService {
       key_hash: sha256(key),
       prefix: key.slice(0, KEY_PREFIX.length + 6),
       created_at: nowIso(),
+      scope,
+      revoked_at: null,
     }
     await repo.insertApiKey(this.store.db, row)
     return { ...toApiKey(row), key }
@@ -69,14 +68,30 @@ export class ProjectService {
     return (await repo.listApiKeys(this.store.db, projectId)).map(toApiKey)
   }
 
-  /** The project id a key belongs to, or undefined when the key is unknown. */
+  /**
+   * The project and scope of a key, or undefined when the key is unknown or revoked. Looked up on
+   * every request (one indexed read, no cache), so a key revoked by any process, e.g.
+   * `evalgate keys revoke` on the database directly, is refused by every server at once.
+   */
+  async authenticateKey(key: string): Promise<{ projectId: string; scope: ApiKeyScope } | undefined> {
+    const row = await repo.findApiKeyByHash(this.store.db, sha256(key))
+    if (!row || row.revoked_at !== null) return undefined
+    return { projectId: row.project_id, scope: row.scope === 'admin' ? 'admin' : 'project' }
+  }
+
+  /** The project id a key belongs to, or undefined when the key is unknown or revoked. */
   async authenticate(key: string): Promise<string | undefined> {
-    const hash = sha256(key)
-    const cached = this.keyCache.get(hash)
-    if (cached) return cached
-    const row = await repo.findApiKeyByHash(this.store.db, hash)
-    if (!row) return undefined
-    this.keyCache.set(hash, row.project_id)
-    return row.project_id
+    return (await this.authenticateKey(key))?.projectId
+  }
+
+  /** Revokes one of the project's keys, by id or displayed prefix. */
+  async revokeKey(projectId: string, idOrPrefix: string) {
+    const matched = await repo.revokeApiKey(this.store.db, projectId, idOrPrefix, nowIso())
+    if (matched.length === 0) throw new NotFoundError('API key', idOrPrefix)
+    if (matched.length > 1)
+      throw new ConflictError(
+        `${matched.length} keys start with ${JSON.stringify(idOrPrefix)}: give the key id`,
+      )
+    return toApiKey(matched[0]!)
   }
 }

@@ -29,6 +29,29 @@ export async function findApiKeyByHash(db: Executor, keyHash: string): Promise<A
   return db.selectFrom('api_keys').selectAll().where('key_hash', '=', keyHash).executeTakeFirst()
 }
 
+/** Marks the project's key (by id or displayed prefix) revoked; returns how many keys matched. */
+export async function revokeApiKey(
+  db: Executor,
+  projectId: string,
+  idOrPrefix: string,
+  at: string,
+): Promise<ApiKeysTable[]> {
+  const matches = await db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('project_id', '=', projectId)
+    .where((eb) => eb.or([eb('id', '=', idOrPrefix), eb('prefix', '=', idOrPrefix)]))
+    .execute()
+  if (matches.length !== 1) return matches
+  await db
+    .updateTable('api_keys')
+    .set({ revoked_at: at })
+    .where('id', '=', matches[0]!.id)
+    .where('revoked_at', 'is', null)
+    .execute()
+  return [{ ...matches[0]!, revoked_at: matches[0]!.revoked_at ?? at }]
+}
+
 export async function listApiKeys(db: Executor, projectId: string): Promise<ApiKeysTable[]> {
   return db
     .selectFrom('api_keys')

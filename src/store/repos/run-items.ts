@@ -2,6 +2,7 @@ import { CompiledQuery, sql } from 'kysely'
 import { type Executor, inChunks, insertRows, type PgType, prepared, type SqlValue } from '../bulk.js'
 import type { Store } from '../open.js'
 import type { RunItemsTable, ScoresTable } from '../schema.js'
+import { decodeRows, encodeText } from '../text-codec.js'
 
 export const RUN_ITEM_COLUMNS = [
   'run_id',
@@ -102,10 +103,12 @@ export async function findRunItemsByKeys(
 ): Promise<ExistingRunItem[]> {
   if (itemIds.length === 0) return []
   if (store.sqlite) {
-    return prepared(
+    // the raw handle bypasses the text codec: encode the ids, decode the rows
+    const rows = prepared(
       store.sqlite,
       'select item_id, trial, ordinal from run_items where run_id = ? and item_id in (select value from json_each(?))',
-    ).all(runId, JSON.stringify(itemIds)) as ExistingRunItem[]
+    ).all(encodeText(runId), JSON.stringify(itemIds.map(encodeText))) as ExistingRunItem[]
+    return decodeRows(rows)
   }
   const { rows } = await db.executeQuery<ExistingRunItem>(
     CompiledQuery.raw(
@@ -129,7 +132,7 @@ export async function deleteRunItems(
       prepared(
         store.sqlite,
         `delete from ${table} where run_id = ? and ordinal in (select value from json_each(?))`,
-      ).run(runId, JSON.stringify(ordinals))
+      ).run(encodeText(runId), JSON.stringify(ordinals))
     } else {
       await db.executeQuery(
         CompiledQuery.raw(`delete from ${table} where run_id = $1 and ordinal = any($2::integer[])`, [
