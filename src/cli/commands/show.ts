@@ -3,7 +3,7 @@ import { formatTerminalSummary } from '../../../reporter/summary.js'
 import type { Connection } from '../../client/connect.js'
 import type { Run, RunItem } from '../../schema/api.js'
 import { colorEnabled, terminalColors } from '../../util/colors.js'
-import { terminalBlock, terminalJson, terminalText } from '../../util/terminal-text.js'
+import { terminalJson, terminalText } from '../../util/terminal-text.js'
 import { CONNECTION_HELP, CONNECTION_OPTIONS, errorLine, openConnection } from './client-args.js'
 
 const HELP = `usage: evalgate show <runId> [options]
