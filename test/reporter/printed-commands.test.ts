@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
 import { freePort } from '../helpers/postgres.js'
-import { cleanEnv, FIXTURE, REPO, runFixture, spawnProcess, stateDir, VITEST_BIN } from './helpers.js'
+import { cleanEnv, FIXTURE, REPO, runCli, runFixture, spawnProcess, stateDir, VITEST_BIN } from './helpers.js'
 
 // `npm install` bundles the bin (scripts/prepare.mjs); bundle it here too when it is missing.
 function ensureBin(): void {
@@ -116,6 +116,23 @@ describe('every command evalgate prints works where it is printed', () => {
     expect(coloured.stdout).toMatch(
       /^::notice title=evalgate::evalgate: exit 0 — 1 gate passed; 1 failed eval test is within its gate$/m,
     )
+  })
+  test('CLI colour: evalgate runs/show paint marks with FORCE_COLOR and print no escape byte otherwise', async () => {
+    const state = stateDir()
+    states.push(state)
+    const run = await runFixture({ FIXTURE_STATE_DIR: state.dir, FIXTURE_GATE_PASSRATE: '0.8' })
+    expect(run.code, run.output).toBe(0)
+    const runId = /npx evalgate show (\S+)/.exec(run.output)![1]!
+    for (const command of [['runs'], ['show', runId]]) {
+      const plain = await runCli([...command, '--db', state.db], { cwd: FIXTURE })
+      expect(plain.code, plain.output).toBe(0)
+      expect(plain.stdout).not.toContain('\u001b')
+      const coloured = await runCli([...command, '--db', state.db], {
+        cwd: FIXTURE,
+        env: { NO_COLOR: undefined, FORCE_COLOR: '1' },
+      })
+      expect(coloured.stdout).toContain('\u001b[32m✓')
+    }
   })
 })
 

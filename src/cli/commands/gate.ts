@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util'
 import type { Connection } from '../../client/connect.js'
 import { verdictPasses } from '../../gate/index.js'
 import type { Run } from '../../schema/api.js'
+import { type Colors, colorEnabled, terminalColors } from '../../util/colors.js'
 import { terminalJson, terminalText } from '../../util/terminal-text.js'
 import { CONNECTION_HELP, CONNECTION_OPTIONS, errorLine, openConnection } from './client-args.js'
 
@@ -77,7 +78,8 @@ export async function run(argv: string[]): Promise<number> {
     if (values.json) {
       process.stdout.write(`${terminalJson({ group, passed: ok, runs: results }, 2)}\n`)
     } else {
-      for (const r of results) process.stdout.write(`${formatGateResult(r)}\n`)
+      const colors = terminalColors(colorEnabled(process.stdout))
+      for (const r of results) process.stdout.write(`${formatGateResult(r, colors)}\n`)
       process.stdout.write(
         ok
           ? `evalgate gate: group ${terminalText(group)}: all ${results.length} runs pass\n`
@@ -110,8 +112,8 @@ export function gateResult(run: Run): GateResult {
   }
 }
 
-function formatGateResult(r: GateResult): string {
-  const head = `${r.passed ? '✓' : '✗'} ${terminalText(r.suite)} (v${r.suiteVersion}) run ${r.runId}: ${r.totalItems} items, ${r.passedItems} passed, ${r.failedItems} failed`
-  if (!r.passed) return `${head}\n    FAILED: ${terminalText(r.failures.join('; '))}`
+function formatGateResult(r: GateResult, colors: Colors): string {
+  const head = `${r.passed ? colors.green('✓') : colors.red('✗')} ${terminalText(r.suite)} (v${r.suiteVersion}) run ${r.runId}: ${r.totalItems} items, ${r.passedItems} passed, ${r.failedItems} failed`
+  if (!r.passed) return `${head}\n    ${colors.red(`FAILED: ${terminalText(r.failures.join('; '))}`)}`
   return r.passes.length ? `${head}\n    passed: ${terminalText(r.passes.join('; '))}` : head
 }

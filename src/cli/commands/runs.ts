@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import type { Connection } from '../../client/connect.js'
 import type { Run } from '../../schema/api.js'
+import { type Colors, colorEnabled, terminalColors } from '../../util/colors.js'
 import { terminalJson, terminalText } from '../../util/terminal-text.js'
 import { CONNECTION_HELP, CONNECTION_OPTIONS, errorLine, openConnection } from './client-args.js'
 
@@ -68,6 +69,7 @@ export function formatRuns(runs: readonly Run[]): string {
     bySuite.set(r.suiteName, list)
   }
   const out: string[] = []
+  const colors = terminalColors(colorEnabled(process.stdout))
   for (const [suite, list] of bySuite) {
     out.push(terminalText(suite))
     const rows = [
@@ -93,11 +95,16 @@ export function formatRuns(runs: readonly Run[]): string {
     for (const row of rows)
       out.push(
         `  ${row
-          .map((cell, c) => cell.padEnd(widths[c]!))
+          .map((cell, c) => (c === 0 ? paintMark(cell.padEnd(widths[c]!), colors) : cell.padEnd(widths[c]!)))
           .join('  ')
           .trimEnd()}`,
       )
     out.push('')
   }
   return `${out.join('\n')}`
+}
+
+/** ✓ green, ✗ red, anything else (no verdict yet, the header) as it is. */
+function paintMark(cell: string, colors: Colors): string {
+  return cell.startsWith('✓') ? colors.green(cell) : cell.startsWith('✗') ? colors.red(cell) : cell
 }
