@@ -100,12 +100,15 @@ export function evalgate(options: EvalgatePluginOptions = {}): Plugin {
 export const EVAL_FILE_PATTERN = '**/*.eval.?(c|m)[jt]s?(x)'
 
 /**
- * Vitest's `include` with eval files added: the user's own patterns, or Vitest's defaults when the
- * user set none.
+ * Vitest's `include` with eval files added: Vitest's defaults plus eval files when the user set no
+ * `include`; the user's patterns plus eval files when none of them names eval files; the user's
+ * patterns unchanged when one names `.eval.` files (they chose which eval files run).
  */
 export function withEvalFiles(include: readonly string[] | undefined): string[] {
   const patterns = include ?? configDefaults.include
-  return patterns.includes(EVAL_FILE_PATTERN) ? [...patterns] : [...patterns, EVAL_FILE_PATTERN]
+  return patterns.some((pattern) => pattern.includes('.eval.'))
+    ? [...patterns]
+    : [...patterns, EVAL_FILE_PATTERN]
 }
 
 function checkPositiveInteger(value: unknown, option: string): void {

@@ -23,9 +23,10 @@ describe('the plugin collects eval files (fixture plugin-include)', () => {
     expect(files(run)).toEqual(['evals/agent.eval.mjs', 'evals/faq.eval.ts', 'specs/user.check.ts'])
   })
 
-  test('withEvalFiles keeps patterns and never adds the eval pattern twice', () => {
+  test('withEvalFiles keeps patterns; a user pattern that names eval files is left alone', () => {
     expect(withEvalFiles(['a/**/*.ts'])).toEqual(['a/**/*.ts', EVAL_FILE_PATTERN])
     expect(withEvalFiles([EVAL_FILE_PATTERN])).toEqual([EVAL_FILE_PATTERN])
+    expect(withEvalFiles(['llm/**/*.eval.ts', 'x.test.ts'])).toEqual(['llm/**/*.eval.ts', 'x.test.ts'])
     expect(withEvalFiles(undefined)).toContain(EVAL_FILE_PATTERN)
     expect(withEvalFiles(undefined).length).toBeGreaterThan(1)
   })
