@@ -5,6 +5,7 @@ import type { Reporter, TestCase, TestModule, TestRunEndReason, Vitest } from 'v
 import { type Connection, connect, DEFAULT_DB_FILE } from '../src/client/connect.js'
 import { Outbox } from '../src/client/outbox.js'
 import { runVerdict } from '../src/client/verdict.js'
+import type { Run } from '../src/schema/api.js'
 import { EVAL_META_KEY, EvalMetaSchema, type SuiteDef } from '../src/schema/meta.js'
 import { decideExitCode, type SuiteGateOutcome, type SuiteOutcome } from './exit-code.js'
 import {
@@ -213,7 +214,7 @@ export class EvalgateReporter implements Reporter {
       run: result.run,
       previous: result.previous,
       verdict,
-      runUrl: runUrl(connection, result.run.id),
+      runUrl: runUrl(connection, result.run),
       deferredNote: this.sharded
         ? `deferred to \`npx evalgate gate --group ${result.run.runGroup}\` (sharded run)`
         : undefined,
@@ -291,15 +292,17 @@ export class EvalgateReporter implements Reporter {
   }
 }
 
-function runUrl(connection: Connection | null, runId: string): string {
+/** Where to look at a run: its dashboard URL, or (embedded server, gone with this process) the command that opens it. */
+function runUrl(connection: Connection | null, run: Run): string {
+  const runId = run.id
   if (!connection || connection.mode === 'embedded') {
     // The hint is run from the shell's directory: name the database relative to it.
     const rel = connection?.dbPath ? relative(process.cwd(), connection.dbPath) : DEFAULT_DB_FILE
     const db = rel.startsWith('..') ? connection!.dbPath! : rel
     const dbFlag = db === DEFAULT_DB_FILE ? '' : ` --db ${db}`
-    return `${runId} (in ${db}; view: npx evalgate show ${runId}${dbFlag})`
+    return `${runId} (in ${db}; open: npx evalgate ui --run ${runId}${dbFlag})`
   }
-  return `${connection.url}/api/v1/runs/${encodeURIComponent(runId)}`
+  return run.url
 }
 
 /** Module and suite errors, and failed tests that are not eval tests: always fail the run. */

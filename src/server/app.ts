@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { gradientAuthHook } from './gradient/auth.js'
 import { registerGradientRoutes } from './gradient/index.js'
 import { authHook } from './http/auth.js'
+import { isDashboardRequest, registerDashboard } from './http/dashboard.js'
 import { installErrorHandling } from './http/errors.js'
 import { registerNativeRoutes } from './routes/native.js'
 import { ServiceError } from './service/errors.js'
@@ -17,9 +18,13 @@ export interface AppOptions {
   logger?: boolean
   /** Maximum request body in bytes (413 above it). */
   bodyLimit?: number
+  /** Base of the URLs the server hands out (run `url`), e.g. behind a proxy; default: the request's host. */
+  publicUrl?: string
+  /** Directory of the built dashboard; default: found next to the server (see http/dashboard.ts). */
+  dashboardDir?: string
 }
 
-/** Builds the Fastify app (not listening): native API under /api/v1, auth, JSON errors. */
+/** Builds the Fastify app (not listening): native API under /api/v1, the dashboard at /, auth, JSON errors. */
 export async function buildApp(services: Services, opts: AppOptions = {}): Promise<FastifyInstance> {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT
   // close(): idle keep-alive sockets are closed at once, in-flight requests finish first
@@ -50,15 +55,20 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   app.addHook('onRequest', async (req, reply) => {
     if (req.url === '/api/v1/health' || req.url.startsWith('/api/v1/health?')) return
     if (req.url.startsWith('/v2/gen-ai/')) return gradientAuth(req, reply)
+    // pages and assets hold no data: the API calls they make are authenticated like any other
+    if (isDashboardRequest(req.method, req.url)) return
     await auth(req, reply)
   })
 
   await app.register(
     async (api) => {
-      registerNativeRoutes(api, services, services.store.dialect)
+      registerNativeRoutes(api, services, services.store.dialect, {
+        ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
+      })
     },
     { prefix: '/api/v1' },
   )
   await registerGradientRoutes(app, services)
+  registerDashboard(app, opts.dashboardDir !== undefined ? { dir: opts.dashboardDir } : {})
   return app
 }

@@ -23,6 +23,10 @@ export interface StartServerOptions {
   requireAuth?: boolean
   logger?: boolean
   bodyLimit?: number
+  /** Base of the run URLs handed out; default: the request's host. */
+  publicUrl?: string
+  /** Directory of the built dashboard (default: found next to the server). */
+  dashboardDir?: string
 }
 
 export interface RunningServer {
@@ -51,6 +55,8 @@ export async function startServer(opts: StartServerOptions = {}): Promise<Runnin
       requireAuth: opts.requireAuth === true || !isLoopbackHost(host),
       logger: opts.logger ?? false,
       ...(opts.bodyLimit !== undefined ? { bodyLimit: opts.bodyLimit } : {}),
+      ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
+      ...(opts.dashboardDir !== undefined ? { dashboardDir: opts.dashboardDir } : {}),
     }
     app = await buildApp(services, appOpts)
     await app.listen({ host, port: opts.port ?? 0 })

@@ -231,6 +231,7 @@ function fakeRun(summary: Partial<RunSummary>, name = 'faq | <b>x</b>'): Run {
     finishedAt: null,
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '',
+    url: 'http://127.0.0.1:4477/runs/r1',
     summary: {
       totalItems: 10,
       completedItems: 10,
