@@ -1,8 +1,8 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import { gradientAuthHook } from './gradient/auth.js'
 import { registerGradientRoutes } from './gradient/index.js'
 import { authHook } from './http/auth.js'
-import { isDashboardRequest, registerDashboard } from './http/dashboard.js'
+import { isDashboardRequest, loadDashboard } from './http/dashboard.js'
 import { installErrorHandling } from './http/errors.js'
 import { registerNativeRoutes } from './routes/native.js'
 import { ServiceError } from './service/errors.js'
@@ -28,7 +28,17 @@ export interface AppOptions {
 export async function buildApp(services: Services, opts: AppOptions = {}): Promise<FastifyInstance> {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT
   // close(): idle keep-alive sockets are closed at once, in-flight requests finish first
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit, forceCloseConnections: 'idle' })
+  const dashboard = loadDashboard(opts.dashboardDir)
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit,
+    forceCloseConnections: 'idle',
+    // a malformed URL (bad %-escape): the dashboard's "not found" page, or a JSON 400 for the API
+    frameworkErrors: (err, req, reply) => {
+      if (isDashboardRequest(req.method, req.url)) return dashboard.notFound(req, reply)
+      return (reply as FastifyReply).status(400).send({ error: { message: err.message, code: 'bad_url' } })
+    },
+  })
   installErrorHandling(app, bodyLimit, opts.logger ?? false)
 
   // JSON bodies only (anything else is a 415); an empty body is "no body" (POST /finalize).
@@ -69,6 +79,6 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     { prefix: '/api/v1' },
   )
   await registerGradientRoutes(app, services)
-  registerDashboard(app, opts.dashboardDir !== undefined ? { dir: opts.dashboardDir } : {})
+  dashboard.register(app)
   return app
 }

@@ -86,6 +86,15 @@ describe('dashboard routes', () => {
     expect(missing.headers.get('content-type')).toBe('text/plain; charset=utf-8')
   })
 
+  test('a malformed URL: the app (not found) for pages, a JSON 400 for the API', async () => {
+    const page = await fetch(`${server.url}/runs/%E0%A4%A`)
+    expect(page.status).toBe(404)
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8')
+    const res = await client(server.url).get('/api/v1/runs/%E0%A4%A')
+    expect(res.status).toBe(400)
+    expect(res.body.error.code).toBe('bad_url')
+  })
+
   test('API paths keep their JSON 404', async () => {
     for (const path of ['/api/v1/nothing-here', '/v2/gen-ai/nothing-here', '/api/v1/runs/x/finalize']) {
       const res = await client(server.url).get(path)

@@ -140,17 +140,24 @@ const NOT_BUILT: Asset = {
   immutable: false,
 }
 
-export interface DashboardOptions {
-  /** Directory of the built dashboard; default findDashboardDir(). */
-  dir?: string
+export interface Dashboard {
+  /** Registers the dashboard's GET routes (the API's routes take precedence: they are more specific). */
+  register(app: FastifyInstance): void
+  /** The app's page with a 404 status, which shows "not found" (e.g. for a malformed URL). */
+  notFound(request: FastifyRequest, reply: FastifyReply): FastifyReply
 }
 
-/** Registers the dashboard's GET routes (the API's routes take precedence: they are more specific). */
-export function registerDashboard(app: FastifyInstance, opts: DashboardOptions = {}): void {
-  const dir = opts.dir ?? findDashboardDir()
+/** Loads the built dashboard from `dir` (default findDashboardDir()) into memory. */
+export function loadDashboard(dir: string | undefined = findDashboardDir()): Dashboard {
   const assets = dir && existsSync(join(dir, 'index.html')) ? loadAssets(dir) : new Map<string, Asset>()
   const index = assets.get('/index.html') ?? NOT_BUILT
+  return {
+    register: (app) => registerRoutes(app, assets, index),
+    notFound: (request, reply) => send(request, reply, index, 404),
+  }
+}
 
+function registerRoutes(app: FastifyInstance, assets: Map<string, Asset>, index: Asset): void {
   app.get('/*', async (request, reply) => {
     const pathname = request.url.split('?')[0] ?? '/'
     if (isApiPath(pathname))

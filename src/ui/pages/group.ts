@@ -91,14 +91,15 @@ export async function groupPage(route: Route): Promise<Page> {
       ...runs.map((r, idx) => cell(r, byRun[idx]!.get(k))),
     ]
   })
-  const runHead = runs.map((r) => h('a', { href: paths.run(r.id) }, r.suiteName))
+  // a function: a DOM node lives in one place, and both tables need the heads
+  const runHead = () => runs.map((r) => h('a', { href: paths.run(r.id) }, r.suiteName))
   const truncated = results.some((r) => r.total > MAX_ITEMS)
   const body = h(
     'div',
     { 'data-page': 'group' },
     h('h1', null, 'Run group ', h('span', { class: 'mono' }, group)),
     h('p', { class: 'muted' }, `${runs.length} runs side by side.`),
-    table(['', ...runHead], summaryRows, { class: 'variants-summary' }),
+    table(['', ...runHead()], summaryRows, { class: 'variants-summary' }),
     h(
       'div',
       { class: 'toolbar' },
@@ -109,7 +110,7 @@ export async function groupPage(route: Route): Promise<Page> {
       ),
       truncated ? h('span', { class: 'muted' }, ` showing the first ${MAX_ITEMS} items of each run`) : null,
     ),
-    table(['item', ...runHead], itemRows, { class: 'variants' }),
+    table(['item', ...runHead()], itemRows, { class: 'variants' }),
   )
   return {
     title: `Run group ${group}`,
