@@ -61,9 +61,11 @@ export const api = {
   compare: (headId: string, baseId: string) => get<RunCompare>(`/runs/${enc(headId)}/compare/${enc(baseId)}`),
 }
 
-/** The run of the same suite that precedes `run` (same suite version when there is one), if any. */
-export async function previousRun(run: Run): Promise<Run | undefined> {
-  const runs = await api.suiteRuns(run.suiteId)
-  const older = runs.filter((r) => r.id !== run.id && r.createdAt <= run.createdAt)
+/**
+ * The run of the same suite that precedes `run` (same suite version when there is one), if any;
+ * `suiteRuns` are the suite's runs, newest first.
+ */
+export function previousRun(run: Run, suiteRuns: readonly Run[]): Run | undefined {
+  const older = suiteRuns.filter((r) => r.id !== run.id && r.createdAt <= run.createdAt)
   return older.find((r) => r.suiteVersion === run.suiteVersion) ?? older[0]
 }

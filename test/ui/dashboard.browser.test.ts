@@ -178,6 +178,12 @@ describe.skipIf(!hasChromium && !process.env.CI)('dashboard in Chromium', () => 
     expect(await page.locator('[data-page="item"] h1').textContent()).toContain('item-1')
     expect(await page.locator('table.scores tbody tr').count()).toBe(2)
     expect(await page.locator('pre[aria-label="output"]').textContent()).toBe('answer 1')
+    // its history across the suite's runs, newest first: fails now, passed in both earlier runs
+    const history = page.locator('table.history tbody tr')
+    expect(await history.count()).toBe(3)
+    expect(await history.nth(0).textContent()).toContain('(this run)')
+    expect(await history.nth(0).locator('.mark').textContent()).toContain('fail')
+    expect(await history.nth(1).locator('.mark').textContent()).toContain('pass')
     const before = await page.locator('#app').getAttribute('data-ready')
     await page.goBack()
     await settled(page, before)

@@ -43,7 +43,7 @@ export async function comparePage(route: Route): Promise<Page> {
   const head = await api.run(headId)
   const suiteRuns = await api.suiteRuns(head.suiteId)
   if (!baseId) {
-    const prev = await previousRun(head)
+    const prev = previousRun(head, suiteRuns)
     if (!prev) {
       return {
         title: 'Compare',

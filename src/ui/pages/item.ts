@@ -2,10 +2,10 @@
  * `/runs/:id/items/:ordinal` and `/runs/:id/item?itemId=&trial=`: one run item with input,
  * expected, output, tool calls, every score with threshold, result and reason, usage and ids.
  */
-import { api, type RunItem } from '../api.js'
+import { ApiError, api, type Run, type RunItem } from '../api.js'
 import { itemStatus, passMark, section, stat, table, valueView } from '../components.js'
 import { h } from '../dom.js'
-import { jsonText, ms, num, usd, when } from '../format.js'
+import { excerpt, jsonText, ms, num, usd, when } from '../format.js'
 import type { Page } from '../nav.js'
 import { paths, type Route } from '../router.js'
 
@@ -17,8 +17,44 @@ async function loadItem(route: Route): Promise<RunItem> {
   return api.itemByKey(id, itemId, trial)
 }
 
+const HISTORY_RUNS = 20
+
+/** The same item (and trial) in the suite's latest runs, newest first; absent where a run lacks it. */
+async function history(run: Run, item: RunItem) {
+  const runs = await api.suiteRuns(run.suiteId, undefined, HISTORY_RUNS)
+  const found = await Promise.all(
+    runs.map((r) =>
+      r.id === run.id
+        ? Promise.resolve(item)
+        : api.itemByKey(r.id, item.itemId, item.trial).catch((err: unknown) => {
+            if (err instanceof ApiError && err.status === 404) return undefined
+            throw err
+          }),
+    ),
+  )
+  const metrics = [...new Set(item.scores.map((s) => s.metric))]
+  const rows = runs.map((r, i) => {
+    const it = found[i]
+    const current = r.id === run.id
+    return [
+      current
+        ? h('strong', null, `${when(r.createdAt)} (this run)`)
+        : h('a', { href: paths.itemByKey(r.id, item.itemId, item.trial) }, when(r.createdAt)),
+      `v${r.suiteVersion}`,
+      it ? itemStatus(it) : h('span', { class: 'muted' }, 'not in this run'),
+      ...metrics.map((m) => {
+        const s = it?.scores.find((x) => x.metric === m)
+        return s ? (s.error ? 'error' : num(s.score)) : '–'
+      }),
+      it ? h('div', { class: 'cell-text' }, it.error ? it.error.message : excerpt(it.output, 120)) : '',
+    ]
+  })
+  return table(['run', 'version', 'result', ...metrics, 'output'], rows, { class: 'history' })
+}
+
 export async function itemPage(route: Route): Promise<Page> {
   const [item, run] = await Promise.all([loadItem(route), api.run(route.params.id!)])
+  const itemHistory = await history(run, item)
   const scores = table(
     ['metric', 'score', 'threshold', 'result', 'reason', 'time'],
     item.scores.map((s) => [
@@ -112,6 +148,7 @@ export async function itemPage(route: Route): Promise<Page> {
         )
       : null,
     Object.keys(item.metadata).length > 0 ? section('Metadata', valueView(item.metadata, 'metadata')) : null,
+    section(`History in the last ${HISTORY_RUNS} runs of ${run.suiteName}`, itemHistory),
   )
   return {
     title: `${run.suiteName} · item ${item.itemId}`,

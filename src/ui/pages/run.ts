@@ -234,6 +234,32 @@ function itemsSection(run: Run, items: RunItem[], total: number, route: Route) {
   )
 }
 
+interface RunContext {
+  suiteRuns: Run[]
+  group: Run[]
+  previous: Run | undefined
+}
+
+/**
+ * The suite's runs, the run group and the previous run: read once per visit of a run, so that
+ * filtering, paging and sorting its items costs one request.
+ */
+let context: { runId: string; value: Promise<RunContext> } | undefined
+
+function runContext(run: Run): Promise<RunContext> {
+  if (context?.runId !== run.id) {
+    const value = Promise.all([api.suiteRuns(run.suiteId), api.runs({ runGroup: run.runGroup })]).then(
+      ([suiteRuns, group]) => ({ suiteRuns, group, previous: previousRun(run, suiteRuns) }),
+    )
+    const entry = { runId: run.id, value }
+    context = entry
+    value.catch(() => {
+      if (context === entry) context = undefined
+    })
+  }
+  return context!.value
+}
+
 export async function runPage(route: Route): Promise<Page> {
   const id = route.params.id!
   const rawStatus = route.query.get('status')
@@ -242,11 +268,7 @@ export async function runPage(route: Route): Promise<Page> {
   const page = Math.max(1, Number(route.query.get('page') ?? '1') || 1)
   const results = await api.results(id, { page, perPage: PER_PAGE, status })
   const run = results.run
-  const [suiteRuns, group] = await Promise.all([
-    api.suiteRuns(run.suiteId),
-    api.runs({ runGroup: run.runGroup }),
-  ])
-  const previous = await previousRun(run)
+  const { suiteRuns, group, previous } = await runContext(run)
   const oldestFirst = [...suiteRuns].reverse()
   const star = run.summary.star?.metric
   const trend = oldestFirst.map((r) => (star ? (r.summary.star?.value ?? null) : r.summary.passRate))
