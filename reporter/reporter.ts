@@ -214,7 +214,7 @@ export class EvalgateReporter implements Reporter {
       run: result.run,
       previous: result.previous,
       verdict,
-      runUrl: runUrl(connection, result.run),
+      runUrl: runUrl(connection, result.run, this.watching),
       deferredNote: this.sharded
         ? `deferred to \`npx evalgate gate --group ${result.run.runGroup}\` (sharded run)`
         : undefined,
@@ -292,9 +292,13 @@ export class EvalgateReporter implements Reporter {
   }
 }
 
-/** Where to look at a run: its dashboard URL, or (embedded server, gone with this process) the command that opens it. */
-function runUrl(connection: Connection | null, run: Run): string {
+/**
+ * Where to look at a run: its dashboard URL, or, when the embedded server stops with this process
+ * (not in watch mode), the command that opens it.
+ */
+function runUrl(connection: Connection | null, run: Run, watching: boolean): string {
   const runId = run.id
+  if (connection?.mode === 'embedded' && watching) return run.url
   if (!connection || connection.mode === 'embedded') {
     // The hint is run from the shell's directory: name the database relative to it.
     const rel = connection?.dbPath ? relative(process.cwd(), connection.dbPath) : DEFAULT_DB_FILE
