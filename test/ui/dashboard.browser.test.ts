@@ -48,6 +48,7 @@ describe.skipIf(!hasChromium && !process.env.CI)('dashboard in Chromium', () => 
   let base: Run
   let head: Run
   let variant: Run
+  let chat: Run
   const dialogs: string[] = []
   const pageErrors: string[] = []
 
@@ -85,6 +86,22 @@ describe.skipIf(!hasChromium && !process.env.CI)('dashboard in Chromium', () => 
       { ...suite, name: 'faq [mini]' },
       'g-2',
       items([0.9, 0.9, 0.3, 0.8, 0.2, 0.9], { 2: hostile }),
+    )
+    // a multi-turn item with tool calls
+    chat = await seed(
+      api,
+      suiteDef({ name: 'support chat', dataset: { name: 'chat', version: 'c1', size: 1 } }),
+      'g-3',
+      [
+        itemResult(0, {
+          input: [
+            { role: 'system', content: 'You are a support agent.' },
+            { role: 'user', content: 'Where is order 42? <i>now</i>' },
+          ],
+          output: { role: 'assistant', content: 'It shipped yesterday.' },
+          toolCalls: [{ name: 'lookupOrder', arguments: { id: 42 }, result: { status: 'shipped' } }],
+        }),
+      ],
     )
     await api.close()
     browser = await launchChromium()
@@ -137,7 +154,7 @@ describe.skipIf(!hasChromium && !process.env.CI)('dashboard in Chromium', () => 
   test('suites page lists every suite with its verdict and trend', async () => {
     const page = await open('/')
     const rows = page.locator('table.suites tbody tr')
-    await expect.poll(() => rows.count()).toBe(2)
+    await expect.poll(() => rows.count()).toBe(3)
     const faq = rows.filter({ has: page.getByRole('link', { name: 'faq', exact: true }) })
     await expect.poll(() => faq.locator('[data-verdict]').textContent()).toBe('PASSED')
     expect(await faq.locator('svg.spark polyline').count()).toBe(1)
@@ -249,6 +266,42 @@ describe.skipIf(!hasChromium && !process.env.CI)('dashboard in Chromium', () => 
     expect(variant.runGroup).toBe('g-2')
   })
 
+  test('conversations as chat bubbles, tool calls listed', async () => {
+    const page = await open(`/runs/${chat.id}/items/1`)
+    const bubbles = page.locator('[aria-label="input"] .bubble')
+    expect(await bubbles.count()).toBe(2)
+    expect(await bubbles.nth(1).locator('.role').textContent()).toBe('user')
+    expect(await bubbles.nth(1).locator('pre').textContent()).toBe('Where is order 42? <i>now</i>')
+    expect(await page.locator('#app i').count()).toBe(0)
+    const tools = page.locator('section', { hasText: 'Tool calls' }).locator('tbody tr')
+    expect(await tools.count()).toBe(1)
+    expect(await tools.first().textContent()).toContain('lookupOrder')
+    await page.screenshot({ path: join(ARTIFACTS_DIR, 'chat-item.png'), fullPage: true })
+  })
+
+  test('with --require-auth the dashboard asks for an API key and then shows that project', async () => {
+    const secured = await startServer({ db: join(dir, 'secured.db'), dashboardDir: uiDir, requireAuth: true })
+    try {
+      const project = await secured.services.projects.create('team-a')
+      const { key } = await secured.services.projects.createKey(project.id)
+      const api = new EvalgateApi({ url: secured.url, apiKey: key })
+      await seed(api, suiteDef({ name: 'secured suite' }), 'g-s', items([0.9]))
+      await api.close()
+      const page = await open(`${secured.url}/`)
+      expect(await page.locator('form.keyform h1').textContent()).toBe('This server requires an API key')
+      await page.locator('form.keyform input').fill('wrong-key')
+      await click(page, page.locator('form.keyform button'))
+      expect(await page.locator('form.keyform p').textContent()).toBe('invalid API key')
+      await page.locator('form.keyform input').fill(key)
+      await click(page, page.locator('form.keyform button'))
+      expect(await page.locator('table.suites').textContent()).toContain('secured suite')
+      await page.reload()
+      await page.locator('table.suites').waitFor()
+    } finally {
+      await secured.close()
+    }
+  })
+
   test('unknown runs and malformed URLs show a not-found page', async () => {
     for (const path of ['/runs/does-not-exist', '/runs/x/items/abc', '/nothing/here', '/runs/%E0%A4%A']) {
       const page = await open(path)
@@ -293,9 +346,9 @@ describe.skipIf(!hasChromium && !process.env.CI)('dashboard in Chromium', () => 
     test('opens the local database and prints the latest run page, which loads', async () => {
       const { child, url } = await startUi(['--db', join(dir, 'evalgate.db')])
       try {
-        expect(url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/runs/${variant.id}$`))
+        expect(url).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/runs/${chat.id}$`))
         const page = await open(url)
-        expect(await page.locator('[data-page="run"] h1').textContent()).toContain('faq [mini]')
+        expect(await page.locator('[data-page="run"] h1').textContent()).toContain('support chat')
       } finally {
         await stop(child)
       }
