@@ -14,5 +14,7 @@ export default defineConfig({
   clean: true,
   target: 'node22',
   splitting: true,
+  // import.meta.url in the CJS build (the server finds the dashboard next to itself: dist/ui)
+  shims: true,
   external: ['vitest', 'better-sqlite3', 'pg'],
 })

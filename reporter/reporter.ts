@@ -4,6 +4,7 @@ import type { SerializedError } from 'vitest'
 import type { Reporter, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node'
 import { type Connection, connect, DEFAULT_DB_FILE } from '../src/client/connect.js'
 import { Outbox } from '../src/client/outbox.js'
+import type { Run } from '../src/schema/api.js'
 import { EVAL_META_KEY, EvalMetaSchema, type SuiteDef } from '../src/schema/meta.js'
 import { type Colors, colorEnabled, terminalColors } from '../src/util/colors.js'
 import { assertSupportedNode } from '../src/util/supported-node.js'
@@ -233,7 +234,7 @@ export class EvalgateReporter implements Reporter {
     const report: SuiteReport = {
       run: result.run,
       previous: result.previous,
-      runUrl: runUrl(connection, result.run.id),
+      runUrl: runUrl(connection, result.run, this.watching),
       deferredNote: this.sharded
         ? `deferred to \`npx evalgate gate --group ${result.run.runGroup}\` (sharded run)`
         : undefined,
@@ -317,15 +318,21 @@ export class EvalgateReporter implements Reporter {
   }
 }
 
-function runUrl(connection: Connection | null, runId: string): string {
+/**
+ * Where to look at a run: its dashboard URL, or, when the embedded server stops with this process
+ * (not in watch mode), the command that opens it.
+ */
+function runUrl(connection: Connection | null, run: Run, watching: boolean): string {
+  const runId = run.id
+  if (connection?.mode === 'embedded' && watching) return run.url
   if (!connection || connection.mode === 'embedded') {
     // The hint is run from the shell's directory: name the database relative to it.
     const rel = connection?.dbPath ? relative(process.cwd(), connection.dbPath) : DEFAULT_DB_FILE
     const db = rel.startsWith('..') ? connection!.dbPath! : rel
     const dbFlag = db === DEFAULT_DB_FILE ? '' : ` --db ${db}`
-    return `${runId} (in ${db}; view: npx evalgate show ${runId}${dbFlag})`
+    return `${runId} (in ${db}; view: npx evalgate show ${runId}${dbFlag} · dashboard: npx evalgate ui --run ${runId}${dbFlag})`
   }
-  return `${connection.url}/api/v1/runs/${encodeURIComponent(runId)}`
+  return run.url
 }
 
 /** Module and suite errors, and failed tests that are not eval tests: always fail the run. */

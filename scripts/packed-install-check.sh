@@ -25,11 +25,13 @@ fail() { say "FAILED: $*"; exit 1; }
 say "building and packing evalgate"
 mkdir -p "$work/pkg"
 cp "$repo/package.json" "$repo/README.md" "$work/pkg/"
-(cd "$repo" && npx --no-install tsup --out-dir "$work/pkg/dist" >"$work/build.log" 2>&1) || {
+(cd "$repo" && npx --no-install tsup --out-dir "$work/pkg/dist" >"$work/build.log" 2>&1 &&
+  npx --no-install vite build --config src/ui/vite.config.ts --outDir "$work/pkg/dist/ui" --emptyOutDir >>"$work/build.log" 2>&1) || {
   cat "$work/build.log"
   exit 1
 }
 tarball="$work/pkg/$(cd "$work/pkg" && npm pack --silent --ignore-scripts 2>/dev/null | tail -n 1)"
+tar -tzf "$tarball" | grep -q '^package/dist/ui/index.html$' || fail "the tarball has no dashboard (dist/ui/index.html)"
 
 app="$work/app"
 mkdir -p "$app"
@@ -68,7 +70,7 @@ for i in $(seq 1 "$runs"); do
     fail "quick start run $i ($mode answer): exit $code, want $want with the evalgate summary"
   fi
   # The `view:` command the run printed, run as printed, after every run.
-  view="$(grep -o 'view: npx evalgate show [^)]*' "$work/quick.log" | head -n 1 | sed 's/^view: //')"
+  view="$(grep -o 'view: npx evalgate show [^)·]*' "$work/quick.log" | head -n 1 | sed 's/^view: //')"
   [ -n "$view" ] || { cat "$work/quick.log"; fail "run $i printed no view: line"; }
   (cd "$quick" && NO_COLOR=1 $view >"$work/show.log" 2>&1) || {
     cat "$work/show.log"

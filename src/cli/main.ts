@@ -17,6 +17,10 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'start the evaluation server   [--port 4477] [--host 127.0.0.1] [--db path|postgres://…]',
     load: () => import('./commands/serve.js'),
   },
+  ui: {
+    summary: 'open the dashboard of a local database   [--db path] [--port n] [--run <id>] [--no-open]',
+    load: () => import('./commands/ui.js'),
+  },
   keys: {
     summary: 'manage API keys               create --project <name> [--db …] | list --project <name>',
     load: () => import('./commands/keys.js'),

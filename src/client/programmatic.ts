@@ -350,7 +350,8 @@ export async function getRunResults(api: EvalgateApi, runId: string): Promise<Ru
           totalCostUsd: s.totalCostUsd,
           averageLatencyMs: s.meanLatencyMs,
         },
-        redirectUrl: `${api.url}/api/v1/runs/${encodeURIComponent(run.id)}`,
+        // the run's dashboard page, as the server names it
+        redirectUrl: run.url,
         suiteName: run.suiteName,
         suiteVersion: run.suiteVersion,
         runGroup: run.runGroup,

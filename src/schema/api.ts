@@ -257,8 +257,18 @@ export const RunSchema = z.object({
   createdAt: TimestampSchema,
   updatedAt: TimestampSchema,
   summary: RunSummarySchema,
+  /**
+   * The run's dashboard page: absolute in API responses (from the server's public URL, else the
+   * request's host), the path alone where no request is known.
+   */
+  url: z.string(),
 })
 export type Run = z.infer<typeof RunSchema>
+
+/** Path of a run's dashboard page, relative to the server's root. */
+export function runPagePath(runId: string): string {
+  return `/runs/${encodeURIComponent(runId)}`
+}
 
 /** Create or join the run for (runGroup, suite, suite version): shards and retries meet in one run. */
 export const CreateRunBodySchema = z

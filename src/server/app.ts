@@ -1,8 +1,9 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import { gradientAuthHook } from './gradient/auth.js'
 import { registerGradientRoutes } from './gradient/index.js'
 import { authHook } from './http/auth.js'
 import { browserGuard, SECURITY_HEADERS } from './http/browser-guard.js'
+import { isDashboardRequest, loadDashboard } from './http/dashboard.js'
 import { installErrorHandling } from './http/errors.js'
 import { registerNativeRoutes } from './routes/native.js'
 import { ServiceError } from './service/errors.js'
@@ -23,13 +24,25 @@ export interface AppOptions {
    * for absolute URLs it hands out, and accepted as Host/Origin by a keyless server.
    */
   publicUrl?: string
+  /** Directory of the built dashboard; default: found next to the server (see http/dashboard.ts). */
+  dashboardDir?: string
 }
 
-/** Builds the Fastify app (not listening): native API under /api/v1, auth, JSON errors. */
+/** Builds the Fastify app (not listening): native API under /api/v1, the dashboard at /, auth, JSON errors. */
 export async function buildApp(services: Services, opts: AppOptions = {}): Promise<FastifyInstance> {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT
   // close(): idle keep-alive sockets are closed at once, in-flight requests finish first
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit, forceCloseConnections: 'idle' })
+  const dashboard = loadDashboard(opts.dashboardDir)
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit,
+    forceCloseConnections: 'idle',
+    // a malformed URL (bad %-escape): the dashboard's "not found" page, or a JSON 400 for the API
+    frameworkErrors: (err, req, reply) => {
+      if (isDashboardRequest(req.method, req.url)) return dashboard.notFound(req, reply)
+      return (reply as FastifyReply).status(400).send({ error: { message: err.message, code: 'bad_url' } })
+    },
+  })
   installErrorHandling(app, bodyLimit, opts.logger ?? false)
 
   // JSON bodies only (anything else is a 415); an empty body is "no body" (POST /finalize).
@@ -65,15 +78,20 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   app.addHook('onRequest', async (req, reply) => {
     if (req.url === '/api/v1/health' || req.url.startsWith('/api/v1/health?')) return
     if (req.url.startsWith('/v2/gen-ai/')) return gradientAuth(req, reply)
+    // pages and assets hold no data: the API calls they make are authenticated like any other
+    if (isDashboardRequest(req.method, req.url)) return
     await auth(req, reply)
   })
 
   await app.register(
     async (api) => {
-      registerNativeRoutes(api, services, services.store.dialect)
+      registerNativeRoutes(api, services, services.store.dialect, {
+        ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
+      })
     },
     { prefix: '/api/v1' },
   )
   await registerGradientRoutes(app, services)
+  dashboard.register(app)
   return app
 }

@@ -25,6 +25,8 @@ export interface StartServerOptions {
   bodyLimit?: number
   /** The URL clients use when it is not the bound address (see AppOptions.publicUrl). */
   publicUrl?: string
+  /** Directory of the built dashboard (default: found next to the server). */
+  dashboardDir?: string
 }
 
 export interface RunningServer {
@@ -54,6 +56,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<Runnin
       logger: opts.logger ?? false,
       ...(opts.bodyLimit !== undefined ? { bodyLimit: opts.bodyLimit } : {}),
       ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
+      ...(opts.dashboardDir !== undefined ? { dashboardDir: opts.dashboardDir } : {}),
     }
     app = await buildApp(services, appOpts)
     await app.listen({ host, port: opts.port ?? 0 })

@@ -13,6 +13,7 @@ import type {
   RunSummary,
   Suite,
 } from '../schema/api.js'
+import { runPagePath } from '../schema/api.js'
 import type { JsonObject, JsonValue, TurnType } from '../schema/common.js'
 import type { Gate, StarMetric } from '../schema/gate.js'
 import type { ItemError, ScoreResult, ToolCall } from '../schema/meta.js'
@@ -144,6 +145,7 @@ export function toRun(r: RunRow, summary: RunSummary): Run {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     summary,
+    url: runPagePath(r.id),
   }
 }
 

@@ -135,7 +135,7 @@ describe('programmatic API (Netra-style)', () => {
       turnType: 'single',
       passStatus: true,
       testRunSummary: { totalItems: 10, passedItems: 8, failedItems: 2, totalCostUsd: 0 },
-      redirectUrl: `${server.url}/api/v1/runs/${result.runId}`,
+      redirectUrl: `${server.url}/runs/${result.runId}`,
     })
     expect(envelope.data!.testRunSummary.averageLatencyMs).toBeGreaterThan(0)
     expect(envelope.data!.summary.metrics.map((m) => m.name)).toEqual(['exact', 'length-ratio'])

@@ -77,6 +77,7 @@ function makeRun(over: Partial<Run> = {}): Run {
     finishedAt: '2026-01-02T03:05:00.000Z',
     createdAt: T0,
     updatedAt: T0,
+    url: '/runs/run-1',
     summary: {
       totalItems: 4,
       completedItems: 3,

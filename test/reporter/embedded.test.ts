@@ -59,6 +59,10 @@ describe('reporter with the embedded server', () => {
     expect(result.output).toMatch(/Tests\s+2 failed \| 19 passed/)
     expect(result.output).toContain('evalgate  sums (v1)  20 items: 18 passed, 2 failed  pass rate 90.0%')
     expect(result.output).toContain('gate: passed — pass rate 0.90 >= 0.80')
+    // the embedded server stops with the process: the summary names the command that opens the run
+    expect(result.output).toMatch(
+      /run: {2}\S+ \(in \S+; view: npx evalgate show \S+ · dashboard: npx evalgate ui --run \S+/,
+    )
 
     // What the tests carried in meta (Vitest's JSON report) is exactly what the server holds.
     const report = JSON.parse(readFileSync(jsonOut, 'utf8')) as {

@@ -19,7 +19,7 @@ describe('every command evalgate prints works where it is printed', () => {
   })
 
   // Like `npm run evals`: Vitest started at the repository's root with the project in a folder.
-  test('the `view:` line of a real run, run as printed in the same directory, shows that run', async () => {
+  test('the `view:` and `dashboard:` lines of a real run, run as printed in the same directory, show that run', async () => {
     ensureBin()
     const state = stateDir()
     states.push(state)
@@ -29,15 +29,42 @@ describe('every command evalgate prints works where it is printed', () => {
       REPO,
     )
     expect(run.code, run.output).toBe(0)
-    const printed = /view: (npx evalgate show [^)]+)\)/.exec(run.output)?.[1]
-    expect(printed, run.output).toBeDefined()
-    const runId = /npx evalgate show (\S+)/.exec(printed!)![1]!
+    const printed = /view: (npx evalgate show [^)·]+?) · dashboard: (npx evalgate ui [^)]+)\)/.exec(
+      run.output,
+    )
+    expect(printed, run.output).not.toBeNull()
+    const [, view, dashboard] = printed!
+    const runId = /npx evalgate show (\S+)/.exec(view!)![1]!
     // Through a shell, as a person pasting it would; PATH as the shell has it.
-    const shown = await spawnProcess('sh', ['-c', printed!], { cwd: REPO, env: cleanEnv() }).done
+    const shown = await spawnProcess('sh', ['-c', view!], { cwd: REPO, env: cleanEnv() }).done
     expect(shown.code, shown.output).toBe(0)
     expect(shown.output).toContain(runId)
     expect(shown.output).toContain('sums')
-  })
+    // The dashboard line starts a server that names the run's page; the page and its data answer.
+    let stdout = ''
+    const ui = spawnProcess('sh', ['-c', `exec ${dashboard!}`], {
+      cwd: REPO,
+      env: cleanEnv({ CI: 'true' }),
+      onStdout: (chunk) => {
+        stdout += chunk
+      },
+    })
+    try {
+      const deadline = Date.now() + 60_000
+      while (!/evalgate dashboard: (\S+)/.test(stdout) && Date.now() < deadline && ui.child.exitCode === null)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      const pageUrl = /evalgate dashboard: (\S+)/.exec(stdout)?.[1]
+      expect(pageUrl, stdout).toContain(runId)
+      const page = await fetch(pageUrl!)
+      expect(page.status).toBe(200)
+      expect(page.headers.get('content-type')).toContain('text/html')
+      const data = await fetch(new URL(`/api/v1/runs/${runId}`, pageUrl))
+      expect(((await data.json()) as { suiteName: string }).suiteName).toBe('sums')
+    } finally {
+      ui.child.kill('SIGTERM')
+      await ui.done
+    }
+  }, 300_000)
 
   test("the closing line: gates accept failing items → exit 0, reconciling Vitest's failed count", async () => {
     const state = stateDir()

@@ -210,7 +210,7 @@ describe('remote server (SQLite)', () => {
       { cwd: SHARDS, env: cleanEnv() },
     ).done
     expect(result.code, result.output).toBe(1) // beta's gate fails (not sharded: checked now)
-    expect(result.output).toContain(`run:  ${server.url}/api/v1/runs/`)
+    expect(result.output).toContain(`run:  ${server.url}/runs/`)
     expect(result.output).toContain('gate: FAILED — pass rate 0.70 < 0.90')
     await server.stop()
     expect(existsSync(join(SHARDS, '.evalgate/server.json'))).toBe(false)
@@ -244,7 +244,7 @@ describe.skipIf(pgSkip !== undefined)('remote server on PostgreSQL with an API k
     })
     expect(ok.code, ok.output).toBe(0)
     expect(ok.output).toContain('evalgate  sums (v1)  20 items: 18 passed, 2 failed')
-    expect(ok.output).toContain(`run:  ${server.url}/api/v1/runs/`)
+    expect(ok.output).toContain(`run:  ${server.url}/runs/`)
 
     const wrong = await runFixture({
       FIXTURE_STATE_DIR: state.dir,

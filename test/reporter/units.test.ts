@@ -313,6 +313,7 @@ function fakeRun(
     finishedAt: null,
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '',
+    url: 'http://127.0.0.1:4477/runs/r1',
     summary: withVerdict(
       {
         totalItems: 10,

@@ -20,6 +20,8 @@ test('watch mode: each rerun of the eval file is a new run with its own summary;
   expect(result.code, result.output).toBe(0)
   const summaries = result.output.match(/evalgate {2}sums \(v1\) {2}20 items: 19 passed, 1 failed/g) ?? []
   expect(summaries, result.output).toHaveLength(3)
+  // the embedded server lives while watching: each summary links to the run's dashboard page
+  expect(result.output.match(/run: {2}http:\/\/127\.0\.0\.1:\d+\/runs\/\S+/g) ?? []).toHaveLength(3)
 
   const server = await startServer({ db: state.db, port: 0 })
   const api = new EvalgateApi({ url: server.url, retries: 0 })

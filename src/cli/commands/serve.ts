@@ -17,7 +17,7 @@ const HELP = `usage: evalgate serve [options]
   --log             log requests
 `
 
-function intOption(name: string, value: string | undefined, fallback: number): number {
+export function intOption(name: string, value: string | undefined, fallback: number): number {
   if (value === undefined) return fallback
   if (!/^\d+$/.test(value))
     throw new Error(`--${name} must be a non-negative integer, got ${JSON.stringify(value)}`)
@@ -79,7 +79,15 @@ export async function run(argv: string[]): Promise<number> {
   process.stdout.write(
     `evalgate server listening on ${server.url} (${server.store.dialect}: ${server.store.location})\n`,
   )
-  await new Promise<void>((resolve) => {
+  await untilSignal(server)
+  removeServerInfo(root)
+  process.stdout.write('evalgate server stopped\n')
+  return 0
+}
+
+/** Resolves once SIGINT or SIGTERM arrived and the server finished in-flight requests and closed. */
+export function untilSignal(server: RunningServer): Promise<void> {
+  return new Promise<void>((resolve) => {
     let stopping = false
     const stop = (signal: NodeJS.Signals) => {
       if (stopping) return
@@ -93,7 +101,4 @@ export async function run(argv: string[]): Promise<number> {
     process.once('SIGINT', stop)
     process.once('SIGTERM', stop)
   })
-  removeServerInfo(root)
-  process.stdout.write('evalgate server stopped\n')
-  return 0
 }

@@ -52,8 +52,8 @@ export async function run(argv: string[]): Promise<number> {
     }
     const runUrl =
       connection.mode === 'embedded'
-        ? current.id
-        : `${connection.url}/api/v1/runs/${encodeURIComponent(current.id)}`
+        ? `${current.id} (open: npx evalgate ui --run ${current.id})`
+        : current.url
     process.stdout.write(
       `${formatTerminalSummary({ run: current, previous, runUrl }, terminalColors(colorEnabled(process.stdout)))}\n`,
     )

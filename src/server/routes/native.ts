@@ -26,7 +26,11 @@
  *   POST /runs/:id/finalize        FinalizeRunBody (optional) → RunSchema
  *   GET  /runs/:id/results?page&perPage&status → RunResultsSchema
  *   GET  /runs/:id/items/:ordinal             → RunItemSchema
+ *   GET  /runs/:id/item?itemId&trial          → RunItemSchema (by dataset item id)
  *   GET  /runs/:id/compare/:baseId            → RunCompareSchema
+ *
+ * Every run in a response carries `url`, its dashboard page (absolute: the server's public URL,
+ * else the request's protocol and host).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { z } from 'zod'
@@ -48,6 +52,7 @@ import {
   ListRunsQuerySchema,
   MetricSchema,
   ProjectSchema,
+  type Run,
   RunCompareSchema,
   RunItemBatchResponseSchema,
   RunItemSchema,
@@ -70,6 +75,10 @@ const IdParams = z.object({ id: IdSchema })
 const KeyParams = z.object({ id: IdSchema, keyId: IdSchema })
 const CompareParams = z.object({ id: IdSchema, baseId: IdSchema })
 const OrdinalParams = z.object({ id: IdSchema, ordinal: z.coerce.number().int().min(1).max(MAX_INT32) })
+const ItemKeyQuery = z.object({
+  itemId: z.string().min(1).max(500),
+  trial: z.coerce.number().int().min(0).max(MAX_INT32).default(0),
+})
 const SuiteQuery = z.object({ version: z.coerce.number().int().min(1).max(MAX_INT32).optional() })
 const SuiteRunsQuery = z.object({
   version: z.coerce.number().int().min(1).max(MAX_INT32).optional(),
@@ -95,12 +104,25 @@ function typed<S extends z.ZodType>(_schema: S, value: z.infer<S>): z.infer<S> {
   return value
 }
 
+export interface NativeRouteOptions {
+  /** Public base URL of the server (e.g. behind a proxy); default: the request's protocol and host. */
+  publicUrl?: string
+}
+
+/** Makes a run's dashboard path absolute for the client that asked. */
+function linker(req: FastifyRequest, publicUrl: string | undefined): (run: Run) => Run {
+  const base = (publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '')
+  return (run) => (run.url.startsWith('/') ? { ...run, url: `${base}${run.url}` } : run)
+}
+
 export function registerNativeRoutes(
   app: FastifyInstance,
   services: Services,
   dialect: 'sqlite' | 'postgres',
+  opts: NativeRouteOptions = {},
 ) {
   const { projects, datasets, metrics, suites, runs } = services
+  const link = (req: FastifyRequest) => linker(req, opts.publicUrl)
 
   app.get('/health', async () => out(HealthSchema, { ok: true, version: API_VERSION, dialect }))
 
@@ -219,7 +241,8 @@ export function registerNativeRoutes(
   app.get('/suites/:id/runs', async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'params')
     const q = parseOr400(SuiteRunsQuery, req.query, 'query')
-    return out(RunListSchema, { runs: await runs.listBySuite(req.projectId, id, q.version, q.limit) })
+    const list = await runs.listBySuite(req.projectId, id, q.version, q.limit)
+    return out(RunListSchema, { runs: list.map(link(req)) })
   })
 
   // ---------- runs ----------
@@ -227,17 +250,17 @@ export function registerNativeRoutes(
     const body = parseOr400(CreateRunBodySchema, req.body, 'body')
     const result = await runs.createOrJoin(req.projectId, body)
     reply.status(result.joined ? 200 : 201)
-    return out(CreateRunResponseSchema, result)
+    return out(CreateRunResponseSchema, { ...result, run: link(req)(result.run) })
   })
 
   app.get('/runs', async (req) => {
     const q = parseOr400(ListRunsQuerySchema, req.query, 'query')
-    return out(RunListSchema, { runs: await runs.list(req.projectId, q) })
+    return out(RunListSchema, { runs: (await runs.list(req.projectId, q)).map(link(req)) })
   })
 
   app.get('/runs/:id', async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'params')
-    return out(RunSchema, await runs.get(req.projectId, id))
+    return out(RunSchema, link(req)(await runs.get(req.projectId, id)))
   })
 
   app.post('/runs/:id/items', async (req) => {
@@ -249,13 +272,14 @@ export function registerNativeRoutes(
   app.post('/runs/:id/finalize', async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'params')
     const body = parseOr400(FinalizeRunBodySchema, req.body ?? {}, 'body')
-    return out(RunSchema, await runs.finalize(req.projectId, id, body))
+    return out(RunSchema, link(req)(await runs.finalize(req.projectId, id, body)))
   })
 
   app.get('/runs/:id/results', async (req) => {
     const { id } = parseOr400(IdParams, req.params, 'params')
     const q = parseOr400(RunResultsQuerySchema, req.query, 'query')
-    return typed(RunResultsSchema, await runs.results(req.projectId, id, q))
+    const results = await runs.results(req.projectId, id, q)
+    return typed(RunResultsSchema, { ...results, run: link(req)(results.run) })
   })
 
   app.get('/runs/:id/items/:ordinal', async (req) => {
@@ -263,8 +287,16 @@ export function registerNativeRoutes(
     return out(RunItemSchema, await runs.itemByOrdinal(req.projectId, id, ordinal))
   })
 
+  app.get('/runs/:id/item', async (req) => {
+    const { id } = parseOr400(IdParams, req.params, 'params')
+    const q = parseOr400(ItemKeyQuery, req.query, 'query')
+    return out(RunItemSchema, await runs.itemByKey(req.projectId, id, q.itemId, q.trial))
+  })
+
   app.get('/runs/:id/compare/:baseId', async (req) => {
     const { id, baseId } = parseOr400(CompareParams, req.params, 'params')
-    return typed(RunCompareSchema, await runs.compare(req.projectId, id, baseId))
+    const compare = await runs.compare(req.projectId, id, baseId)
+    const l = link(req)
+    return typed(RunCompareSchema, { ...compare, base: l(compare.base), head: l(compare.head) })
   })
 }
