@@ -10,6 +10,7 @@ import { dataset as datasets, type ItemInput } from '../dataset/index.js'
 import type { Dataset, Item, LoadedDataset } from '../dataset/types.js'
 import { validateEvaluators } from '../evaluators/index.js'
 import type { Evaluator, EvaluatorLike } from '../evaluators/types.js'
+import { setJudgeDefaults } from '../judges/config.js'
 import type { JsonValue } from '../schema/common.js'
 import { ChatMessageSchema } from '../schema/common.js'
 import type { StarMetric } from '../schema/gate.js'
@@ -400,7 +401,10 @@ function taskErrorOf(result: {
 
 function providedSettings(): EvalgateSettings | undefined {
   const settings = inject(SETTINGS_KEY)
-  return settings && typeof settings === 'object' && settings.plugin === true ? settings : undefined
+  if (!settings || typeof settings !== 'object' || settings.plugin !== true) return undefined
+  // The plugin's judge settings become this worker's defaults for evalgate/judges.
+  if (settings.judge) setJudgeDefaults(settings.judge)
+  return settings
 }
 
 /**

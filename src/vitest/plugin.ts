@@ -2,6 +2,7 @@ import { resolve } from 'node:path'
 import type { Plugin } from 'vitest/config'
 import type { EvalgateReporterOptions } from '../../reporter/options.js'
 import { registerEvalgateReporter } from '../../reporter/register.js'
+import type { JudgeModelSettings } from '../judges/config.js'
 import type { Gate } from '../schema/gate.js'
 import './augment.js'
 import {
@@ -33,6 +34,11 @@ export interface EvalgatePluginOptions {
   server?: { url?: string; apiKey?: string; dbPath?: string }
   /** Gate defaults for every suite, under each describeEval's own `gate`. */
   gate?: Gate
+  /**
+   * The judge model of `evalgate/judges` (model, baseURL, apiKey, …), given to every worker.
+   * Default: `EVALGATE_JUDGE_MODEL` with `OPENAI_BASE_URL` / `OPENAI_API_KEY`. Judges may override it.
+   */
+  judge?: JudgeModelSettings
 }
 
 /** The slice of Vitest's config the plugin reads. */
@@ -65,6 +71,7 @@ export function evalgate(options: EvalgatePluginOptions = {}): Plugin {
         maxConcurrency,
         concurrency: options.concurrency ?? null,
         timeout: options.timeout ?? null,
+        judge: options.judge ?? null,
       }
       return {
         test: {
