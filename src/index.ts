@@ -22,6 +22,8 @@ export type {
   EvaluatorLike,
   RawScore,
 } from './evaluators/types.js'
+// record/replay of model calls
+export { configureReplay, type ReplaySettings, recorded } from './replay/index.js'
 // shared API shapes
 export * from './schema/index.js'
 export type { DescribeEvalOptions, EvalTask, TaskResult } from './vitest/describe-eval.js'

@@ -5,6 +5,7 @@ import { registerEvalgateReporter } from '../../reporter/register.js'
 import type { JudgeModelSettings } from '../judges/config.js'
 import type { Gate } from '../schema/gate.js'
 import './augment.js'
+import { isReplaySummaryReporter, ReplaySummaryReporter } from './replay-summary.js'
 import {
   type EvalgateSettings,
   PLUGIN_MAX_CONCURRENCY,
@@ -85,7 +86,12 @@ export function evalgate(options: EvalgatePluginOptions = {}): Plugin {
     },
     // Runs after Vitest resolved its reporters (config, CLI `--reporter`, or the default) and
     // before it creates them: the evalgate reporter joins them instead of replacing them.
-    configureVitest({ vitest }) {
+    configureVitest({ vitest, project }) {
+      // `vitest -u` re-records model calls, as it rewrites snapshots.
+      if (vitest.config.snapshotOptions?.updateSnapshot === 'all')
+        project.provide('evalgateReplayUpdate', true)
+      const reporters = vitest.config.reporters as unknown[]
+      if (!reporters.some(isReplaySummaryReporter)) reporters.push(new ReplaySummaryReporter())
       if (options.reporter === false) return
       registerEvalgateReporter(vitest, {
         ...options.reporter,
