@@ -37,6 +37,11 @@ export function formatTerminalSummary(report: SuiteReport): string {
   lines.push(
     `   cost ${usd(s.totalCostUsd)} · latency mean ${ms(s.meanLatencyMs)}, p95 ${ms(s.p95LatencyMs)} · duration ${ms(s.durationMs)}${tokens(run)}`,
   )
+  if (s.runMetrics?.length) {
+    lines.push(
+      `   run metrics: ${s.runMetrics.map((m) => `${m.name} ${num(m.value)} (n=${m.count})`).join(' · ')}`,
+    )
+  }
   lines.push(`   gate: ${gateText(report)}`)
   lines.push(`   run:  ${report.runUrl}`)
   return lines.join('\n')

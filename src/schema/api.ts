@@ -3,6 +3,7 @@ import { IdSchema, JsonObjectSchema, JsonValueSchema, TimestampSchema, TurnTypeS
 import { GateSchema, StarMetricSchema } from './gate.js'
 import { ItemResultSchema, SuiteDefSchema } from './meta.js'
 import { MetricDefSchema } from './metric.js'
+import { RunMetricResultSchema } from './run-metrics.js'
 
 // ---------- projects and keys ----------
 export const ProjectSchema = z.object({ id: IdSchema, name: z.string(), createdAt: TimestampSchema })
@@ -190,6 +191,8 @@ export const RunSummarySchema = z.object({
   metrics: z.array(MetricSummarySchema),
   star: StarResultSchema.nullable(),
   gate: z.object({ passed: z.boolean(), checks: z.array(GateCheckSchema) }).nullable(),
+  /** Values of the run metrics declared in `gate.runMetrics`. */
+  runMetrics: z.array(RunMetricResultSchema).optional(),
   /** null while the run is not finalized, or when there is neither a star metric nor a gate. */
   passStatus: z.boolean().nullable(),
   /** The rule that produced passStatus, e.g. `gate` or `star:mean>=successThreshold`. */

@@ -1,4 +1,5 @@
 import type { z } from 'zod'
+import { withRunMetrics } from '../../gate/run-metrics.js'
 import type {
   CreateRunBodySchema,
   FinalizeRunBodySchema,
@@ -20,6 +21,7 @@ import * as suiteRepo from '../../store/repos/suites.js'
 import type { RunsTable, ScoresTable } from '../../store/schema.js'
 import { toRun, toRunItem } from '../mappers.js'
 import { ConflictError, NotFoundError } from './errors.js'
+import { runMetricsOf } from './run-metrics.js'
 import type { SuiteService } from './suites.js'
 import { computeSummary, evaluationStatus, finalStatus, type SummarySuite } from './summary.js'
 import { newId, nowIso } from './util.js'
@@ -425,7 +427,10 @@ export class RunService {
       inverted: s.inverted !== 0,
       errored: s.has_error !== 0,
     }))
-    return computeSummary(items, scores, suite, finalized)
+    const summary = computeSummary(items, scores, suite, finalized)
+    const runMetrics = suite.gate?.runMetrics
+    if (!runMetrics) return summary
+    return withRunMetrics(summary, suite.gate, await runMetricsOf(db, run.id, runMetrics), finalized)
   }
 
   isTerminal(status: string): boolean {
