@@ -1,9 +1,13 @@
 // Record/replay end to end: real `vitest run` processes on a fixture whose task uses the real
 // `openai` SDK and whose closedQA judge uses evalgate's undici client, both against a scripted
 // OpenAI-compatible server on loopback.
+import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { EvalgateApi } from '../../src/client/api.js'
+import { startServer } from '../../src/server/index.js'
 import { type Reply, type ScriptedModel, startScriptedModel, tool } from '../judges/scripted-model.js'
 import { type FixtureRun, runFixture, scratchProject } from './run-fixture.js'
 
@@ -163,5 +167,63 @@ describe('record/replay of streamed (SSE) answers', () => {
     expect(model.requests.length - before).toBe(8)
     expect(existsSync(recordingsOf(work))).toBe(false)
     expect(run.output).not.toContain('evalgate replay:')
+  })
+})
+
+describe('record/replay in watch mode', () => {
+  test("the rerun makes 0 live calls and gets the first run's outputs and scores", async () => {
+    const work = project()
+    const before = model.requests.length
+    const driver = fileURLToPath(new URL('../fixtures/replay/watch-driver.mjs', import.meta.url))
+    const childEnv: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...env({ FIXTURE_RUN: 'watch' }),
+      FIXTURE_WORK_DIR: work,
+      NO_COLOR: '1',
+    }
+    for (const key of ['CI', 'EVALGATE_REPLAY', 'EVALGATE_URL', 'GITHUB_ACTIONS']) delete childEnv[key]
+    const child = spawn(process.execPath, [driver], {
+      cwd: work,
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let output = ''
+    child.stdout.on('data', (chunk) => {
+      output += chunk
+    })
+    child.stderr.on('data', (chunk) => {
+      output += chunk
+    })
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
+    expect(code, output).toBe(0)
+    expect(model.requests.length - before, output).toBe(8)
+    const first = output.indexOf('evalgate replay: 0 calls replayed, 12 recorded, 0 live')
+    const rerun = output.indexOf('evalgate replay: 12 calls replayed, 0 recorded, 0 live')
+    expect(first, output).toBeGreaterThan(-1)
+    expect(rerun).toBeGreaterThan(first)
+
+    const server = await startServer({ db: join(work, 'state', 'evalgate.db'), port: 0 })
+    const api = new EvalgateApi({ url: server.url, retries: 0 })
+    try {
+      const { runs } = await api.runs.list({ suiteName: 'replay-qa' })
+      expect(runs).toHaveLength(2)
+      const results = await Promise.all(runs.map((run) => api.runs.results(run.id, { perPage: 100 })))
+      const view = (items: (typeof results)[number]['items']) =>
+        items
+          .map((item) =>
+            JSON.stringify([
+              item.itemId,
+              item.trial,
+              item.output,
+              item.scores.map((s) => [s.metric, s.score, s.reason]),
+            ]),
+          )
+          .sort()
+      expect(view(results[0]!.items)).toHaveLength(4)
+      expect(view(results[0]!.items)).toEqual(view(results[1]!.items))
+    } finally {
+      await api.close()
+      await server.close()
+    }
   })
 })
