@@ -1,3 +1,4 @@
+import { aiSdkCompletion } from './ai-sdk.js'
 import type { ResolvedJudgeModel } from './config.js'
 import { type ChatReply, chatCompletion, clip, ModelCallError } from './openai-compatible.js'
 import { costOf } from './prices.js'
@@ -60,7 +61,10 @@ export async function classify(request: ClassifyRequest): Promise<Verdict> {
   while (totals.attempts <= settings.formatRetries) {
     let reply: ChatReply
     try {
-      reply = await chatCompletion(settings, body(request, mode, messages), request.signal)
+      const payload = body(request, mode, messages)
+      reply = settings.languageModel
+        ? await aiSdkCompletion(settings.languageModel, payload, settings, request.signal)
+        : await chatCompletion(settings, payload, request.signal)
     } catch (error) {
       if (
         mode === 'tools' &&

@@ -1,3 +1,4 @@
+import { type AiSdkLanguageModel, isAiSdkModel } from './ai-sdk.js'
 import type { PriceTable } from './prices.js'
 
 /**
@@ -39,6 +40,8 @@ export interface ResolvedJudgeModel {
   formatRetries: number
   timeoutMs: number
   prices: PriceTable | undefined
+  /** Set when the judge's model is an AI SDK language model: calls go through it instead of HTTP. */
+  languageModel?: AiSdkLanguageModel
 }
 
 export const NO_JUDGE_MODEL =
@@ -62,8 +65,11 @@ export function judgeDefaults(): JudgeModelSettings {
   return (globalThis as Holder)[DEFAULTS] ?? {}
 }
 
-/** A judge's `model` option: a model name, or settings that override the defaults field by field. */
-export type JudgeModelOption = string | JudgeModelSettings
+/**
+ * A judge's `model` option: a model name, settings that override the defaults field by field, or a
+ * Vercel AI SDK language model (`openai('gpt-4o-mini')`, …).
+ */
+export type JudgeModelOption = string | JudgeModelSettings | AiSdkLanguageModel
 
 /**
  * Per-judge option, then plugin settings, then environment. Returns null when no model name is
@@ -73,6 +79,22 @@ export function resolveJudgeModel(
   option: JudgeModelOption | undefined,
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedJudgeModel | null {
+  if (isAiSdkModel(option)) {
+    const base = judgeDefaults()
+    return {
+      model: option.modelId,
+      baseURL: option.provider,
+      apiKey: null,
+      headers: {},
+      mode: base.mode ?? 'auto',
+      maxRetries: base.maxRetries ?? 3,
+      retryDelayMs: base.retryDelayMs ?? 500,
+      formatRetries: base.formatRetries ?? 2,
+      timeoutMs: base.timeoutMs ?? 60_000,
+      prices: base.prices,
+      languageModel: option,
+    }
+  }
   const own: JudgeModelSettings = typeof option === 'string' ? { model: option } : (option ?? {})
   const base = judgeDefaults()
   const pick = <K extends keyof JudgeModelSettings>(key: K): JudgeModelSettings[K] =>

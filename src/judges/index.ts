@@ -1,5 +1,6 @@
 // Public entry point of `evalgate/judges`: LLM-as-judge evaluators and their model settings.
 
+export { type AiSdkLanguageModel, isAiSdkModel } from './ai-sdk.js'
 export {
   answerRelevance,
   type ContextOptions,
