@@ -5,6 +5,7 @@ export default defineConfig({
     index: 'src/index.ts',
     'vitest/plugin': 'src/vitest/plugin.ts',
     'reporter/index': 'reporter/index.ts',
+    'judges/index': 'src/judges/index.ts',
     'server/index': 'src/server/index.ts',
     'cli/main': 'src/cli/main.ts',
   },

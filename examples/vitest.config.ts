@@ -14,6 +14,7 @@ export default defineConfig({
   plugins: [evalgate()],
   resolve: {
     alias: {
+      'evalgate/judges': source('../src/judges/index.ts'),
       'evalgate/vitest': source('../src/vitest/plugin.ts'),
       'evalgate/reporter': source('../reporter/index.ts'),
       evalgate: source('../src/index.ts'),

@@ -39,6 +39,11 @@ export function formatTerminalSummary(report: SuiteReport, colors: Colors = term
   lines.push(
     `   cost ${usd(s.totalCostUsd)} · latency mean ${ms(s.meanLatencyMs)}, p95 ${ms(s.p95LatencyMs)} · duration ${ms(s.durationMs)}${tokens(run)}`,
   )
+  if (s.runMetrics?.length) {
+    lines.push(
+      `   run metrics: ${s.runMetrics.map((m) => `${terminalText(m.name)} ${num(m.value)} (n=${m.count})`).join(' · ')}`,
+    )
+  }
   lines.push(`   gate: ${paint(terminalText(gateText(report)))}`)
   lines.push(`   run:  ${colors.dim(terminalText(report.runUrl))}`)
   return lines.join('\n')

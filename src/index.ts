@@ -24,6 +24,8 @@ export type {
 } from './evaluators/types.js'
 // the one verdict on a run (read it from `run.summary.verdict`; these explain it)
 export { explainVerdict, explainVerdicts, verdictPasses } from './gate/index.js'
+// record/replay of model calls
+export { configureReplay, type ReplaySettings, recorded } from './replay/index.js'
 // shared API shapes
 export * from './schema/index.js'
 export type { DescribeEvalOptions, EvalTask, TaskResult } from './vitest/describe-eval.js'

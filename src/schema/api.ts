@@ -10,6 +10,7 @@ import {
 import { GateSchema, StarMetricSchema } from './gate.js'
 import { ItemResultSchema, SuiteDefSchema } from './meta.js'
 import { MetricDefSchema } from './metric.js'
+import { RunMetricResultSchema } from './run-metrics.js'
 
 // ---------- projects and keys ----------
 export const ProjectSchema = z.object({ id: IdSchema, name: z.string(), createdAt: TimestampSchema })
@@ -229,6 +230,8 @@ export const RunSummarySchema = z.object({
   metrics: z.array(MetricSummarySchema),
   star: StarResultSchema.nullable(),
   gate: z.object({ passed: z.boolean(), checks: z.array(GateCheckSchema) }).nullable(),
+  /** Values of the run metrics declared in `gate.runMetrics`. */
+  runMetrics: z.array(RunMetricResultSchema).optional(),
   /** `verdict.passed`: null while the run is not finalized. */
   passStatus: z.boolean().nullable(),
   /** `verdict.rule`. */

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { RunMetricsSchema } from './run-metrics.js'
 
 const Fraction = z.number().min(0).max(1)
 
@@ -33,6 +34,8 @@ export const GateSchema = z
     maxP95LatencyMs: z.number().min(0).optional(),
     /** Require the star metric's pass status to be true (default true when a star metric is set). */
     requireStar: z.boolean().optional(),
+    /** Run-level metrics (accuracy, precision/recall/F1, Cohen's κ, mean/median/p95), shown and gated by min/max. */
+    runMetrics: RunMetricsSchema.optional(),
   })
   .strict()
 export type Gate = z.infer<typeof GateSchema>

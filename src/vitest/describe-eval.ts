@@ -10,6 +10,12 @@ import { dataset as datasets, type ItemInput } from '../dataset/index.js'
 import type { Dataset, Item, LoadedDataset } from '../dataset/types.js'
 import { validateEvaluators } from '../evaluators/index.js'
 import type { Evaluator, EvaluatorLike } from '../evaluators/types.js'
+import { setJudgeDefaults } from '../judges/config.js'
+import { installReplay } from '../replay/install.js'
+import { type ReplayMode, resolveMode } from '../replay/mode.js'
+import { emptyStats, type ReplayScope, runInScope } from '../replay/scope.js'
+import { replaySettings } from '../replay/settings.js'
+import { flushRecordings, recordingsPathFor } from '../replay/store.js'
 import type { JsonValue } from '../schema/common.js'
 import { ChatMessageSchema } from '../schema/common.js'
 import type { StarMetric } from '../schema/gate.js'
@@ -70,6 +76,8 @@ interface SuitePlan {
   timeoutMs: number
   evaluatorTimeoutMs: number
   trials: number
+  /** What happens to the model calls of this suite's items (EVALGATE_REPLAY, `vitest -u`). */
+  replayMode: ReplayMode
 }
 
 type Mode = 'run' | 'only' | 'skip'
@@ -113,6 +121,8 @@ interface ItemRun {
   trial: number
   /** Started in the suite's beforeAll; taken (and cleared) by the test, so results don't pile up. */
   pending?: Promise<ItemResult>
+  /** Replay scope of the latest start: its counts go to the test's meta. */
+  scope?: ReplayScope
 }
 
 /**
@@ -136,19 +146,25 @@ function declareItemTests(
   // Every item in a slot listens to this one signal (up to `concurrency` at once).
   setMaxListeners(0, cancel.signal)
   let file = ''
+  let recordings = ''
 
   const start = (run: ItemRun): Promise<ItemResult> => {
-    const pending = runItem({
-      suite: plan.name,
-      item: run.item,
-      trial: run.trial,
-      task: plan.task,
-      evaluators: plan.evaluators,
-      limiter,
-      timeoutMs: plan.timeoutMs,
-      evaluatorTimeoutMs: plan.evaluatorTimeoutMs,
-      signal: cancel.signal,
-    })
+    const scope = replayScope(plan, recordings, run.item.id, run.trial)
+    run.scope = scope
+    const go = () =>
+      runItem({
+        suite: plan.name,
+        item: run.item,
+        trial: run.trial,
+        task: plan.task,
+        evaluators: plan.evaluators,
+        limiter,
+        timeoutMs: plan.timeoutMs,
+        evaluatorTimeoutMs: plan.evaluatorTimeoutMs,
+        signal: cancel.signal,
+      })
+    // The task's and judges' model calls inside this item × trial are recorded/replayed by the scope.
+    const pending = scope ? runInScope(scope, go) : go()
     // runItem never rejects by contract; should it ever, a pre-started item whose test does not run
     // must not become an unhandled rejection (the test awaiting it still sees the rejection).
     pending.catch(() => {})
@@ -169,6 +185,8 @@ function declareItemTests(
     file = relative(settings?.root ?? process.cwd(), vitestSuite.file.filepath)
       .split(sep)
       .join('/')
+    recordings = recordingsPathFor(vitestSuite.file.filepath)
+    if (plan.replayMode !== 'off') installReplay()
     for (let i = 0; i < runs.length; i++) {
       const test = tests[i]!
       const run = runs[i]!
@@ -185,6 +203,7 @@ function declareItemTests(
   afterAll(() => {
     cancel.abort(cancelledError('the suite finished before this item was used'))
     for (const run of runs) run.pending = undefined
+    flushRecordings()
   })
 
   for (const item of loaded.items) {
@@ -197,6 +216,7 @@ function declareItemTests(
       test(run.name, { concurrent: false, timeout: 0 }, async (context) => {
         // A retry or repeat of this test (or a test not started by beforeAll) runs the item afresh.
         const pending = run.pending ?? start(run)
+        const scope = run.scope
         run.pending = undefined
         const signal = context.signal
         // Aborted while waiting: the run was cancelled; stop the suite's pending items too.
@@ -219,6 +239,13 @@ function declareItemTests(
           result,
         }
         context.task.meta[EVAL_META_KEY] = meta
+        if (scope && scope.stats.replayed + scope.stats.recorded + scope.stats.live > 0) {
+          context.task.meta.evalgateReplay = { ...scope.stats }
+        }
+        if (scope?.problems.length && result.error && !result.error.message.includes(scope.problems[0]!)) {
+          // e.g. the OpenAI SDK reports a strict-mode miss as "Connection error.": say what happened.
+          result.error.message = `${result.error.message} (${scope.problems[0]})`
+        }
         if (!result.passed) throw new EvalItemFailure(failureMessage(result, trials), taskErrorOf(result))
       })
     }
@@ -289,6 +316,20 @@ function planSuite(
       )
     }
   }
+  for (const [runMetric, spec] of Object.entries(options.gate?.runMetrics ?? {})) {
+    const scorePaths = [spec.predicted, spec.label].filter((path) => path?.startsWith('scores.'))
+    const named = [
+      ...(spec.of && spec.of !== 'latencyMs' && spec.of !== 'costUsd' ? [spec.of] : []),
+      ...scorePaths.map((path) => path!.slice('scores.'.length).replace(/\.(choice|score)$/, '')),
+    ]
+    for (const metric of named) {
+      if (!metricNames.includes(metric)) {
+        throw new DescribeEvalError(
+          `${label}: option \`gate.runMetrics.${runMetric}\` reads the metric ${JSON.stringify(metric)}, which is not one of this suite's metrics (${listNames(metricNames)})`,
+        )
+      }
+    }
+  }
   const timeoutMs = options.timeout ?? settings?.timeout ?? DEFAULT_ITEM_TIMEOUT_MS
   return {
     name,
@@ -301,6 +342,29 @@ function planSuite(
     timeoutMs,
     evaluatorTimeoutMs: options.evaluatorTimeout ?? timeoutMs,
     trials: options.trials ?? 1,
+    replayMode: resolveMode(process.env, inject('evalgateReplayUpdate') === true),
+  }
+}
+
+/** A fresh replay scope for one item × trial, or none when replay is off. */
+function replayScope(
+  plan: SuitePlan,
+  recordings: string,
+  item: string,
+  trial: number,
+): ReplayScope | undefined {
+  if (plan.replayMode === 'off' || recordings === '') return undefined
+  const { redact, salt } = replaySettings()
+  return {
+    mode: plan.replayMode,
+    file: recordings,
+    item,
+    trial,
+    salt,
+    redact,
+    occurrences: new Map(),
+    stats: emptyStats(),
+    problems: [],
   }
 }
 
@@ -400,7 +464,10 @@ function taskErrorOf(result: {
 
 function providedSettings(): EvalgateSettings | undefined {
   const settings = inject(SETTINGS_KEY)
-  return settings && typeof settings === 'object' && settings.plugin === true ? settings : undefined
+  if (!settings || typeof settings !== 'object' || settings.plugin !== true) return undefined
+  // The plugin's judge settings become this worker's defaults for evalgate/judges.
+  if (settings.judge) setJudgeDefaults(settings.judge)
+  return settings
 }
 
 /**

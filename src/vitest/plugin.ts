@@ -2,9 +2,11 @@ import { resolve } from 'node:path'
 import { configDefaults, type Plugin } from 'vitest/config'
 import type { EvalgateReporterOptions } from '../../reporter/options.js'
 import { registerEvalgateReporter } from '../../reporter/register.js'
+import type { JudgeModelSettings } from '../judges/config.js'
 import type { Gate } from '../schema/gate.js'
 import { assertSupportedNode } from '../util/supported-node.js'
 import './augment.js'
+import { isReplaySummaryReporter, ReplaySummaryReporter } from './replay-summary.js'
 import {
   type EvalgateSettings,
   PLUGIN_MAX_CONCURRENCY,
@@ -34,6 +36,11 @@ export interface EvalgatePluginOptions {
   server?: { url?: string; apiKey?: string; dbPath?: string }
   /** Gate defaults for every suite, under each describeEval's own `gate`. */
   gate?: Gate
+  /**
+   * The judge model of `evalgate/judges` (model, baseURL, apiKey, …), given to every worker.
+   * Default: `EVALGATE_JUDGE_MODEL` with `OPENAI_BASE_URL` / `OPENAI_API_KEY`. Judges may override it.
+   */
+  judge?: JudgeModelSettings
 }
 
 /** The slice of Vitest's config the plugin reads. */
@@ -70,6 +77,7 @@ export function evalgate(options: EvalgatePluginOptions = {}): Plugin {
         maxConcurrency,
         concurrency: options.concurrency ?? null,
         timeout: options.timeout ?? null,
+        judge: options.judge ?? null,
       }
       return {
         test: {
@@ -83,7 +91,12 @@ export function evalgate(options: EvalgatePluginOptions = {}): Plugin {
     },
     // Runs after Vitest resolved its reporters (config, CLI `--reporter`, or the default) and
     // before it creates them: the evalgate reporter joins them instead of replacing them.
-    configureVitest({ vitest }) {
+    configureVitest({ vitest, project }) {
+      // `vitest -u` re-records model calls, as it rewrites snapshots.
+      if (vitest.config.snapshotOptions?.updateSnapshot === 'all')
+        project.provide('evalgateReplayUpdate', true)
+      const reporters = vitest.config.reporters as unknown[]
+      if (!reporters.some(isReplaySummaryReporter)) reporters.push(new ReplaySummaryReporter())
       if (options.reporter === false) return
       registerEvalgateReporter(vitest, {
         ...options.reporter,

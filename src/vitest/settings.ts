@@ -1,3 +1,5 @@
+import type { JudgeModelSettings } from '../judges/config.js'
+
 /** Key under which the plugin `provide`s its settings to the workers. */
 export const SETTINGS_KEY = 'evalgate' as const
 
@@ -13,6 +15,8 @@ export interface EvalgateSettings {
   concurrency: number | null
   /** Default per-item `timeout` (ms) of suites that set none. */
   timeout: number | null
+  /** The plugin's `judge` option: default judge model settings in workers. */
+  judge?: JudgeModelSettings | null
 }
 
 /** Built-in defaults, used when neither the suite nor the plugin sets a value. */

@@ -6,6 +6,7 @@ import {
   type SummarySuite,
   withVerdict,
 } from '../../gate/index.js'
+import { withRunMetrics } from '../../gate/run-metrics.js'
 import type {
   CreateRunBodySchema,
   FinalizeRunBodySchema,
@@ -27,6 +28,7 @@ import * as suiteRepo from '../../store/repos/suites.js'
 import type { RunsTable, ScoresTable } from '../../store/schema.js'
 import { toRun, toRunItem } from '../mappers.js'
 import { NotFoundError } from './errors.js'
+import { runMetricsOf } from './run-metrics.js'
 import { nextRunStatus } from './run-status.js'
 import type { SuiteService } from './suites.js'
 import { newId, nowIso } from './util.js'
@@ -435,7 +437,10 @@ export class RunService {
       inverted: s.inverted !== 0,
       errored: s.has_error !== 0,
     }))
-    return computeSummary(items, scores, suite)
+    const summary = computeSummary(items, scores, suite)
+    const runMetrics = suite.gate?.runMetrics
+    if (!runMetrics) return summary
+    return withRunMetrics(summary, suite.gate, await runMetricsOf(db, run.id, runMetrics))
   }
 }
 
