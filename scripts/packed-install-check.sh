@@ -31,7 +31,8 @@ cp "$repo/package.json" "$repo/README.md" "$work/pkg/"
   exit 1
 }
 tarball="$work/pkg/$(cd "$work/pkg" && npm pack --silent --ignore-scripts 2>/dev/null | tail -n 1)"
-tar -tzf "$tarball" | grep -q '^package/dist/ui/index.html$' || fail "the tarball has no dashboard (dist/ui/index.html)"
+contents="$(tar -tzf "$tarball")"
+grep -qx 'package/dist/ui/index.html' <<<"$contents" || fail "the tarball has no dashboard (dist/ui/index.html)"
 
 app="$work/app"
 mkdir -p "$app"

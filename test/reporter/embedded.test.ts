@@ -160,7 +160,9 @@ describe('reporter with the embedded server', () => {
     const state = freshState()
     const noGate = await runFixture({ FIXTURE_STATE_DIR: state.dir, FIXTURE_FAIL: '1' })
     expect(noGate.code, noGate.output).toBe(1)
-    expect(noGate.output).toContain('evalgate: exit 1 — verdict failed for sums: 1 of 20 items failed and no gate is configured')
+    expect(noGate.output).toContain(
+      'evalgate: exit 1 — verdict failed for sums: 1 of 20 items failed and no gate is configured',
+    )
     const withDefault = await runFixture({
       FIXTURE_STATE_DIR: state.dir,
       FIXTURE_FAIL: '1',

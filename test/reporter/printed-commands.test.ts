@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
@@ -41,17 +41,21 @@ describe('every command evalgate prints works where it is printed', () => {
     expect(shown.output).toContain(runId)
     expect(shown.output).toContain('sums')
     // The dashboard line starts a server that names the run's page; the page and its data answer.
-    let stdout = ''
-    const ui = spawnProcess('sh', ['-c', `exec ${dashboard!}`], {
+    // In its own process group: npx's child keeps serving if only npx gets the signal.
+    const ui = spawn('sh', ['-c', dashboard!], {
       cwd: REPO,
       env: cleanEnv({ CI: 'true' }),
-      onStdout: (chunk) => {
-        stdout += chunk
-      },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
     })
+    let stdout = ''
+    ui.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      stdout += chunk
+    })
+    const exited = new Promise((resolve) => ui.on('close', resolve))
     try {
       const deadline = Date.now() + 60_000
-      while (!/evalgate dashboard: (\S+)/.test(stdout) && Date.now() < deadline && ui.child.exitCode === null)
+      while (!/evalgate dashboard: (\S+)/.test(stdout) && Date.now() < deadline && ui.exitCode === null)
         await new Promise((resolve) => setTimeout(resolve, 100))
       const pageUrl = /evalgate dashboard: (\S+)/.exec(stdout)?.[1]
       expect(pageUrl, stdout).toContain(runId)
@@ -61,8 +65,8 @@ describe('every command evalgate prints works where it is printed', () => {
       const data = await fetch(new URL(`/api/v1/runs/${runId}`, pageUrl))
       expect(((await data.json()) as { suiteName: string }).suiteName).toBe('sums')
     } finally {
-      ui.child.kill('SIGTERM')
-      await ui.done
+      process.kill(-ui.pid!, 'SIGTERM')
+      await exited
     }
   }, 300_000)
 
