@@ -1,6 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { gradientAuthHook } from './gradient/auth.js'
 import { registerGradientRoutes } from './gradient/index.js'
+import type { UploadLimits } from './gradient/uploads.js'
 import { authHook } from './http/auth.js'
 import { browserGuard, SECURITY_HEADERS } from './http/browser-guard.js'
 import { installErrorHandling } from './http/errors.js'
@@ -23,6 +24,8 @@ export interface AppOptions {
    * for absolute URLs it hands out, and accepted as Host/Origin by a keyless server.
    */
   publicUrl?: string
+  /** Limits of Gradient presigned uploads (per project and server-wide). */
+  uploadLimits?: Partial<UploadLimits>
 }
 
 /** Builds the Fastify app (not listening): native API under /api/v1, auth, JSON errors. */
@@ -74,6 +77,6 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     },
     { prefix: '/api/v1' },
   )
-  await registerGradientRoutes(app, services)
+  await registerGradientRoutes(app, services, opts.uploadLimits ? { uploadLimits: opts.uploadLimits } : {})
   return app
 }

@@ -25,6 +25,7 @@ export interface StartServerOptions {
   bodyLimit?: number
   /** The URL clients use when it is not the bound address (see AppOptions.publicUrl). */
   publicUrl?: string
+  uploadLimits?: AppOptions['uploadLimits']
 }
 
 export interface RunningServer {
@@ -54,6 +55,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<Runnin
       logger: opts.logger ?? false,
       ...(opts.bodyLimit !== undefined ? { bodyLimit: opts.bodyLimit } : {}),
       ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
+      ...(opts.uploadLimits !== undefined ? { uploadLimits: opts.uploadLimits } : {}),
     }
     app = await buildApp(services, appOpts)
     await app.listen({ host, port: opts.port ?? 0 })
