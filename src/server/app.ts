@@ -5,6 +5,8 @@ import type { UploadLimits } from './gradient/uploads.js'
 import { authHook } from './http/auth.js'
 import { browserGuard, SECURITY_HEADERS } from './http/browser-guard.js'
 import { installErrorHandling } from './http/errors.js'
+import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from './http/framework-errors.js'
+import { parseJsonBody } from './http/json-body.js'
 import { registerNativeRoutes } from './routes/native.js'
 import { ServiceError } from './service/errors.js'
 import type { Services } from './service/index.js'
@@ -32,20 +34,29 @@ export interface AppOptions {
 export async function buildApp(services: Services, opts: AppOptions = {}): Promise<FastifyInstance> {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT
   // close(): idle keep-alive sockets are closed at once, in-flight requests finish first
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit, forceCloseConnections: 'idle' })
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit,
+    forceCloseConnections: 'idle',
+    // Fastify's and Node's own errors (bad URL, long path parameter, huge headers) in our envelope
+    frameworkErrors,
+    clientErrorHandler,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+  })
   installErrorHandling(app, bodyLimit, opts.logger ?? false)
 
   // JSON bodies only (anything else is a 415); an empty body is "no body" (POST /finalize).
   app.removeContentTypeParser('text/plain')
   app.removeContentTypeParser('application/json')
+  // Large bodies are parsed in slices (src/server/http/json-body.ts), never blocking the loop long.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
     const s = text as string
     if (s.trim() === '') return done(null, undefined)
-    try {
-      done(null, JSON.parse(s))
-    } catch (err) {
-      done(new ServiceError(400, 'invalid_json', `malformed JSON body: ${(err as Error).message}`), undefined)
-    }
+    parseJsonBody(s).then(
+      (value) => done(null, value),
+      (err: Error) =>
+        done(new ServiceError(400, 'invalid_json', `malformed JSON body: ${err.message}`), undefined),
+    )
   })
 
   app.decorate('publicUrl', opts.publicUrl)
