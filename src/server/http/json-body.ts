@@ -13,18 +13,32 @@ export const CHUNKED_PARSE_MIN_CHARS = 1024 * 1024
 /** Longest stretch of parsing between two yields. */
 const SLICE_MS = 8
 
-const HEAD = /^\s*\{\s*"items"\s*:\s*\[/
-const TAIL = /\]\s*\}\s*$/
+const HEAD = /\s*\{\s*"items"\s*:\s*\[/y
+
+/**
+ * Where the text's trailing `]` `}` (with whitespace) starts, scanning back from the end, or -1.
+ * (A `/\]\s*\}\s*$/` regex would try every position of a 50 MB string.)
+ */
+function closingBrackets(text: string): number {
+  let i = text.length - 1
+  const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
+  while (i >= 0 && isSpace(text.charCodeAt(i))) i--
+  if (text.charCodeAt(i) !== 0x7d) return -1
+  i--
+  while (i >= 0 && isSpace(text.charCodeAt(i))) i--
+  return text.charCodeAt(i) === 0x5d ? i : -1
+}
 
 const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 /** `JSON.parse(text)`, in slices when it is large. `onYield` counts the yields (tests). */
 export async function parseJsonBody(text: string, onYield?: () => void): Promise<unknown> {
   if (text.length < CHUNKED_PARSE_MIN_CHARS) return JSON.parse(text)
+  HEAD.lastIndex = 0
   const head = HEAD.exec(text)
-  const tail = TAIL.exec(text)
-  if (!head || !tail || tail.index < head[0].length) return JSON.parse(text)
-  const items = await parseArrayElements(text, head[0].length, tail.index, onYield)
+  const end = closingBrackets(text)
+  if (!head || end < head[0].length) return JSON.parse(text)
+  const items = await parseArrayElements(text, head[0].length, end, onYield)
   return items === null ? JSON.parse(text) : { items }
 }
 
