@@ -8,10 +8,10 @@
  * `JSON.parse` (which also produces the error message for malformed text).
  */
 
+import { TimeSlice } from '../../util/time-slice.js'
+
 /** Bodies at least this long are parsed in slices. */
 export const CHUNKED_PARSE_MIN_CHARS = 1024 * 1024
-/** Longest stretch of parsing between two yields. */
-const SLICE_MS = 8
 
 const HEAD = /\s*\{\s*"items"\s*:\s*\[/y
 
@@ -28,8 +28,6 @@ function closingBrackets(text: string): number {
   while (i >= 0 && isSpace(text.charCodeAt(i))) i--
   return text.charCodeAt(i) === 0x5d ? i : -1
 }
-
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
 
 /** `JSON.parse(text)`, in slices when it is large. `onYield` counts the yields (tests). */
 export async function parseJsonBody(text: string, onYield?: () => void): Promise<unknown> {
@@ -56,7 +54,7 @@ async function parseArrayElements(
   let depth = 0
   let inString = false
   let elementStart = start
-  let sliceStart = performance.now()
+  const slice = new TimeSlice()
   let sawContent = false
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i)
@@ -84,10 +82,9 @@ async function parseArrayElements(
       elementStart = i + 1
       sawContent = false
     } else if (c > 0x20) sawContent = true
-    if ((i & 0xffff) === 0 && performance.now() - sliceStart > SLICE_MS) {
+    if ((i & 0xffff) === 0 && slice.due()) {
       onYield?.()
-      await yieldToLoop()
-      sliceStart = performance.now()
+      await slice.pause()
     }
   }
   if (inString || depth !== 0) return null
