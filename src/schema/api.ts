@@ -308,11 +308,13 @@ export const RunItemSchema = ItemResultSchema.extend({
 })
 export type RunItem = z.infer<typeof RunItemSchema>
 
-export const RunResultsQuerySchema = z.object({
-  page: z.coerce.number().int().min(1).max(MAX_INT32).default(1),
-  perPage: z.coerce.number().int().min(1).max(1000).default(100),
-  status: z.enum(['passed', 'failed', 'errored']).optional(),
-})
+export const RunResultsQuerySchema = z
+  .object({
+    page: z.coerce.number().int().min(1).max(MAX_INT32).default(1),
+    perPage: z.coerce.number().int().min(1).max(1000).default(100),
+    status: z.enum(['passed', 'failed', 'errored']).optional(),
+  })
+  .strict()
 export const RunResultsSchema = z.object({
   run: RunSchema,
   items: z.array(RunItemSchema),
@@ -322,13 +324,15 @@ export const RunResultsSchema = z.object({
 })
 export type RunResults = z.infer<typeof RunResultsSchema>
 
-export const ListRunsQuerySchema = z.object({
-  suiteId: IdSchema.optional(),
-  suiteName: z.string().optional(),
-  suiteVersion: z.coerce.number().int().min(1).max(MAX_INT32).optional(),
-  runGroup: z.string().optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(50),
-})
+export const ListRunsQuerySchema = z
+  .object({
+    suiteId: IdSchema.optional(),
+    suiteName: z.string().optional(),
+    suiteVersion: z.coerce.number().int().min(1).max(MAX_INT32).optional(),
+    runGroup: z.string().optional(),
+    limit: z.coerce.number().int().min(1).max(500).default(50),
+  })
+  .strict()
 export const RunListSchema = z.object({ runs: z.array(RunSchema) })
 
 export const RunCompareSchema = z.object({

@@ -138,8 +138,10 @@ export const ApiErrorSchema = z.object({
 })
 export type ApiError = z.infer<typeof ApiErrorSchema>
 
-export const PageQuerySchema = z.object({
-  page: z.coerce.number().int().min(1).max(MAX_INT32).default(1),
-  perPage: z.coerce.number().int().min(1).max(1000).default(100),
-})
+export const PageQuerySchema = z
+  .object({
+    page: z.coerce.number().int().min(1).max(MAX_INT32).default(1),
+    perPage: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .strict()
 export type PageQuery = z.infer<typeof PageQuerySchema>

@@ -7,6 +7,11 @@ import { MAX_INT32 } from './common.js'
  * strings (`input_tokens`, `output_tokens`, `file_size`, `size_in_bytes`), `prompt_id` and
  * `version` as integers, timestamps as ISO strings. Every response field is optional in the SDK
  * types; we omit a field rather than invent a value we do not have.
+ *
+ * Unknown fields: request objects here accept and ignore them (zod's default), unlike the native
+ * API, which rejects them. The SDK is generated from an OpenAPI spec that adds fields between
+ * releases (and sends some, e.g. `workspace_uuid`, that evalgate has no use for); refusing them
+ * would break the SDK on its next release.
  */
 
 // ---------- enums ----------

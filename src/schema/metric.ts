@@ -12,15 +12,17 @@ export type MetricValueType = z.infer<typeof MetricValueTypeSchema>
  * evaluators written with evalgate). An item passes a thresholded metric when
  * `score >= threshold`, or `score <= threshold` when the metric is inverted.
  */
-export const MetricDefSchema = z.object({
-  name: z.string().min(1).max(200),
-  description: z.string().max(2000).optional(),
-  scoreType: ScoreTypeSchema.default('numerical'),
-  valueType: MetricValueTypeSchema.default('number'),
-  rangeMin: z.number().default(0),
-  rangeMax: z.number().default(1),
-  inverted: z.boolean().default(false),
-  threshold: z.number().nullable().default(null),
-})
+export const MetricDefSchema = z
+  .object({
+    name: z.string().min(1).max(200),
+    description: z.string().max(2000).optional(),
+    scoreType: ScoreTypeSchema.default('numerical'),
+    valueType: MetricValueTypeSchema.default('number'),
+    rangeMin: z.number().default(0),
+    rangeMax: z.number().default(1),
+    inverted: z.boolean().default(false),
+    threshold: z.number().nullable().default(null),
+  })
+  .strict()
 export type MetricDef = z.infer<typeof MetricDefSchema>
 export type MetricDefInput = z.input<typeof MetricDefSchema>

@@ -1,10 +1,13 @@
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
 import { gradientAuthHook } from './gradient/auth.js'
 import { registerGradientRoutes } from './gradient/index.js'
+import type { UploadLimits } from './gradient/uploads.js'
 import { authHook } from './http/auth.js'
 import { browserGuard, SECURITY_HEADERS } from './http/browser-guard.js'
 import { isDashboardRequest, loadDashboard } from './http/dashboard.js'
 import { installErrorHandling } from './http/errors.js'
+import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from './http/framework-errors.js'
+import { parseJsonBody } from './http/json-body.js'
 import { registerNativeRoutes } from './routes/native.js'
 import { ServiceError } from './service/errors.js'
 import type { Services } from './service/index.js'
@@ -26,6 +29,8 @@ export interface AppOptions {
   publicUrl?: string
   /** Directory of the built dashboard; default: found next to the server (see http/dashboard.ts). */
   dashboardDir?: string
+  /** Limits of Gradient presigned uploads (per project and server-wide). */
+  uploadLimits?: Partial<UploadLimits>
 }
 
 /** Builds the Fastify app (not listening): native API under /api/v1, the dashboard at /, auth, JSON errors. */
@@ -37,30 +42,36 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     logger: opts.logger ?? false,
     bodyLimit,
     forceCloseConnections: 'idle',
-    // a malformed URL (bad %-escape): the dashboard's "not found" page, or a JSON 400 for the API
+    // Fastify's and Node's own errors (bad URL, long path parameter, huge headers) in our envelope;
+    // a malformed dashboard URL gets the dashboard's "not found" page
     frameworkErrors: (err, req, reply) => {
       if (isDashboardRequest(req.method, req.url)) return dashboard.notFound(req, reply)
-      return (reply as FastifyReply).status(400).send({ error: { message: err.message, code: 'bad_url' } })
+      return frameworkErrors(err, req, reply)
     },
+    clientErrorHandler,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
   })
   installErrorHandling(app, bodyLimit, opts.logger ?? false)
 
   // JSON bodies only (anything else is a 415); an empty body is "no body" (POST /finalize).
   app.removeContentTypeParser('text/plain')
   app.removeContentTypeParser('application/json')
+  // Large bodies are parsed in slices (src/server/http/json-body.ts), never blocking the loop long.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
     const s = text as string
     if (s.trim() === '') return done(null, undefined)
-    try {
-      done(null, JSON.parse(s))
-    } catch (err) {
-      done(new ServiceError(400, 'invalid_json', `malformed JSON body: ${(err as Error).message}`), undefined)
-    }
+    parseJsonBody(s).then(
+      (value) => done(null, value),
+      (err: Error) =>
+        done(new ServiceError(400, 'invalid_json', `malformed JSON body: ${err.message}`), undefined),
+    )
   })
 
   app.decorate('publicUrl', opts.publicUrl)
+  // Defaults: a response that sets its own policy (the dashboard's pages and assets) keeps it.
   app.addHook('onSend', (_req, reply, payload, done) => {
-    reply.headers(SECURITY_HEADERS)
+    for (const [name, value] of Object.entries(SECURITY_HEADERS))
+      if (!reply.hasHeader(name)) reply.header(name, value)
     done(null, payload)
   })
   // a keyless server is reachable by any web page the user visits: refuse rebound names and cross-site writes
@@ -91,7 +102,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     },
     { prefix: '/api/v1' },
   )
-  await registerGradientRoutes(app, services)
+  await registerGradientRoutes(app, services, opts.uploadLimits ? { uploadLimits: opts.uploadLimits } : {})
   dashboard.register(app)
   return app
 }

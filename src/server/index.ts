@@ -27,6 +27,7 @@ export interface StartServerOptions {
   publicUrl?: string
   /** Directory of the built dashboard (default: found next to the server). */
   dashboardDir?: string
+  uploadLimits?: AppOptions['uploadLimits']
 }
 
 export interface RunningServer {
@@ -57,6 +58,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<Runnin
       ...(opts.bodyLimit !== undefined ? { bodyLimit: opts.bodyLimit } : {}),
       ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
       ...(opts.dashboardDir !== undefined ? { dashboardDir: opts.dashboardDir } : {}),
+      ...(opts.uploadLimits !== undefined ? { uploadLimits: opts.uploadLimits } : {}),
     }
     app = await buildApp(services, appOpts)
     await app.listen({ host, port: opts.port ?? 0 })

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3'
 import { CompiledQuery, type Kysely, type Transaction } from 'kysely'
+import { TimeSlice } from '../util/time-slice.js'
 import type { Store } from './open.js'
 import type { Database } from './schema.js'
 import { encodeText } from './text-codec.js'
@@ -34,8 +35,13 @@ export async function insertRows(
     const sql = `insert into ${table} (${columns.join(', ')}) values (${new Array(width).fill('?').join(', ')})`
     const stmt = prepared(store.sqlite, sql)
     // positional arguments bind measurably faster than one array argument (~20% on score rows)
-    // the raw handle bypasses the codec that wraps Kysely's connection: encode here
-    for (const row of rows) {
+    // the raw handle bypasses the codec that wraps Kysely's connection: encode here. Inside the
+    // caller's transaction, which holds the one connection (Kysely's mutex), so pausing lets other
+    // work run on the event loop while no other statement can reach this connection.
+    const slice = new TimeSlice()
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r]!
+      if ((r & 63) === 63 && slice.due()) await slice.pause()
       let args = row
       for (let c = 0; c < width; c++) {
         const v = row[c]

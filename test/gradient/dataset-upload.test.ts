@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parseDatasetCsv } from '../../src/server/gradient/dataset-csv.js'
 import { GradientHttpError } from '../../src/server/gradient/errors.js'
@@ -68,42 +70,71 @@ describe('parseDatasetCsv', () => {
 })
 
 describe('UploadStore', () => {
-  it('stores a PUT body under a presigned slot and hands it out once to the same project', () => {
+  it('streams a PUT body to disk under a presigned slot and hands it out once to the same project', async () => {
     const store = new UploadStore()
     const [slot] = store.presign('p1', [{ fileName: 'dir/my data.csv', fileSize: '5' }])
     if (!slot) throw new Error('no slot')
     expect(slot.objectKey).toMatch(/^[0-9a-f-]{36}-my_data\.csv$/)
-    store.put(slot.objectKey, slot.token, Buffer.from('hello'))
+    expect(await store.put(slot.objectKey, slot.token, Buffer.from('hello'))).toBe(5)
+    // on disk, not in memory
+    const files = readdirSync(store.dir)
+    expect(files).toHaveLength(1)
+    expect(readFileSync(join(store.dir, files[0]!), 'utf8')).toBe('hello')
     expect(errorOf(() => store.take('p2', slot.objectKey, 'k')).statusCode).toBe(400)
     const taken = store.take('p1', slot.objectKey, 'k')
     expect(taken.data.toString()).toBe('hello')
     expect(taken.fileName).toBe('dir/my data.csv')
+    expect(readdirSync(store.dir)).toEqual([])
     expect(errorOf(() => store.take('p1', slot.objectKey, 'k')).message).toMatch(/unknown or expired/)
+    store.close()
   })
 
-  it('refuses a wrong token, a take before upload, oversize files and expired slots', () => {
+  it('refuses a wrong token, a take before upload, oversize files, quotas and expired slots', async () => {
     let now = 1000
     const store = new UploadStore(
-      { maxFileBytes: 10, maxPendingBytes: 15, maxSlots: 3, ttlMs: 100 },
+      {
+        maxFileBytes: 10,
+        maxPendingBytes: 100,
+        maxPendingBytesPerProject: 15,
+        maxSlots: 10,
+        maxSlotsPerProject: 3,
+        ttlMs: 100,
+      },
       () => now,
     )
     const [a, b] = store.presign('p1', [{ fileName: 'a.csv' }, { fileName: 'b.csv' }])
     if (!a || !b) throw new Error('no slot')
-    expect(errorOf(() => store.put(a.objectKey, 'nope', Buffer.from('x'))).statusCode).toBe(403)
+    const rejection = (p: Promise<unknown>) =>
+      p.then(
+        () => ({}) as GradientHttpError,
+        (e: GradientHttpError) => e,
+      )
+    expect((await rejection(store.put(a.objectKey, 'nope', Buffer.from('x')))).statusCode).toBe(403)
     expect(errorOf(() => store.take('p1', a.objectKey, 'k')).message).toMatch(/nothing was uploaded/)
-    expect(errorOf(() => store.put(a.objectKey, a.token, Buffer.alloc(11))).statusCode).toBe(413)
-    store.put(a.objectKey, a.token, Buffer.alloc(10))
-    expect(errorOf(() => store.put(b.objectKey, b.token, Buffer.alloc(6))).statusCode).toBe(422)
+    const big = await rejection(store.put(a.objectKey, a.token, Buffer.alloc(11)))
+    expect(big.statusCode).toBe(413)
+    expect(big.message).toContain('maxFileBytes (10 bytes)')
+    await store.put(a.objectKey, a.token, Buffer.alloc(10))
+    const quota = await rejection(store.put(b.objectKey, b.token, Buffer.alloc(6)))
+    expect(quota.statusCode).toBe(413)
+    expect(quota.message).toContain('maxPendingBytesPerProject (15)')
+    // another project is not starved by p1
+    const [other] = store.presign('p2', [{ fileName: 'o.csv' }])
+    expect(await store.put(other!.objectKey, other!.token, Buffer.alloc(10))).toBe(10)
     expect(errorOf(() => store.presign('p1', [{ fileName: 'c', fileSize: '11' }])).path).toBe(
       'files.0.file_size',
     )
-    expect(errorOf(() => store.presign('p1', [{ fileName: 'c' }, { fileName: 'd' }])).statusCode).toBe(422)
+    const slots = errorOf(() => store.presign('p1', [{ fileName: 'c' }, { fileName: 'd' }]))
+    expect(slots.statusCode).toBe(429)
+    expect(slots.message).toContain('maxSlotsPerProject (3)')
+    expect(store.presign('p2', [{ fileName: 'c' }, { fileName: 'd' }])).toHaveLength(2)
     now += 100
     expect(errorOf(() => store.take('p1', a.objectKey, 'k')).message).toMatch(/unknown or expired/)
     // the expired upload's bytes no longer count against the pending limit
     const [e] = store.presign('p1', [{ fileName: 'e.csv' }])
     if (!e) throw new Error('no slot')
-    store.put(e.objectKey, e.token, Buffer.alloc(10))
+    await store.put(e.objectKey, e.token, Buffer.alloc(10))
     expect(store.take('p1', e.objectKey, 'k').data.length).toBe(10)
+    store.close()
   })
 })

@@ -78,8 +78,9 @@ type Path = (string | number)[]
 
 function leafPaths(value: unknown, path: Path = [], out: Path[] = []): Path[] {
   out.push(path)
-  if (Array.isArray(value)) value.forEach((v, i) => leafPaths(v, [...path, i], out))
-  else if (value !== null && typeof value === 'object')
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) leafPaths(v, [...path, i], out)
+  } else if (value !== null && typeof value === 'object')
     for (const [k, v] of Object.entries(value)) leafPaths(v, [...path, k], out)
   return out
 }

@@ -92,7 +92,7 @@ describe('dashboard routes', () => {
     expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8')
     const res = await client(server.url).get('/api/v1/runs/%E0%A4%A')
     expect(res.status).toBe(400)
-    expect(res.body.error.code).toBe('bad_url')
+    expect(res.body.error.code).toBe('invalid_url')
   })
 
   test('API paths keep their JSON 404', async () => {

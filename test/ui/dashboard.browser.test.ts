@@ -291,7 +291,7 @@ describe.skipIf(!hasChromium && !process.env.CI)('dashboard in Chromium', () => 
       expect(await page.locator('form.keyform h1').textContent()).toBe('This server requires an API key')
       await page.locator('form.keyform input').fill('wrong-key')
       await click(page, page.locator('form.keyform button'))
-      expect(await page.locator('form.keyform p').textContent()).toBe('invalid API key')
+      expect(await page.locator('form.keyform p').textContent()).toBe('invalid or revoked API key')
       await page.locator('form.keyform input').fill(key)
       await click(page, page.locator('form.keyform button'))
       expect(await page.locator('table.suites').textContent()).toContain('secured suite')

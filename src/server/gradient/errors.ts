@@ -6,7 +6,8 @@ import type { ZodError } from 'zod'
  */
 export class GradientHttpError extends Error {
   constructor(
-    readonly statusCode: 400 | 401 | 403 | 404 | 413 | 422,
+    /** 429 only for quotas that free up with time (the SDK retries it with backoff). */
+    readonly statusCode: 400 | 401 | 403 | 404 | 413 | 422 | 429,
     message: string,
     readonly path?: string,
   ) {
@@ -27,6 +28,7 @@ export const ERROR_IDS: Record<number, string> = {
   413: 'payload_too_large',
   415: 'unsupported_media_type',
   422: 'unprocessable_entity',
+  429: 'too_many_requests',
   500: 'server_error',
 }
 

@@ -9,7 +9,7 @@ import { DEFAULT_UPLOAD_LIMITS, type UploadLimits, UploadStore } from './uploads
 export { UploadStore } from './uploads.js'
 
 export interface GradientRoutesOptions {
-  uploadLimits?: UploadLimits
+  uploadLimits?: Partial<UploadLimits>
 }
 
 /**
@@ -24,6 +24,7 @@ export async function registerGradientRoutes(
   opts: GradientRoutesOptions = {},
 ): Promise<void> {
   const uploads = new UploadStore(opts.uploadLimits ?? DEFAULT_UPLOAD_LIMITS)
+  app.addHook('onClose', async () => uploads.close())
   await app.register(
     async (scope) => {
       installGradientErrorHandling(scope)

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { CreateEvaluationDatasetBodySchema, PresignedUrlsBodySchema } from '../../schema/gradient.js'
@@ -44,21 +45,18 @@ export function registerDatasetRoutes(app: FastifyInstance, services: Services, 
     }
   })
 
-  // The upload route takes any content type as raw bytes, in a scope of its own so that the
-  // JSON parser of every other route is untouched.
+  // The upload route takes any content type as a raw stream (written to disk by the upload
+  // store, never buffered), in a scope of its own so that the JSON parser of every other route is
+  // untouched. A request without a body has no stream: an empty file.
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers()
-    scope.addContentTypeParser(
-      '*',
-      { parseAs: 'buffer', bodyLimit: uploads.limits.maxFileBytes },
-      (_req, body, done) => done(null, body),
-    )
+    scope.addContentTypeParser('*', (_req, payload, done) => done(null, payload))
     scope.put(`${UPLOAD_PATH}/:key`, { config: { skipAuth: true } }, async (req) => {
       const { key } = parseGradient(UploadParams, req.params, 'params')
       const { token } = parseGradient(UploadQuery, req.query, 'query')
-      const data = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0)
-      uploads.put(key, token, data)
-      return { object_key: key, size_in_bytes: String(data.length) }
+      const body = req.body instanceof Readable ? req.body : Buffer.alloc(0)
+      const size = await uploads.put(key, token, body)
+      return { object_key: key, size_in_bytes: String(size) }
     })
   })
 

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url'
 import { gzipSync } from 'node:zlib'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { ServiceError } from '../service/errors.js'
+import { MAX_PARAM_LENGTH } from './framework-errors.js'
 
 /** Paths the dashboard never answers: APIs keep their JSON errors and their auth. */
 const API_PREFIXES = ['/api/', '/v1/', '/v2/']
@@ -160,8 +161,16 @@ export function loadDashboard(dir: string | undefined = findDashboardDir()): Das
 function registerRoutes(app: FastifyInstance, assets: Map<string, Asset>, index: Asset): void {
   app.get('/*', async (request, reply) => {
     const pathname = request.url.split('?')[0] ?? '/'
-    if (isApiPath(pathname))
+    if (isApiPath(pathname)) {
+      // An API route whose path parameter is too long falls through to this wildcard: say so.
+      if (pathname.split('/').some((segment) => segment.length > MAX_PARAM_LENGTH))
+        throw new ServiceError(
+          414,
+          'uri_too_long',
+          `a path segment of ${JSON.stringify(pathname.slice(0, 100))}… is longer than ${MAX_PARAM_LENGTH} characters`,
+        )
       throw new ServiceError(404, 'route_not_found', `no route ${request.method} ${pathname}`)
+    }
     const asset = pathname !== '/index.html' ? assets.get(pathname) : undefined
     if (asset) return send(request, reply, asset)
     if (pathname.startsWith('/assets/')) {

@@ -75,11 +75,13 @@ const IdParams = z.object({ id: IdSchema })
 const KeyParams = z.object({ id: IdSchema, keyId: IdSchema })
 const CompareParams = z.object({ id: IdSchema, baseId: IdSchema })
 const OrdinalParams = z.object({ id: IdSchema, ordinal: z.coerce.number().int().min(1).max(MAX_INT32) })
-const ItemKeyQuery = z.object({
-  itemId: z.string().min(1).max(500),
-  trial: z.coerce.number().int().min(0).max(MAX_INT32).default(0),
-})
-const SuiteQuery = z.object({ version: z.coerce.number().int().min(1).max(MAX_INT32).optional() })
+const ItemKeyQuery = z
+  .object({
+    itemId: z.string().min(1).max(500),
+    trial: z.coerce.number().int().min(0).max(MAX_INT32).default(0),
+  })
+  .strict()
+const SuiteQuery = z.object({ version: z.coerce.number().int().min(1).max(MAX_INT32).optional() }).strict()
 const SuiteRunsQuery = z.object({
   version: z.coerce.number().int().min(1).max(MAX_INT32).optional(),
   limit: z.coerce.number().int().min(1).max(MAX_INT32).max(500).default(50),

@@ -26,6 +26,7 @@ import * as itemRepo from '../../store/repos/run-items.js'
 import * as repo from '../../store/repos/runs.js'
 import * as suiteRepo from '../../store/repos/suites.js'
 import type { RunsTable, ScoresTable } from '../../store/schema.js'
+import { TimeSlice } from '../../util/time-slice.js'
 import { toRun, toRunItem } from '../mappers.js'
 import { NotFoundError } from './errors.js'
 import { runMetricsOf } from './run-metrics.js'
@@ -157,7 +158,10 @@ export class RunService {
       let seq = locked.item_seq
       const itemRows: SqlValue[][] = new Array(unique.length)
       const scoreRows: SqlValue[][] = []
+      // serialising a large batch takes a while: hand the event loop back now and then
+      const slice = new TimeSlice()
       for (let i = 0; i < unique.length; i++) {
+        if ((i & 31) === 31 && slice.due()) await slice.pause()
         const it = unique[i]!
         const old = byKey.get(`${it.trial}\u0000${it.itemId}`)
         let ordinal: number
