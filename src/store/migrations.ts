@@ -1,5 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, SqliteAdapter, sql } from 'kysely'
-import { migrateItemIdentity } from './identity-migration.js'
+import { migrateItemIdentity, rekeySuiteVersions } from './identity-migration.js'
 
 /**
  * In-code migrations. The SQL must be valid on SQLite and PostgreSQL: only `text`, `integer` and
@@ -250,6 +250,20 @@ const migrations: Record<string, Migration> = {
   '0003_item_identity': {
     async up(db: Kysely<unknown>) {
       await migrateItemIdentity(db)
+    },
+  },
+  '0004_suite_versions': {
+    // Suite versions are content-addressed (def_key = suiteVersionKey) and snapshot the name and
+    // description they had, so any version can be retrieved whole.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('suite_versions').addColumn('name', 'text').execute()
+      await db.schema.alterTable('suite_versions').addColumn('description', 'text').execute()
+      await rekeySuiteVersions(db)
+      await db.schema
+        .createIndex('suite_versions_suite_key')
+        .on('suite_versions')
+        .columns(['suite_id', 'def_key'])
+        .execute()
     },
   },
 }

@@ -11,7 +11,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createClient, type EvalgateClient } from '../../src/client/client.js'
 import { serverDataset } from '../../src/client/server-dataset.js'
 import { dataset, itemId } from '../../src/dataset/index.js'
+import { evaluator } from '../../src/evaluators/index.js'
 import { type RunningServer, startServer } from '../../src/server/index.js'
+import { buildCli, runCli } from '../helpers/cli.js'
 import { client as http } from '../helpers/http.js'
 
 const ITEMS = [
@@ -97,6 +99,36 @@ describe('one identity on every path', () => {
     })
     const base = itemId({ input: { q: 'France' }, expected: 'Paris' })
     expect(items.items.map((i) => i.id)).toEqual([base, `${base}~2`])
+  })
+})
+
+describe('content-addressed suite versions', () => {
+  test('flipping a gate back reuses the old version, and "Δ prev" compares with its runs', async () => {
+    const exact = evaluator('exact', ({ output, expected }) => output === expected, { threshold: 1 })
+    const capital = (q: unknown) => ({ France: 'Paris', Peru: 'Lima' })[String(q)] ?? '?'
+    const data = [
+      { input: 'France', expected: 'Paris' },
+      { input: 'Peru', expected: 'Lima' },
+    ]
+    const versions: number[] = []
+    for (const passRate of [0.8, 0.95, 0.8]) {
+      const { run } = await sdk.runTestSuite({
+        name: 'flip',
+        data,
+        task: capital,
+        evaluators: [exact],
+        gate: { passRate },
+      })
+      versions.push(run.suiteVersion)
+    }
+    expect(versions).toEqual([1, 2, 1])
+    const { runs } = await sdk.api.runs.list({ suiteName: 'flip', limit: 10 })
+    const latest = runs[0]!
+    const cli = await buildCli()
+    const shown = await runCli(cli, ['show', latest.id, '--url', server.url])
+    expect(shown.code, shown.stderr).toBe(0)
+    // the previous run of version 1 is found, so the delta is a number, not "—"
+    expect(shown.stdout).toMatch(/exact\s+1\.000\s+±0\.000/)
   })
 })
 

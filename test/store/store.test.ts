@@ -126,6 +126,13 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect((await services.suites.get(projectId, s1.id, 2)).gate).toEqual({ passRate: 0.9 })
     expect((await services.suites.get(projectId, s1.id, 1)).gate).toBeNull()
     expect((await services.suites.listVersions(projectId, s1.id)).map((s) => s.version)).toEqual([4, 3, 2, 1])
+    // content-addressed: a definition seen before gets its old version back, and the next new one
+    // continues after the highest
+    const back = await services.suites.upsert(projectId, def({ gate: { passRate: 0.9 } }))
+    expect(back.version).toBe(2)
+    expect((await services.suites.upsert(projectId, def())).version).toBe(1)
+    expect((await services.suites.upsert(projectId, def({ gate: { passRate: 0.5 } }))).version).toBe(5)
+    expect((await services.suites.listVersions(projectId, s1.id)).map((s) => s.version)).toEqual([5, 4, 3, 2, 1])
     const metrics = await services.metrics.list(projectId)
     expect(metrics.map((m) => m.name)).toEqual(['accuracy', 'toxicity'])
     const all = await services.metrics.upsertAll(projectId, [
