@@ -132,7 +132,9 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect(back.version).toBe(2)
     expect((await services.suites.upsert(projectId, def())).version).toBe(1)
     expect((await services.suites.upsert(projectId, def({ gate: { passRate: 0.5 } }))).version).toBe(5)
-    expect((await services.suites.listVersions(projectId, s1.id)).map((s) => s.version)).toEqual([5, 4, 3, 2, 1])
+    expect((await services.suites.listVersions(projectId, s1.id)).map((s) => s.version)).toEqual([
+      5, 4, 3, 2, 1,
+    ])
     const metrics = await services.metrics.list(projectId)
     expect(metrics.map((m) => m.name)).toEqual(['accuracy', 'toxicity'])
     const all = await services.metrics.upsertAll(projectId, [
