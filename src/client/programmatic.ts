@@ -14,8 +14,8 @@ import type {
   Dataset as ServerDataset,
 } from '../schema/api.js'
 import type { JsonObject, JsonValue, TurnType } from '../schema/common.js'
-import { type Gate, GateSchema, type StarMetric, StarMetricSchema } from '../schema/gate.js'
-import type { ItemResult, ItemStatus, SuiteDefInput } from '../schema/meta.js'
+import type { Gate, StarMetric } from '../schema/gate.js'
+import { type ItemResult, type ItemStatus, parseSuiteDef, type SuiteDefInput } from '../schema/meta.js'
 import type { MetricDefInput } from '../schema/metric.js'
 import type { EvalgateApi } from './api.js'
 import { EvalgateApiError } from './errors.js'
@@ -236,13 +236,24 @@ export async function runTestSuite<I = JsonValue, O = unknown, E = JsonValue>(
     throw new TypeError(`runTestSuite(): maxConcurrency must be an integer >= 1, got ${String(concurrency)}`)
   }
   const evaluators = validateEvaluators(options.evaluators ?? [])
+  const metrics = evaluators.map(metricDefOf)
+  // the suite-definition rules hold before any item is loaded or run
+  const { star, gate } = options
+  buildSuite({
+    name: options.name,
+    dataset: { name: options.name, version: 'unloaded', size: 0 },
+    turnType: 'single',
+    metrics,
+    star,
+    gate,
+  })
   const loaded = await loadData(options.name, options.data)
   const suite = buildSuite({
     name: options.name,
     description: options.description,
     dataset: { name: loaded.name, version: loaded.version, size: loaded.items.length },
     turnType: loaded.turnType,
-    metrics: evaluators.map(metricDefOf),
+    metrics,
     star: options.star,
     gate: options.gate,
   })
@@ -386,6 +397,7 @@ async function createSdkRun(
   return run
 }
 
+/** The suite definition of createRun/runTestSuite, checked by the one SuiteDefSchema (SuiteDefError). */
 function buildSuite(args: {
   name: string
   description?: string | undefined
@@ -395,24 +407,19 @@ function buildSuite(args: {
   star: string | StarMetric | undefined
   gate: Gate | undefined
 }): SuiteDefInput {
-  let star: StarMetric | null = null
-  if (args.star !== undefined) {
-    star = StarMetricSchema.parse(typeof args.star === 'string' ? { metric: args.star } : args.star)
-    if (!args.metrics.some((m) => m.name === star!.metric)) {
-      throw new TypeError(
-        `star metric "${star.metric}" is not one of the evaluators (${args.metrics.map((m) => m.name).join(', ') || 'none'})`,
-      )
-    }
-  }
-  return {
-    name: args.name,
-    ...(args.description === undefined ? {} : { description: args.description }),
-    dataset: args.dataset,
-    turnType: args.turnType,
-    metrics: args.metrics,
-    star,
-    gate: args.gate === undefined ? null : GateSchema.parse(args.gate),
-  }
+  return parseSuiteDef(
+    {
+      name: args.name,
+      ...(args.description === undefined ? {} : { description: args.description }),
+      dataset: args.dataset,
+      turnType: args.turnType,
+      metrics: args.metrics,
+      star:
+        args.star === undefined ? null : typeof args.star === 'string' ? { metric: args.star } : args.star,
+      gate: args.gate ?? null,
+    },
+    args.name,
+  )
 }
 
 async function loadData<I, E>(

@@ -1,7 +1,7 @@
 import { suiteVersionKey } from '../../dataset/identity.js'
 import type { Suite } from '../../schema/api.js'
 import type { Gate, StarMetric } from '../../schema/gate.js'
-import type { SuiteDef } from '../../schema/meta.js'
+import { type SuiteDef, suiteDefIssues } from '../../schema/meta.js'
 import type { MetricDef } from '../../schema/metric.js'
 import type { Executor } from '../../store/bulk.js'
 import type { Store } from '../../store/open.js'
@@ -233,19 +233,10 @@ export class SuiteService {
   }
 }
 
+/** The suite-definition rules of SuiteDefSchema, for definitions built from parts (Gradient). */
 function validateSuiteDef(def: SuiteDef): void {
-  const seen = new Set<string>()
-  def.metrics.forEach((m, i) => {
-    if (seen.has(m.name))
-      throw new ValidationError(`metric ${JSON.stringify(m.name)} is listed twice`, `metrics.${i}.name`)
-    seen.add(m.name)
-  })
-  if (def.star && !seen.has(def.star.metric)) {
-    throw new ValidationError(
-      `star metric ${JSON.stringify(def.star.metric)} is not one of the suite's metrics`,
-      'star.metric',
-    )
-  }
+  const issue = suiteDefIssues(def)[0]
+  if (issue) throw new ValidationError(issue.message, issue.path.join('.'))
 }
 
 /** The suite as it was at version `v`: that version's whole definition, its name and description included. */
