@@ -241,7 +241,8 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     // the same key twice in one batch: last wins
     const dup = items([5, { output: 'first' }], [5, { output: 'last' }])
     expect(await services.runs.addItems(projectId, runId, dup)).toEqual({ accepted: 2, inserted: 1 })
-    expect((await services.runs.itemByKey(projectId, runId, 'item-5', 0)).output).toBe('last')
+    const page = await services.runs.results(projectId, runId, { page: 1, perPage: 100 })
+    expect(page.items.find((i) => i.itemId === 'item-5' && i.trial === 0)?.output).toBe('last')
     // trials are distinct items
     expect(await services.runs.addItems(projectId, runId, items([5, { trial: 1 }]))).toEqual({
       accepted: 1,
