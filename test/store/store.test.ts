@@ -155,9 +155,12 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
       ['toxicity', 0.2],
     ])
     expect(all.find((m) => m.name === 'accuracy')!.id).toBe(metrics[0]!.id)
-    await expect(services.suites.upsert(projectId, def({ star: { metric: 'nope' } }))).rejects.toMatchObject({
+    // the service checks the suite-definition rules too (definitions built from parts skip the schema)
+    const unchecked = { ...def(), star: { metric: 'nope' } }
+    await expect(services.suites.upsert(projectId, unchecked)).rejects.toMatchObject({
       status: 400,
       path: 'star.metric',
+      message: 'star names the metric "nope", which is not one of the suite\'s metrics ("accuracy", "toxicity")',
     })
   })
 
