@@ -277,12 +277,7 @@ export class UploadSession {
         // the provider itself failed; describe the error without sources
       }
       message = describeApiError(error, sources)
-      const serverWide =
-        error.isConnectionError ||
-        error.isAuthError ||
-        error.status >= 500 ||
-        error.code === 'route_not_found'
-      if (serverWide && !this.offline) {
+      if (error.isServerWide && !this.offline) {
         this.offline = message
         this.options.log(`evalgate: ${message}`)
       }

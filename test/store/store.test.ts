@@ -160,7 +160,8 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     await expect(services.suites.upsert(projectId, unchecked)).rejects.toMatchObject({
       status: 400,
       path: 'star.metric',
-      message: 'star names the metric "nope", which is not one of the suite\'s metrics ("accuracy", "toxicity")',
+      message:
+        'star names the metric "nope", which is not one of the suite\'s metrics ("accuracy", "toxicity")',
     })
   })
 

@@ -1,6 +1,7 @@
 import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { Connection } from '../../client/connect.js'
+import { isEvalgateApiError } from '../../client/errors.js'
 import { Outbox, type OutboxHeader } from '../../client/outbox.js'
 import type { Run } from '../../schema/api.js'
 import { CONNECTION_HELP, CONNECTION_OPTIONS, errorLine, openConnection } from './client-args.js'
@@ -120,6 +121,5 @@ async function uploadFile(
 }
 
 function isServerWide(error: unknown): boolean {
-  const e = error as { status?: number; code?: string; isConnectionError?: boolean; isAuthError?: boolean }
-  return e.isConnectionError === true || e.isAuthError === true || (e.status ?? 0) >= 500
+  return isEvalgateApiError(error) && error.isServerWide
 }
