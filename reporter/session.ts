@@ -112,11 +112,6 @@ export class UploadSession {
     for (const run of this.suites.values()) if (run.buffer.length > 0 && !run.pumping) void this.pump(run)
   }
 
-  /** The suite key of a failed eval test, for the exit-code rules. */
-  keyOf(suite: SuiteDef): string {
-    return this.suiteRun(suite).key
-  }
-
   states(): SuiteRunState[] {
     return [...this.suites.values()]
   }
