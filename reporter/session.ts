@@ -112,11 +112,6 @@ export class UploadSession {
     for (const run of this.suites.values()) if (run.buffer.length > 0 && !run.pumping) void this.pump(run)
   }
 
-  /** The suite key of a failed eval test, for the exit-code rules. */
-  keyOf(suite: SuiteDef): string {
-    return this.suiteRun(suite).key
-  }
-
   states(): SuiteRunState[] {
     return [...this.suites.values()]
   }
@@ -277,12 +272,7 @@ export class UploadSession {
         // the provider itself failed; describe the error without sources
       }
       message = describeApiError(error, sources)
-      const serverWide =
-        error.isConnectionError ||
-        error.isAuthError ||
-        error.status >= 500 ||
-        error.code === 'route_not_found'
-      if (serverWide && !this.offline) {
+      if (error.isServerWide && !this.offline) {
         this.offline = message
         this.options.log(`evalgate: ${message}`)
       }

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
+
+import { unsupportedNodeMessage } from '../util/supported-node.js'
+import { terminalText } from '../util/terminal-text.js'
 /**
  * The `evalgate` command. Each subcommand lives in src/cli/commands/<name>.ts and exports
  * `run(argv: string[]): Promise<number | undefined>` (the exit code; undefined means 0). Modules are
  * imported lazily so `evalgate serve` never loads the reporter and vice versa.
  */
-
-import { unsupportedNodeMessage } from '../util/supported-node.js'
-import { terminalText } from '../util/terminal-text.js'
+import { VERSION } from '../version.js'
 
 export interface CommandModule {
   run(argv: string[]): Promise<number | undefined> | number | undefined
@@ -68,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
     return name === undefined ? 1 : 0
   }
   if (name === '--version' || name === '-v') {
-    process.stdout.write('0.1.0\n')
+    process.stdout.write(`${VERSION}\n`)
     return 0
   }
   const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined

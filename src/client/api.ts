@@ -6,13 +6,17 @@ import {
   type DatasetItemInput,
   DatasetItemSchema,
   DatasetSchema,
+  type FinalizeRunBodySchema,
   HealthSchema,
+  type ListRunsQuerySchema,
   RunCompareSchema,
   RunItemBatchResponseSchema,
   RunListSchema,
+  type RunResultsQuerySchema,
   RunResultsSchema,
   RunSchema,
 } from '../schema/api.js'
+import type { PageQuerySchema } from '../schema/common.js'
 import type { ItemResultInput } from '../schema/meta.js'
 import { Transport, type TransportOptions } from './http.js'
 
@@ -65,7 +69,7 @@ export class EvalgateApi {
         schema: AddDatasetItemsResponseSchema,
         idempotent: false,
       }),
-    listItems: (datasetId: string, query: { page?: number; perPage?: number } = {}) =>
+    listItems: (datasetId: string, query: Partial<z.output<typeof PageQuerySchema>> = {}) =>
       this.transport.request({
         method: 'GET',
         path: `/api/v1/datasets/${enc(datasetId)}/items`,
@@ -86,10 +90,7 @@ export class EvalgateApi {
         body: { items },
         schema: RunItemBatchResponseSchema,
       }),
-    finalize: (
-      runId: string,
-      body: { outcome?: 'completed' | 'failed' | 'cancelled'; errorDescription?: string } = {},
-    ) =>
+    finalize: (runId: string, body: z.input<typeof FinalizeRunBodySchema> = {}) =>
       this.transport.request({
         method: 'POST',
         path: `/api/v1/runs/${enc(runId)}/finalize`,
@@ -98,25 +99,15 @@ export class EvalgateApi {
       }),
     get: (runId: string) =>
       this.transport.request({ method: 'GET', path: `/api/v1/runs/${enc(runId)}`, schema: RunSchema }),
-    results: (
-      runId: string,
-      query: { page?: number; perPage?: number; status?: 'passed' | 'failed' | 'errored' } = {},
-    ) =>
+    results: (runId: string, query: Partial<z.output<typeof RunResultsQuerySchema>> = {}) =>
       this.transport.request({
         method: 'GET',
         path: `/api/v1/runs/${enc(runId)}/results`,
         query,
         schema: RunResultsSchema,
       }),
-    list: (
-      query: {
-        suiteId?: string
-        suiteName?: string
-        suiteVersion?: number
-        runGroup?: string
-        limit?: number
-      } = {},
-    ) => this.transport.request({ method: 'GET', path: '/api/v1/runs', query, schema: RunListSchema }),
+    list: (query: Partial<z.output<typeof ListRunsQuerySchema>> = {}) =>
+      this.transport.request({ method: 'GET', path: '/api/v1/runs', query, schema: RunListSchema }),
     compare: (runId: string, baseRunId: string) =>
       this.transport.request({
         method: 'GET',

@@ -4,6 +4,7 @@ import type { Dataset } from '../dataset/types.js'
 import type { JsonValue } from '../schema/common.js'
 import { EvalgateApi } from './api.js'
 import { type Connection, type ConnectOptions, connect } from './connect.js'
+import * as datasetsApi from './datasets-api.js'
 import * as programmatic from './programmatic.js'
 import { type ServerDatasetOptions, serverDataset } from './server-dataset.js'
 
@@ -37,17 +38,17 @@ export class EvalgateClient {
     return this.api.url
   }
 
-  createDataset(options: programmatic.CreateDatasetOptions) {
-    return programmatic.createDataset(this.api, options)
+  createDataset(options: datasetsApi.CreateDatasetOptions) {
+    return datasetsApi.createDataset(this.api, options)
   }
 
-  addDatasetItem(datasetId: string, item: programmatic.DatasetItemToAdd) {
-    return programmatic.addDatasetItem(this.api, datasetId, item)
+  addDatasetItem(datasetId: string, item: datasetsApi.DatasetItemToAdd) {
+    return datasetsApi.addDatasetItem(this.api, datasetId, item)
   }
 
   /** The dataset and all its items; pass the result as `runTestSuite({ data })`. */
   getDataset(datasetId: string) {
-    return programmatic.getDataset(this.api, datasetId)
+    return datasetsApi.getDataset(this.api, datasetId)
   }
 
   createRun(options: programmatic.CreateRunOptions) {
@@ -56,7 +57,7 @@ export class EvalgateClient {
 
   runTestSuite<I = JsonValue, O = unknown, E = JsonValue>(
     options: programmatic.RunTestSuiteOptions<I, O, E> & {
-      data: programmatic.DatasetWithItems | Dataset<I, E> | readonly ItemInput<I, E>[]
+      data: datasetsApi.DatasetWithItems | Dataset<I, E> | readonly ItemInput<I, E>[]
       task: EvalTask<I, O, E>
     },
   ) {

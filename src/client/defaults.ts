@@ -1,5 +1,6 @@
 import type { JsonValue } from '../schema/common.js'
 import { connectClient, type EvalgateClient } from './client.js'
+import type * as datasetsApi from './datasets-api.js'
 import type * as programmatic from './programmatic.js'
 
 /**
@@ -23,11 +24,11 @@ export async function closeDefaultClient(): Promise<void> {
   if (current) await (await current).close()
 }
 
-export async function createDataset(options: programmatic.CreateDatasetOptions) {
+export async function createDataset(options: datasetsApi.CreateDatasetOptions) {
   return (await client()).createDataset(options)
 }
 
-export async function addDatasetItem(datasetId: string, item: programmatic.DatasetItemToAdd) {
+export async function addDatasetItem(datasetId: string, item: datasetsApi.DatasetItemToAdd) {
   return (await client()).addDatasetItem(datasetId, item)
 }
 

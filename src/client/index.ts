@@ -2,6 +2,12 @@
 export { EvalgateApi } from './api.js'
 export { type CreateClientOptions, connectClient, createClient, EvalgateClient } from './client.js'
 export { type Connection, type ConnectionMode, type ConnectOptions, connect } from './connect.js'
+export type {
+  CreateDatasetOptions,
+  DatasetItemToAdd,
+  DatasetRecord,
+  DatasetWithItems,
+} from './datasets-api.js'
 export {
   addDatasetItem,
   closeDefaultClient,
@@ -16,11 +22,7 @@ export { describeApiError, EvalgateApiError, isEvalgateApiError } from './errors
 export type { TransportOptions } from './http.js'
 export { Outbox, type OutboxHeader } from './outbox.js'
 export type {
-  CreateDatasetOptions,
   CreateRunOptions,
-  DatasetItemToAdd,
-  DatasetRecord,
-  DatasetWithItems,
   RunResultsData,
   RunResultsEnvelope,
   RunTestSuiteItem,

@@ -1,3 +1,7 @@
+/**
+ * The run orchestration of the programmatic client: createRun, runTestSuite (the same engine as
+ * describeEval) and getRunResults (Netra's envelope). The dataset half is datasets-api.ts.
+ */
 import { randomUUID } from 'node:crypto'
 import { runSuite } from '../core/run-suite.js'
 import type { EvalTask } from '../core/types.js'
@@ -6,128 +10,15 @@ import type { Dataset, LoadedDataset } from '../dataset/types.js'
 import { metricDefOf } from '../evaluators/metric.js'
 import type { EvaluatorLike } from '../evaluators/types.js'
 import { validateEvaluators } from '../evaluators/validate.js'
-import type {
-  DatasetItem,
-  EvaluationStatus,
-  Run,
-  RunStatus,
-  Dataset as ServerDataset,
-} from '../schema/api.js'
-import type { JsonObject, JsonValue, TurnType } from '../schema/common.js'
-import { type Gate, GateSchema, type StarMetric, StarMetricSchema } from '../schema/gate.js'
-import type { ItemResult, ItemStatus, SuiteDefInput } from '../schema/meta.js'
+import type { EvaluationStatus, Run, RunStatus } from '../schema/api.js'
+import type { JsonValue, TurnType } from '../schema/common.js'
+import type { Gate, StarMetric } from '../schema/gate.js'
+import { type ItemResult, type ItemStatus, parseSuiteDef, type SuiteDefInput } from '../schema/meta.js'
 import type { MetricDefInput } from '../schema/metric.js'
 import type { EvalgateApi } from './api.js'
+import type { DatasetWithItems } from './datasets-api.js'
 import { EvalgateApiError } from './errors.js'
-import { fetchAllDatasetItems, toLoadedDataset } from './server-dataset.js'
-
-// ---------- datasets ----------
-
-export interface CreateDatasetOptions {
-  name: string
-  tags?: string[]
-  turnType?: TurnType
-  description?: string
-}
-
-/** An item to add to a server dataset. `expectedOutput` is accepted as Netra's name for `expected`. */
-export interface DatasetItemToAdd {
-  id?: string
-  input: JsonValue
-  expected?: JsonValue
-  expectedOutput?: JsonValue
-  tags?: string[]
-  metadata?: JsonObject
-}
-
-/** An item as returned by `getDataset`, ready to be passed back as `runTestSuite({ data })`. */
-export interface DatasetRecord {
-  id: string
-  datasetId: string
-  input: JsonValue
-  expected?: JsonValue
-  /** Same as `expected` (Netra's name). */
-  expectedOutput?: JsonValue
-  tags: string[]
-  metadata: JsonObject
-}
-
-/** `getDataset`'s result: the dataset and its items, usable as `runTestSuite({ data })`. */
-export interface DatasetWithItems {
-  dataset: ServerDataset
-  items: DatasetRecord[]
-}
-
-export async function createDataset(api: EvalgateApi, options: CreateDatasetOptions): Promise<ServerDataset> {
-  if (!options || typeof options.name !== 'string' || options.name.trim() === '') {
-    throw new TypeError('createDataset(): `name` must be a non-empty string')
-  }
-  return api.datasets.create({
-    name: options.name,
-    tags: options.tags ?? [],
-    turnType: options.turnType ?? 'single',
-    ...(options.description === undefined ? {} : { description: options.description }),
-  })
-}
-
-export async function addDatasetItem(
-  api: EvalgateApi,
-  datasetId: string,
-  item: DatasetItemToAdd,
-): Promise<DatasetItem> {
-  if (!item || typeof item !== 'object' || !('input' in item) || item.input === undefined) {
-    throw new TypeError('addDatasetItem(): the item needs an `input`')
-  }
-  if (
-    item.expected !== undefined &&
-    item.expectedOutput !== undefined &&
-    JSON.stringify(item.expected) !== JSON.stringify(item.expectedOutput)
-  ) {
-    throw new TypeError('addDatasetItem(): `expected` and `expectedOutput` are both set and differ; set one')
-  }
-  const expected = item.expected ?? item.expectedOutput
-  const { items } = await api.datasets.addItems(datasetId, [
-    {
-      ...(item.id === undefined ? {} : { id: item.id }),
-      input: item.input,
-      ...(expected === undefined ? {} : { expected }),
-      tags: item.tags ?? [],
-      metadata: item.metadata ?? {},
-    },
-  ])
-  const added = items[0]
-  if (!added) {
-    throw new EvalgateApiError({
-      message: 'the server accepted the item but returned none',
-      status: 0,
-      code: 'BAD_RESPONSE',
-      endpoint: `POST /api/v1/datasets/${datasetId}/items`,
-      url: api.url,
-    })
-  }
-  return added
-}
-
-export async function getDataset(api: EvalgateApi, datasetId: string): Promise<DatasetWithItems> {
-  const { dataset, items } = await fetchAllDatasetItems(api, datasetId)
-  return {
-    dataset,
-    items: items.map((item) => {
-      const record: DatasetRecord = {
-        id: item.id,
-        datasetId: item.datasetId,
-        input: item.input,
-        tags: item.tags,
-        metadata: item.metadata,
-      }
-      if (item.expected !== undefined) {
-        record.expected = item.expected
-        record.expectedOutput = item.expected
-      }
-      return record
-    }),
-  }
-}
+import { toLoadedDataset } from './server-dataset.js'
 
 // ---------- runs ----------
 
@@ -236,13 +127,24 @@ export async function runTestSuite<I = JsonValue, O = unknown, E = JsonValue>(
     throw new TypeError(`runTestSuite(): maxConcurrency must be an integer >= 1, got ${String(concurrency)}`)
   }
   const evaluators = validateEvaluators(options.evaluators ?? [])
+  const metrics = evaluators.map(metricDefOf)
+  // the suite-definition rules hold before any item is loaded or run
+  const { star, gate } = options
+  buildSuite({
+    name: options.name,
+    dataset: { name: options.name, version: 'unloaded', size: 0 },
+    turnType: 'single',
+    metrics,
+    star,
+    gate,
+  })
   const loaded = await loadData(options.name, options.data)
   const suite = buildSuite({
     name: options.name,
     description: options.description,
     dataset: { name: loaded.name, version: loaded.version, size: loaded.items.length },
     turnType: loaded.turnType,
-    metrics: evaluators.map(metricDefOf),
+    metrics,
     star: options.star,
     gate: options.gate,
   })
@@ -387,6 +289,7 @@ async function createSdkRun(
   return run
 }
 
+/** The suite definition of createRun/runTestSuite, checked by the one SuiteDefSchema (SuiteDefError). */
 function buildSuite(args: {
   name: string
   description?: string | undefined
@@ -396,24 +299,19 @@ function buildSuite(args: {
   star: string | StarMetric | undefined
   gate: Gate | undefined
 }): SuiteDefInput {
-  let star: StarMetric | null = null
-  if (args.star !== undefined) {
-    star = StarMetricSchema.parse(typeof args.star === 'string' ? { metric: args.star } : args.star)
-    if (!args.metrics.some((m) => m.name === star!.metric)) {
-      throw new TypeError(
-        `star metric "${star.metric}" is not one of the evaluators (${args.metrics.map((m) => m.name).join(', ') || 'none'})`,
-      )
-    }
-  }
-  return {
-    name: args.name,
-    ...(args.description === undefined ? {} : { description: args.description }),
-    dataset: args.dataset,
-    turnType: args.turnType,
-    metrics: args.metrics,
-    star,
-    gate: args.gate === undefined ? null : GateSchema.parse(args.gate),
-  }
+  return parseSuiteDef(
+    {
+      name: args.name,
+      ...(args.description === undefined ? {} : { description: args.description }),
+      dataset: args.dataset,
+      turnType: args.turnType,
+      metrics: args.metrics,
+      star:
+        args.star === undefined ? null : typeof args.star === 'string' ? { metric: args.star } : args.star,
+      gate: args.gate ?? null,
+    },
+    args.name,
+  )
 }
 
 async function loadData<I, E>(

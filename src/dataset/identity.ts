@@ -78,3 +78,30 @@ export function datasetVersion(items: Iterable<VersionedItem>): string {
   hash.update(']')
   return hash.digest('hex').slice(0, ID_HEX)
 }
+
+/** What makes a suite version: everything but the suite's name and description. */
+export interface SuiteVersionContent {
+  dataset: { name: string; version: string; size: number }
+  turnType: string
+  metrics: ReadonlyArray<{ name: string }>
+  star: unknown
+  gate: unknown
+}
+
+/**
+ * The content address of a suite definition: sha256 over the canonical JSON of its dataset
+ * reference, turn type, metrics (in name order: their order is not part of it), star metric and
+ * gate. The same definition always gets the same key, hence the same suite version.
+ */
+export function suiteVersionKey(def: SuiteVersionContent): string {
+  const metrics = [...def.metrics].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  return sha256Hex(
+    canonicalJson({
+      dataset: { name: def.dataset.name, version: def.dataset.version, size: def.dataset.size },
+      turnType: def.turnType,
+      metrics,
+      star: def.star ?? null,
+      gate: def.gate ?? null,
+    }),
+  )
+}

@@ -40,13 +40,7 @@ const multiTurnItem = z.strictObject({
 })
 
 /** An item as written by the user, after validation (before ids are assigned). */
-export interface ParsedItem {
-  id?: string
-  input: unknown
-  expected?: unknown
-  tags?: string[]
-  metadata?: Record<string, unknown>
-}
+export type ParsedItem = z.output<typeof singleTurnItem>
 
 export interface FieldProblem {
   field?: string

@@ -15,13 +15,14 @@
  * 5. No gate: every item must pass (errored and timed-out items are failing items), and the star
  *    metric, when there is one, must pass.
  */
-import type {
-  EvaluationStatus,
-  GateCheck,
-  RunStatus,
-  RunSummary,
-  StarResult,
-  Verdict,
+import {
+  type EvaluationStatus,
+  type GateCheck,
+  type RunStatus,
+  type RunSummary,
+  type StarResult,
+  TERMINAL_RUN_STATUSES,
+  type Verdict,
 } from '../schema/api.js'
 import { fmt } from './format.js'
 
@@ -32,7 +33,7 @@ export interface VerdictRun {
   summary: Pick<RunSummary, 'totalItems' | 'failedItems' | 'erroredItems' | 'gate' | 'star'>
 }
 
-const PENDING: ReadonlySet<RunStatus> = new Set(['queued', 'running', 'evaluating'])
+const FINAL: ReadonlySet<RunStatus> = new Set(TERMINAL_RUN_STATUSES)
 
 export function decideVerdict(run: VerdictRun): Verdict {
   const { summary } = run
@@ -41,7 +42,7 @@ export function decideVerdict(run: VerdictRun): Verdict {
   const checks: GateCheck[] = []
   const base = { gated, failingItems, totalItems: summary.totalItems }
 
-  if (PENDING.has(run.status)) {
+  if (!FINAL.has(run.status)) {
     const pending = fact('status', false, `the run is not finalized (status ${run.status})`)
     return { ...base, passed: null, checks: [pending], failures: [pending.message], rule: null }
   }

@@ -87,6 +87,93 @@ export type ItemResult = z.infer<typeof ItemResultSchema>
 export type ItemResultInput = z.input<typeof ItemResultSchema>
 
 /** A suite's definition: what makes a new suite version when it changes (dataset version, metrics, star, gate). */
+/** What a suite definition must satisfy beyond its shape: one rule set for every entry point. */
+export interface SuiteDefRuleInput {
+  metrics: ReadonlyArray<{ name: string; rangeMin?: number; rangeMax?: number; threshold?: number | null }>
+  star?: { metric: string; successThreshold?: number | undefined } | null | undefined
+  gate?:
+    | { metrics?: Record<string, { mean?: number | undefined; min?: number | undefined }> | undefined }
+    | null
+    | undefined
+}
+
+export interface SuiteDefIssue {
+  path: Array<string | number>
+  message: string
+}
+
+/**
+ * The suite-definition rules: metric names are unique; the star metric and every gate metric are
+ * among the suite's metrics; thresholds (metric, star, gate mean/min) lie in the metric's range.
+ * Each message names the field and the metric, so it reads the same wherever it is reported.
+ */
+export function suiteDefIssues(def: SuiteDefRuleInput): SuiteDefIssue[] {
+  const issues: SuiteDefIssue[] = []
+  const byName = new Map<string, SuiteDefRuleInput['metrics'][number]>()
+  def.metrics.forEach((m, i) => {
+    if (byName.has(m.name))
+      issues.push({
+        path: ['metrics', i, 'name'],
+        message: `metric ${JSON.stringify(m.name)} is listed twice`,
+      })
+    byName.set(m.name, m)
+  })
+  const names = [...byName.keys()].map((n) => JSON.stringify(n)).join(', ') || 'none'
+  const unknown = (field: string, metric: string) =>
+    `${field} names the metric ${JSON.stringify(metric)}, which is not one of the suite's metrics (${names})`
+  const inRange = (
+    path: SuiteDefIssue['path'],
+    field: string,
+    metric: string,
+    value: number | null | undefined,
+  ) => {
+    const m = byName.get(metric)
+    if (value === undefined || value === null || !m) return
+    const min = m.rangeMin ?? 0
+    const max = m.rangeMax ?? 1
+    if (value < min || value > max)
+      issues.push({
+        path,
+        message: `${field} is ${value}, outside the range [${min}, ${max}] of the metric ${JSON.stringify(metric)}`,
+      })
+  }
+  for (const m of def.metrics)
+    inRange(['metrics', def.metrics.indexOf(m), 'threshold'], 'threshold', m.name, m.threshold)
+  if (def.star) {
+    if (!byName.has(def.star.metric))
+      issues.push({ path: ['star', 'metric'], message: unknown('star', def.star.metric) })
+    inRange(['star', 'successThreshold'], 'star.successThreshold', def.star.metric, def.star.successThreshold)
+  }
+  for (const [metric, gate] of Object.entries(def.gate?.metrics ?? {})) {
+    if (!byName.has(metric)) {
+      issues.push({ path: ['gate', 'metrics', metric], message: unknown('gate.metrics', metric) })
+      continue
+    }
+    inRange(['gate', 'metrics', metric, 'mean'], `gate.metrics.${metric}.mean`, metric, gate.mean)
+    inRange(['gate', 'metrics', metric, 'min'], `gate.metrics.${metric}.min`, metric, gate.min)
+  }
+  return issues
+}
+
+/** A suite definition that breaks a rule of SuiteDefSchema: the one error of describeEval, runTestSuite and createRun. */
+export class SuiteDefError extends Error {
+  override readonly name = 'SuiteDefError'
+  constructor(
+    readonly suite: string,
+    readonly issues: readonly SuiteDefIssue[],
+  ) {
+    super(
+      `invalid suite definition ${JSON.stringify(suite)}: ${issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+    )
+  }
+}
+
+/** Throws a SuiteDefError when the metrics, star metric and gate break a suite-definition rule. */
+export function checkSuiteDef(suite: string, def: SuiteDefRuleInput): void {
+  const issues = suiteDefIssues(def)
+  if (issues.length > 0) throw new SuiteDefError(suite, issues)
+}
+
 export const SuiteDefSchema = z
   .object({
     name: z.string().min(1).max(300),
@@ -94,7 +181,7 @@ export const SuiteDefSchema = z
     dataset: z
       .object({
         name: z.string().min(1).max(300),
-        /** Content hash of the dataset (see dataset/version). */
+        /** Content hash of the dataset (src/dataset/identity.ts). */
         version: z.string().min(1).max(200),
         size: z.number().int().min(0).max(MAX_INT32),
       })
@@ -105,8 +192,25 @@ export const SuiteDefSchema = z
     gate: GateSchema.nullable().default(null),
   })
   .strict()
+  .superRefine((def, ctx) => {
+    for (const issue of suiteDefIssues(def)) ctx.addIssue({ code: 'custom', ...issue })
+  })
 export type SuiteDef = z.infer<typeof SuiteDefSchema>
 export type SuiteDefInput = z.input<typeof SuiteDefSchema>
+
+/** Parses a suite definition; any problem (shape or rule) is a SuiteDefError. */
+export function parseSuiteDef(input: SuiteDefInput | unknown, suite?: string): SuiteDef {
+  const parsed = SuiteDefSchema.safeParse(input)
+  if (parsed.success) return parsed.data
+  const name = suite ?? String((input as { name?: unknown } | null)?.name ?? 'unnamed')
+  throw new SuiteDefError(
+    name,
+    parsed.error.issues.map((i) => ({
+      path: i.path.map((p) => (typeof p === 'number' ? p : String(p))),
+      message: i.message,
+    })),
+  )
+}
 
 /** What `describeEval` writes to `task.meta.evalgate` for every item test. */
 export const EvalMetaSchema = z.object({

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto'
 import { type Kysely, sql } from 'kysely'
-import { datasetVersion, itemId, type VersionedItem } from '../dataset/identity.js'
+import { datasetVersion, itemId, suiteVersionKey, type VersionedItem } from '../dataset/identity.js'
 
 // ---- the two legacy rules, frozen: they only serve to recognise ids they produced ----
 
@@ -197,5 +197,46 @@ async function migrateRunItems(db: Kysely<any>): Promise<void> {
       await sql`update run_items set item_id = ${id} where run_id = ${run.id} and ordinal = ${ordinal}`.execute(
         db,
       )
+  }
+}
+
+/** Migration 0004: every suite version's def_key becomes its content address. */
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export async function rekeySuiteVersions(db: Kysely<any>): Promise<void> {
+  const rows: Array<{
+    suite_id: string
+    version: number
+    dataset_name: string
+    dataset_version: string
+    dataset_size: number
+    turn_type: string
+    metrics: string
+    star: string | null
+    gate: string | null
+  }> = await db
+    .selectFrom('suite_versions')
+    .select([
+      'suite_id',
+      'version',
+      'dataset_name',
+      'dataset_version',
+      'dataset_size',
+      'turn_type',
+      'metrics',
+      'star',
+      'gate',
+    ])
+    .execute()
+  for (const r of rows) {
+    const key = suiteVersionKey({
+      dataset: { name: r.dataset_name, version: r.dataset_version, size: Number(r.dataset_size) },
+      turnType: r.turn_type,
+      metrics: JSON.parse(r.metrics),
+      star: parse(r.star) ?? null,
+      gate: parse(r.gate) ?? null,
+    })
+    await sql`update suite_versions set def_key = ${key} where suite_id = ${r.suite_id} and version = ${r.version}`.execute(
+      db,
+    )
   }
 }

@@ -1,5 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, SqliteAdapter, sql } from 'kysely'
-import { migrateItemIdentity } from './identity-migration.js'
+import { migrateItemIdentity, rekeySuiteVersions } from './identity-migration.js'
 
 /**
  * In-code migrations. The SQL must be valid on SQLite and PostgreSQL: only `text`, `integer` and
@@ -252,8 +252,22 @@ const migrations: Record<string, Migration> = {
       await migrateItemIdentity(db)
     },
   },
+  '0004_suite_versions': {
+    // Suite versions are content-addressed (def_key = suiteVersionKey) and snapshot the name and
+    // description they had, so any version can be retrieved whole.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('suite_versions').addColumn('name', 'text').execute()
+      await db.schema.alterTable('suite_versions').addColumn('description', 'text').execute()
+      await rekeySuiteVersions(db)
+      await db.schema
+        .createIndex('suite_versions_suite_key')
+        .on('suite_versions')
+        .columns(['suite_id', 'def_key'])
+        .execute()
+    },
+  },
   /** Keys get a scope (`project`: use the project; `admin`: also manage its keys) and can be revoked. */
-  '0004_api_key_scope_revocation': {
+  '0005_api_key_scope_revocation': {
     async up(db: Kysely<unknown>) {
       await db.schema
         .alterTable('api_keys')

@@ -82,8 +82,11 @@ export interface SuitesTable {
 export interface SuiteVersionsTable {
   suite_id: string
   version: number
-  /** Canonical JSON of what makes a version: dataset, turn type, metrics, star, gate. */
+  /** Content address of what makes a version (suiteVersionKey in src/dataset/identity.ts). */
   def_key: string
+  /** The suite's name and description as this version had them (Gradient versions); null = the suite's. */
+  name: string | null
+  description: string | null
   dataset_id: string | null
   dataset_name: string
   dataset_version: string

@@ -20,11 +20,12 @@ import type { JsonValue } from '../schema/common.js'
 import { ChatMessageSchema } from '../schema/common.js'
 import type { StarMetric } from '../schema/gate.js'
 import {
+  checkSuiteDef,
   EVAL_META_KEY,
   type EvalMeta,
   type ItemResult,
+  parseSuiteDef,
   type SuiteDef,
-  SuiteDefSchema,
 } from '../schema/meta.js'
 import './augment.js'
 import { EvalItemFailure, failureMessage } from './failure.js'
@@ -297,25 +298,16 @@ function planSuite(
   }
   const dataset = toDataset(data, options, label)
   const name = options.name ?? dataset.name
-  const metricNames = evaluators.map((evaluator) => evaluator.name)
   const star =
     options.star === undefined
       ? null
       : typeof options.star === 'string'
         ? { metric: options.star }
         : options.star
-  if (star && !metricNames.includes(star.metric)) {
-    throw new DescribeEvalError(
-      `${label}: option \`star\` names the metric ${JSON.stringify(star.metric)}, which is not one of this suite's metrics (${listNames(metricNames)})`,
-    )
-  }
-  for (const metric of Object.keys(options.gate?.metrics ?? {})) {
-    if (!metricNames.includes(metric)) {
-      throw new DescribeEvalError(
-        `${label}: option \`gate.metrics\` names the metric ${JSON.stringify(metric)}, which is not one of this suite's metrics (${listNames(metricNames)})`,
-      )
-    }
-  }
+  // The suite-definition rules, checked at definition time (the dataset version comes later).
+  checkSuiteDef(name, { metrics: evaluators.map(metricOf), star, gate: options.gate ?? null })
+  const metricNames = evaluators.map((evaluator) => evaluator.name)
+  const listNames = (names: string[]) => names.map((n) => JSON.stringify(n)).join(', ') || 'it has none'
   for (const [runMetric, spec] of Object.entries(options.gate?.runMetrics ?? {})) {
     const scorePaths = [spec.predicted, spec.label].filter((path) => path?.startsWith('scores.'))
     const named = [
@@ -397,22 +389,18 @@ function toDataset(data: unknown, options: ParsedOptions, label: string): Datase
 
 function suiteDefinition(plan: SuitePlan, loaded: LoadedDataset<unknown, unknown>): SuiteDef {
   if (loaded.turnType === 'multi') checkChatInputs(plan.name, loaded.items)
-  const parsed = SuiteDefSchema.safeParse({
-    name: plan.name,
-    description: plan.options.description,
-    dataset: { name: loaded.name, version: loaded.version, size: loaded.items.length },
-    turnType: loaded.turnType,
-    metrics: plan.evaluators.map(metricOf),
-    star: plan.star,
-    gate: plan.options.gate ?? null,
-  })
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    throw new DescribeEvalError(
-      `describeEval(${JSON.stringify(plan.name)}): invalid suite definition at ${issue?.path.map(String).join('.')}: ${issue?.message}`,
-    )
-  }
-  return parsed.data
+  return parseSuiteDef(
+    {
+      name: plan.name,
+      description: plan.options.description,
+      dataset: { name: loaded.name, version: loaded.version, size: loaded.items.length },
+      turnType: loaded.turnType,
+      metrics: plan.evaluators.map(metricOf),
+      star: plan.star,
+      gate: plan.options.gate ?? null,
+    },
+    plan.name,
+  )
 }
 
 /** Multi-turn datasets validate this already; a custom Dataset implementation might not. */
@@ -445,10 +433,6 @@ function fallbackName(data: unknown, options: unknown): string {
 }
 
 const UNNAMED = 'describeEval (unnamed suite)'
-
-function listNames(names: string[]): string {
-  return names.length ? names.map((name) => JSON.stringify(name)).join(', ') : 'it has none'
-}
 
 /** The task's own error, rebuilt so Vitest prints its stack as the failure's cause. */
 function taskErrorOf(result: {

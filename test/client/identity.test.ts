@@ -7,12 +7,21 @@
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import BetterSqlite3 from 'better-sqlite3'
+import { Kysely, Migrator, PostgresDialect } from 'kysely'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { createClient, type EvalgateClient } from '../../src/client/client.js'
 import { serverDataset } from '../../src/client/server-dataset.js'
 import { dataset, itemId } from '../../src/dataset/index.js'
+import { evaluator } from '../../src/evaluators/index.js'
+import type { Suite } from '../../src/schema/api.js'
 import { type RunningServer, startServer } from '../../src/server/index.js'
+import { migrationProvider } from '../../src/store/migrations.js'
+import { buildCli, runCli } from '../helpers/cli.js'
 import { client as http } from '../helpers/http.js'
+import { DIALECTS, useDatabases } from '../helpers/stores.js'
 
 const ITEMS = [
   { input: 'France', expected: 'Paris', tags: ['eu'] },
@@ -100,51 +109,140 @@ describe('one identity on every path', () => {
   })
 })
 
-describe('a database written by the release before', () => {
-  test('is migrated: item ids, dataset versions and runs follow the one identity', async () => {
-    const file = join(dir, 'legacy.db')
-    copyFileSync(new URL('../fixtures/store-legacy/evalgate-0.x.db', import.meta.url), file)
-    const legacy = await startServer({ db: file })
-    try {
-      const api = createClient({ url: legacy.url, retries: 0 }).api
-      const listed = (await http(legacy.url).get('/api/v1/datasets')).body.datasets as Array<{
-        id: string
-        name: string
-      }>
-      const ds = await api.datasets.get(listed.find((d) => d.name === 'capitals-server')!.id)
-      const items = (await api.datasets.listItems(ds.id, { page: 1, perPage: 10 })).items
-      expect(items.map((i) => i.id)).toEqual([
-        itemId({ input: 'France', expected: 'Paris' }),
-        itemId({ input: 'Japan', expected: 'Tokyo' }),
-        'explicit-1',
-      ])
-      // the server dataset's version is now the client's version of the same items
-      const inline = await dataset
-        .inline('x', [
-          { input: 'France', expected: 'Paris', tags: ['eu'] },
-          { input: 'Japan', expected: 'Tokyo', metadata: { region: 'asia' } },
-          { id: 'explicit-1', input: 'Peru', expected: 'Lima' },
-        ])
-        .load()
-      expect(ds.contentHash).toBe(inline.version)
-      expect(ds.contentHash).toBe((await serverDataset(ds.id, { api }).load()).version)
+describe('content-addressed suite versions', () => {
+  test('flipping a gate back reuses the old version, and "Δ prev" compares with its runs', async () => {
+    const exact = evaluator('exact', ({ output, expected }) => output === expected, { threshold: 1 })
+    const capital = (q: unknown) => ({ France: 'Paris', Peru: 'Lima' })[String(q)] ?? '?'
+    const data = [
+      { input: 'France', expected: 'Paris' },
+      { input: 'Peru', expected: 'Lima' },
+    ]
+    const versions: number[] = []
+    for (const passRate of [0.8, 0.95, 0.8]) {
+      const { run } = await sdk.runTestSuite({
+        name: 'flip',
+        data,
+        task: capital,
+        evaluators: [exact],
+        gate: { passRate },
+      })
+      versions.push(run.suiteVersion)
+    }
+    expect(versions).toEqual([1, 2, 1])
+    const { runs } = await sdk.api.runs.list({ suiteName: 'flip', limit: 10 })
+    const latest = runs[0]!
+    const cli = await buildCli()
+    const shown = await runCli(cli, ['show', latest.id, '--url', server.url])
+    expect(shown.code, shown.stderr).toBe(0)
+    // the previous run of version 1 is found, so the delta is a number, not "—"
+    expect(shown.stdout).toMatch(/exact\s+1\.000\s+±0\.000/)
+  })
+})
 
-      // runs over the server dataset and over the same items inline now name items alike,
-      // so compare matches them item by item
-      const { runs } = await api.runs.list({ limit: 50 })
-      expect(runs).toHaveLength(4)
-      const serverRun = runs.find((r) => r.suiteName === 'capitals-server')!
-      const inlineRun = runs.find((r) => r.suiteName === 'capitals-inline')!
-      const idsOf = async (id: string) =>
-        (await api.runs.results(id, { perPage: 10 })).items.map((i) => i.itemId).sort()
-      expect(await idsOf(serverRun.id)).toEqual(await idsOf(inlineRun.id))
-      expect(await idsOf(serverRun.id)).toEqual(inline.items.map((i) => i.id).sort())
-      const compared = await api.runs.compare(inlineRun.id, serverRun.id)
-      expect(compared.items.every((i) => i.basePassed !== null && i.headPassed !== null)).toBe(true)
-      // every stored run now carries its verdict
-      for (const run of runs) expect(run.summary.verdict.passed).toBe(true)
+describe.each(DIALECTS)('a database written by the release before, on %s', (dialect) => {
+  const dbs = useDatabases(dialect)
+
+  test('is migrated: item ids, dataset versions, suite versions and runs follow the one identity', async () => {
+    const fixture = fileURLToPath(new URL('../fixtures/store-legacy/evalgate-0.x.db', import.meta.url))
+    let location: string
+    if (dialect === 'sqlite') {
+      location = join(dir, 'legacy.db')
+      copyFileSync(fixture, location)
+    } else {
+      // the same rows in a PostgreSQL database at the previous release's schema
+      location = await dbs.next()
+      await copyLegacyRows(fixture, location)
+    }
+    const legacy = await startServer({ db: location })
+    try {
+      await expectMigrated(legacy.url)
     } finally {
       await legacy.close()
     }
   })
 })
+
+/** Creates the previous release's schema (migration 0001) in PostgreSQL and copies every row of the SQLite fixture. */
+async function copyLegacyRows(sqliteFile: string, pgUrl: string): Promise<void> {
+  const pool = new pg.Pool({ connectionString: pgUrl, max: 1 })
+  // biome-ignore lint/suspicious/noExplicitAny: rows are copied table by table, untyped
+  const target = new Kysely<any>({ dialect: new PostgresDialect({ pool }) })
+  const source = new BetterSqlite3(sqliteFile, { readonly: true })
+  try {
+    const migrator = new Migrator({
+      db: target,
+      provider: migrationProvider,
+      migrationTableName: 'evalgate_migrations',
+      migrationLockTableName: 'evalgate_migrations_lock',
+    })
+    const { error } = await migrator.migrateTo('0001_initial')
+    if (error) throw error
+    const tables = ['projects', 'datasets', 'dataset_items', 'dataset_versions', 'metrics', 'suites']
+    tables.push('suite_versions', 'runs', 'run_items', 'scores')
+    for (const table of tables) {
+      const rows = source.prepare(`select * from ${table}`).all() as Record<string, unknown>[]
+      if (rows.length > 0) await target.insertInto(table).values(rows).execute()
+    }
+  } finally {
+    source.close()
+    await target.destroy()
+  }
+}
+
+async function expectMigrated(url: string): Promise<void> {
+  const api = createClient({ url, retries: 0 }).api
+  const listed = (await http(url).get('/api/v1/datasets')).body.datasets as Array<{
+    id: string
+    name: string
+  }>
+  const ds = await api.datasets.get(listed.find((d) => d.name === 'capitals-server')!.id)
+  const items = (await api.datasets.listItems(ds.id, { page: 1, perPage: 10 })).items
+  expect(items.map((i) => i.id)).toEqual([
+    itemId({ input: 'France', expected: 'Paris' }),
+    itemId({ input: 'Japan', expected: 'Tokyo' }),
+    'explicit-1',
+  ])
+  // the server dataset's version is now the client's version of the same items
+  const inline = await dataset
+    .inline('x', [
+      { input: 'France', expected: 'Paris', tags: ['eu'] },
+      { input: 'Japan', expected: 'Tokyo', metadata: { region: 'asia' } },
+      { id: 'explicit-1', input: 'Peru', expected: 'Lima' },
+    ])
+    .load()
+  expect(ds.contentHash).toBe(inline.version)
+  expect(ds.contentHash).toBe((await serverDataset(ds.id, { api }).load()).version)
+
+  // runs over the server dataset and over the same items inline now name items alike,
+  // so compare matches them item by item
+  const { runs } = await api.runs.list({ limit: 50 })
+  expect(runs).toHaveLength(4)
+  const serverRun = runs.find((r) => r.suiteName === 'capitals-server')!
+  const inlineRun = runs.find((r) => r.suiteName === 'capitals-inline')!
+  const idsOf = async (id: string) =>
+    (await api.runs.results(id, { perPage: 10 })).items.map((i) => i.itemId).sort()
+  expect(await idsOf(serverRun.id)).toEqual(await idsOf(inlineRun.id))
+  expect(await idsOf(serverRun.id)).toEqual(inline.items.map((i) => i.id).sort())
+  const compared = await api.runs.compare(inlineRun.id, serverRun.id)
+  expect(compared.items.every((i) => i.basePassed !== null && i.headPassed !== null)).toBe(true)
+  // every stored run now carries its verdict
+  for (const run of runs) expect(run.summary.verdict.passed).toBe(true)
+  // the old counter versions 1 and 3 are one definition: its next run gets the old version 1
+  const { suite } = await api.runs.createOrJoin({
+    suite: { ...(await suiteDefOf(api, inlineRun.suiteId, 3)), name: 'capitals-inline' },
+  })
+  expect(suite.version).toBe(1)
+}
+
+async function suiteDefOf(api: EvalgateClient['api'], suiteId: string, version: number) {
+  const res = await fetch(`${api.url}/api/v1/suites/${suiteId}?version=${version}`)
+  const s = (await res.json()) as Suite
+  return {
+    name: s.name,
+    dataset: { name: s.datasetName, version: s.datasetVersion, size: s.datasetSize },
+    turnType: s.turnType,
+    metrics: s.metrics,
+    star: s.star,
+    gate: s.gate,
+  }
+}

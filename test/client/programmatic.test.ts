@@ -248,7 +248,9 @@ describe('programmatic API (Netra-style)', () => {
         evaluators: [exact],
         star: 'nope',
       }),
-    ).rejects.toThrow('star metric "nope" is not one of the evaluators (exact)')
+    ).rejects.toThrow(
+      'invalid suite definition "x": star.metric: star names the metric "nope", which is not one of the suite\'s metrics ("exact")',
+    )
     expect(() => createClient({ env: {} })).toThrow(/no server URL/)
   })
 })

@@ -246,7 +246,7 @@ describe('toGradientRun', () => {
       metric_name: 'levenshtein',
       metric_value_type: 'METRIC_VALUE_TYPE_NUMBER',
       number_value: 0.7,
-      reasoning: 'mean of 3 scored items (min 0.4, max 1); 66.6667% passed >= 0.8',
+      reasoning: 'mean of 3 scored items (min 0.40, max 1); 66.667% passed >= 0.80',
     })
     expect(cor?.number_value).toBe(75)
     expect(cor?.reasoning).toBe('mean of 3 scored items (min 50, max 100); 100% passed >= 50')

@@ -293,6 +293,9 @@ describe.each(DIALECTS)('Gradient SDK against evalgate on %s', (dialect) => {
     })
     expect(v1.evaluation_test_case?.version).toBe(1)
     expect(v1.evaluation_test_case?.metrics?.map((m) => m.metric_name)).toEqual(['levenshtein', 'exactMatch'])
+    // every version is its whole definition: version 1 keeps its own description
+    expect(v1.evaluation_test_case?.description).not.toBe('FAQ answers, v2')
+    expect(v1.evaluation_test_case?.description).toBe('FAQ answers')
     const v2 = await client.agents.evaluationTestCases.retrieve(testCaseUuid)
     expect(v2.evaluation_test_case?.version).toBe(2)
     expect(v2.evaluation_test_case?.description).toBe('FAQ answers, v2')

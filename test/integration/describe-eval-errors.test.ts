@@ -59,13 +59,14 @@ describe('bad datasets and bad arguments fail their own suite, not the run', () 
       ],
       ['typo', 'invalid options: unknown option `concurency`'],
       ['bad-gate-shape', 'invalid options: unknown option `gate.passrate`'],
+      // the one suite-definition message (SuiteDefError), the same from runTestSuite and the API
       [
         'bad-star',
-        'option `star` names the metric "accuracy", which is not one of this suite\'s metrics ("exact")',
+        'invalid suite definition "bad-star": star.metric: star names the metric "accuracy", which is not one of the suite\'s metrics ("exact")',
       ],
       [
         'bad-gate',
-        'option `gate.metrics` names the metric "relevance", which is not one of this suite\'s metrics ("exact")',
+        'invalid suite definition "bad-gate": gate.metrics.relevance: gate.metrics names the metric "relevance", which is not one of the suite\'s metrics ("exact")',
       ],
       [
         'bad-task',
@@ -85,7 +86,9 @@ describe('bad datasets and bad arguments fail their own suite, not the run', () 
     ]
     for (const [suite, message] of cases) {
       const text = suiteFailure(run, 'options.eval.ts', suite)
-      if (suite !== 'skip-if-throws') expect(text, suite).toContain('DescribeEvalError: ')
+      const errorType =
+        suite === 'bad-star' || suite === 'bad-gate' ? 'SuiteDefError: ' : 'DescribeEvalError: '
+      if (suite !== 'skip-if-throws') expect(text, suite).toContain(errorType)
       expect(text, suite).toContain(message)
     }
   })

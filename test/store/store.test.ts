@@ -126,6 +126,15 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect((await services.suites.get(projectId, s1.id, 2)).gate).toEqual({ passRate: 0.9 })
     expect((await services.suites.get(projectId, s1.id, 1)).gate).toBeNull()
     expect((await services.suites.listVersions(projectId, s1.id)).map((s) => s.version)).toEqual([4, 3, 2, 1])
+    // content-addressed: a definition seen before gets its old version back, and the next new one
+    // continues after the highest
+    const back = await services.suites.upsert(projectId, def({ gate: { passRate: 0.9 } }))
+    expect(back.version).toBe(2)
+    expect((await services.suites.upsert(projectId, def())).version).toBe(1)
+    expect((await services.suites.upsert(projectId, def({ gate: { passRate: 0.5 } }))).version).toBe(5)
+    expect((await services.suites.listVersions(projectId, s1.id)).map((s) => s.version)).toEqual([
+      5, 4, 3, 2, 1,
+    ])
     const metrics = await services.metrics.list(projectId)
     expect(metrics.map((m) => m.name)).toEqual(['accuracy', 'toxicity'])
     const all = await services.metrics.upsertAll(projectId, [
@@ -146,9 +155,13 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
       ['toxicity', 0.2],
     ])
     expect(all.find((m) => m.name === 'accuracy')!.id).toBe(metrics[0]!.id)
-    await expect(services.suites.upsert(projectId, def({ star: { metric: 'nope' } }))).rejects.toMatchObject({
+    // the service checks the suite-definition rules too (definitions built from parts skip the schema)
+    const unchecked = { ...def(), star: { metric: 'nope' } }
+    await expect(services.suites.upsert(projectId, unchecked)).rejects.toMatchObject({
       status: 400,
       path: 'star.metric',
+      message:
+        'star names the metric "nope", which is not one of the suite\'s metrics ("accuracy", "toxicity")',
     })
   })
 
@@ -232,7 +245,8 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     // the same key twice in one batch: last wins
     const dup = items([5, { output: 'first' }], [5, { output: 'last' }])
     expect(await services.runs.addItems(projectId, runId, dup)).toEqual({ accepted: 2, inserted: 1 })
-    expect((await services.runs.itemByKey(projectId, runId, 'item-5', 0)).output).toBe('last')
+    const page = await services.runs.results(projectId, runId, { page: 1, perPage: 100 })
+    expect(page.items.find((i) => i.itemId === 'item-5' && i.trial === 0)?.output).toBe('last')
     // trials are distinct items
     expect(await services.runs.addItems(projectId, runId, items([5, { trial: 1 }]))).toEqual({
       accepted: 1,

@@ -166,8 +166,12 @@ describe('runItem: slots, timeouts and the abort signal', () => {
 
   it('records latency, a start time and produces a schema-valid result', async () => {
     const before = Date.now()
-    const result = await run(() => 'ok')
-    expect(result.latencyMs).toBeGreaterThanOrEqual(0)
+    const result = await run(async () => {
+      await new Promise((r) => setTimeout(r, 30))
+      return 'ok'
+    })
+    // the task slept 30 ms: latency covers it (timer granularity allows a millisecond early)
+    expect(result.latencyMs).toBeGreaterThanOrEqual(29)
     expect(Date.parse(result.startedAt)).toBeGreaterThanOrEqual(before - 1)
     expect(ItemResultSchema.parse(result)).toEqual(result)
   })

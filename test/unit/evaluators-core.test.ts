@@ -47,8 +47,15 @@ describe('evaluator()', () => {
       threshold: null,
       inverted: false,
     })
-    expect(result.durationMs).toBeGreaterThanOrEqual(0)
     expect(result).not.toHaveProperty('error')
+  })
+
+  test('durationMs covers the evaluator', async () => {
+    const slow = evaluator('slow', async () => {
+      await new Promise((r) => setTimeout(r, 30))
+      return 1
+    })
+    expect((await run(slow)).durationMs).toBeGreaterThanOrEqual(29)
   })
 
   test('thresholds: score >= threshold passes, <= when inverted', async () => {

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { pct } from '../../../reporter/summary.js'
 import type { Connection } from '../../client/connect.js'
 import type { Run } from '../../schema/api.js'
 import { type Colors, colorEnabled, terminalColors } from '../../util/colors.js'
@@ -87,7 +88,7 @@ export function formatRuns(runs: readonly Run[]): string {
         String(r.summary.totalItems),
         String(r.summary.passedItems),
         String(r.summary.failedItems),
-        r.summary.passRate === null ? '—' : `${(r.summary.passRate * 100).toFixed(1)}%`,
+        pct(r.summary.passRate),
         terminalText(r.runGroup),
       ])
     }

@@ -1,3 +1,4 @@
+import { fmt } from '../../gate/format.js'
 import type {
   Dataset,
   Metric,
@@ -150,15 +151,11 @@ export function toGradientTestCase(suite: Suite, ctx: TestCaseContext): APIEvalu
   })
 }
 
-function formatNumber(n: number): string {
-  return String(roundTo(n, 4))
-}
-
 export function toRunLevelMetricResult(
   summary: MetricSummary,
   valueType: MetricValueType | undefined,
 ): APIEvaluationMetricResult {
-  const wire = (v: number) => formatNumber(toWireNumber(v, valueType))
+  const wire = (v: number) => fmt(toWireNumber(v, valueType))
   const parts: string[] = []
   if (summary.mean !== null && summary.min !== null && summary.max !== null) {
     parts.push(
@@ -167,7 +164,7 @@ export function toRunLevelMetricResult(
   }
   if (summary.passRate !== null && summary.threshold !== null) {
     parts.push(
-      `${formatNumber(summary.passRate * 100)}% passed ${summary.inverted ? '<=' : '>='} ${wire(summary.threshold)}`,
+      `${fmt(summary.passRate * 100)}% passed ${summary.inverted ? '<=' : '>='} ${wire(summary.threshold)}`,
     )
   }
   if (summary.nullCount > 0) parts.push(`${summary.nullCount} not applicable`)
@@ -190,7 +187,7 @@ export function toStarMetricResult(
   valueType: MetricValueType | undefined,
 ): APIEvaluationMetricResult {
   const parts = [`${star.passed ? 'passed' : 'failed'} (${star.rule})`]
-  if (star.passRatePct !== null) parts.push(`${formatNumber(star.passRatePct)}% of items passed`)
+  if (star.passRatePct !== null) parts.push(`${fmt(star.passRatePct)}% of items passed`)
   return omitUndefined({
     metric_name: star.metric,
     metric_value_type: toGradientValueType(valueType),

@@ -64,12 +64,14 @@ import {
   UpsertSuiteBodySchema,
 } from '../../schema/api.js'
 import { IdSchema, MAX_INT32, PageQuerySchema } from '../../schema/common.js'
+import { VERSION } from '../../version.js'
 import { parseRunItemBatch } from '../http/run-item-batch.js'
 import { parseOr400 } from '../http/validate.js'
 import { ForbiddenError, NotFoundError, ValidationError } from '../service/errors.js'
 import type { Services } from '../service/index.js'
 
-export const API_VERSION = '0.1.0'
+/** The server's version (the package's), reported by /health. */
+export const API_VERSION = VERSION
 
 const IdParams = z.object({ id: IdSchema })
 const KeyParams = z.object({ id: IdSchema, keyId: IdSchema })

@@ -171,49 +171,9 @@ export class RunService {
         } else {
           ordinal = ++seq
         }
-        itemRows[i] = [
-          run.id,
-          ordinal,
-          it.itemId,
-          it.trial,
-          it.index,
-          it.status,
-          outcomeOf(it),
-          it.passed ? 1 : 0,
-          JSON.stringify(it.input),
-          it.expected === undefined ? null : JSON.stringify(it.expected),
-          JSON.stringify(it.tags),
-          JSON.stringify(it.metadata),
-          JSON.stringify(it.output),
-          it.error === null ? null : JSON.stringify(it.error),
-          it.latencyMs,
-          it.startedAt,
-          it.usage?.inputTokens ?? null,
-          it.usage?.outputTokens ?? null,
-          it.costUsd,
-          it.toolCalls === null ? null : JSON.stringify(it.toolCalls),
-          it.traceId,
-          it.spanId,
-          it.scores.length,
-          now,
-        ]
-        for (let p = 0; p < it.scores.length; p++) {
-          const s = it.scores[p]!
-          scoreRows.push([
-            run.id,
-            ordinal,
-            p,
-            s.metric,
-            s.score,
-            s.passed === null ? null : s.passed ? 1 : 0,
-            s.threshold,
-            s.inverted ? 1 : 0,
-            s.reason ?? null,
-            s.metadata === undefined ? null : JSON.stringify(s.metadata),
-            s.error ?? null,
-            s.durationMs,
-          ])
-        }
+        itemRows[i] = itemRepo.encodeRunItem(run.id, ordinal, it, outcomeOf(it), now)
+        for (let p = 0; p < it.scores.length; p++)
+          scoreRows.push(itemRepo.encodeScore(run.id, ordinal, p, it.scores[p]!))
       }
       await itemRepo.deleteRunItems(trx, this.store, run.id, replaced)
       await itemRepo.insertRunItemRows(trx, this.store, itemRows, scoreRows)

@@ -1,12 +1,13 @@
+import { suiteVersionKey } from '../../dataset/identity.js'
 import type { Suite } from '../../schema/api.js'
 import type { Gate, StarMetric } from '../../schema/gate.js'
-import type { SuiteDef } from '../../schema/meta.js'
+import { type SuiteDef, suiteDefIssues } from '../../schema/meta.js'
 import type { MetricDef } from '../../schema/metric.js'
 import type { Executor } from '../../store/bulk.js'
 import type { Store } from '../../store/open.js'
 import * as datasetRepo from '../../store/repos/datasets.js'
 import * as repo from '../../store/repos/suites.js'
-import { canonicalJson } from '../../util/canonical-json.js'
+import type { SuiteVersionsTable } from '../../store/schema.js'
 import { toSuite } from '../mappers.js'
 import { ConflictError, NotFoundError, ValidationError } from './errors.js'
 import type { MetricService } from './metrics.js'
@@ -20,17 +21,6 @@ export interface SuiteParts {
   metricIds: string[]
   star?: StarMetric | null
   gate?: Gate | null
-}
-
-/** What defines a suite version; descriptions, names and the order of metrics are not part of it. */
-function defKey(def: SuiteDef): string {
-  return canonicalJson({
-    dataset: def.dataset,
-    turnType: def.turnType,
-    metrics: [...def.metrics].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)),
-    star: def.star,
-    gate: def.gate,
-  })
 }
 
 export class SuiteService {
@@ -50,7 +40,7 @@ export class SuiteService {
     if (version === undefined || version === row.version) return toSuite(row)
     const v = await repo.findSuiteVersion(this.store.db, id, version)
     if (!v) throw new NotFoundError(`suite ${id} version`, version)
-    return toSuite({ ...row, ...v, id: row.id, created_at: row.created_at })
+    return toSuite(atVersion(row, v))
   }
 
   async findByName(projectId: string, name: string): Promise<Suite | undefined> {
@@ -62,21 +52,30 @@ export class SuiteService {
     const row = await repo.findSuite(this.store.db, projectId, id)
     if (!row) throw new NotFoundError('suite', id)
     const versions = await repo.listSuiteVersions(this.store.db, id)
-    return versions.map((v) => toSuite({ ...row, ...v, id: row.id, created_at: row.created_at }))
+    return versions.map((v) => toSuite(atVersion(row, v)))
   }
 
-  /** Upsert by (project, name): a new version whenever dataset, turn type, metrics, star or gate change. */
+  /**
+   * Upsert by (project, name). Suite versions are content-addressed: a definition seen before
+   * (same dataset version, turn type, metrics, star metric and gate) gets its old version back;
+   * a new one gets the next number.
+   */
   async upsert(projectId: string, def: SuiteDef): Promise<Suite> {
     const id = await this.store.db.transaction().execute((trx) => this.upsertIn(trx, projectId, def))
     return this.get(projectId, id)
   }
 
-  /** The upsert inside a caller's transaction; returns the suite id. */
+  /**
+   * The upsert inside a caller's transaction; returns the suite id. `monotonic` (Gradient's
+   * explicit create and update): a changed definition makes the next version; every version
+   * snapshots the whole definition, its name and description included (a change of only those
+   * is recorded on the current version).
+   */
   async upsertIn(
     db: Executor,
     projectId: string,
     def: SuiteDef,
-    opts: { renameId?: string; datasetId?: string } = {},
+    opts: { renameId?: string; datasetId?: string; monotonic?: boolean } = {},
   ): Promise<string> {
     validateSuiteDef(def)
     const now = nowIso()
@@ -98,23 +97,39 @@ export class SuiteService {
     }
     const locked = await repo.lockSuite(db, suiteId)
     if (!locked) throw new NotFoundError('suite', suiteId)
-    const current =
-      locked.current_version > 0
-        ? await repo.findSuiteVersion(db, suiteId, locked.current_version)
-        : undefined
-    const key = defKey(def)
+    const key = suiteVersionKey(def)
     const patch: Parameters<typeof repo.updateSuite>[2] = {}
     if (def.description !== undefined && def.description !== locked.description)
       patch.description = def.description
     if (opts.renameId && def.name !== locked.name) patch.name = def.name
-    if (!current || current.def_key !== key) {
+
+    let version: number | undefined
+    if (opts.monotonic) {
+      const current =
+        locked.current_version > 0
+          ? await repo.findSuiteVersion(db, suiteId, locked.current_version)
+          : undefined
+      if (current !== undefined && current.def_key === key) {
+        // Same definition: a new name or description is recorded on the current version itself.
+        version = current.version
+        await repo.updateSuiteVersionSnapshot(db, suiteId, version, {
+          name: def.name,
+          description: def.description ?? locked.description,
+        })
+      }
+    } else {
+      version = (await repo.findSuiteVersionByKey(db, suiteId, key))?.version
+    }
+    if (version === undefined) {
       const datasetId =
         opts.datasetId ?? (await datasetRepo.findDatasetByName(db, projectId, def.dataset.name))?.id ?? null
-      const version = locked.current_version + 1
+      version = (await repo.maxSuiteVersion(db, suiteId)) + 1
       await repo.insertSuiteVersion(db, {
         suite_id: suiteId,
         version,
         def_key: key,
+        name: opts.monotonic ? def.name : null,
+        description: opts.monotonic ? (def.description ?? locked.description) : null,
         dataset_id: datasetId,
         dataset_name: def.dataset.name,
         dataset_version: def.dataset.version,
@@ -125,8 +140,8 @@ export class SuiteService {
         gate: def.gate === null ? null : JSON.stringify(def.gate),
         created_at: now,
       })
-      patch.current_version = version
     }
+    if (version !== locked.current_version) patch.current_version = version
     if (Object.keys(patch).length > 0) await repo.updateSuite(db, suiteId, { ...patch, updated_at: now })
     return suiteId
   }
@@ -138,7 +153,7 @@ export class SuiteService {
         throw new ConflictError(`suite ${JSON.stringify(parts.name)} already exists`, { path: 'name' })
       }
       const def = await this.defFromParts(trx, projectId, parts)
-      return this.upsertIn(trx, projectId, def, { datasetId: parts.datasetId })
+      return this.upsertIn(trx, projectId, def, { datasetId: parts.datasetId, monotonic: true })
     })
     return this.get(projectId, id)
   }
@@ -180,6 +195,7 @@ export class SuiteService {
       }
       await this.upsertIn(trx, projectId, def, {
         renameId: id,
+        monotonic: true,
         ...(parts.datasetId !== undefined
           ? { datasetId: parts.datasetId }
           : row.dataset_id
@@ -217,17 +233,14 @@ export class SuiteService {
   }
 }
 
+/** The suite-definition rules of SuiteDefSchema, for definitions built from parts (Gradient). */
 function validateSuiteDef(def: SuiteDef): void {
-  const seen = new Set<string>()
-  def.metrics.forEach((m, i) => {
-    if (seen.has(m.name))
-      throw new ValidationError(`metric ${JSON.stringify(m.name)} is listed twice`, `metrics.${i}.name`)
-    seen.add(m.name)
-  })
-  if (def.star && !seen.has(def.star.metric)) {
-    throw new ValidationError(
-      `star metric ${JSON.stringify(def.star.metric)} is not one of the suite's metrics`,
-      'star.metric',
-    )
-  }
+  const issue = suiteDefIssues(def)[0]
+  if (issue) throw new ValidationError(issue.message, issue.path.join('.'))
+}
+
+/** The suite as it was at version `v`: that version's whole definition, its name and description included. */
+function atVersion(row: repo.SuiteWithVersion, v: SuiteVersionsTable): repo.SuiteWithVersion {
+  const { suite_id: _s, created_at: _c, name, description, ...definition } = v
+  return { ...row, ...definition, name: name ?? row.name, description: description ?? row.description }
 }

@@ -1,4 +1,5 @@
 import { CompiledQuery, sql } from 'kysely'
+import type { ItemResult, ScoreResult } from '../../schema/meta.js'
 import { type Executor, inChunks, insertRows, type PgType, prepared, type SqlValue } from '../bulk.js'
 import type { Store } from '../open.js'
 import type { RunItemsTable, ScoresTable } from '../schema.js'
@@ -187,21 +188,6 @@ export async function findRunItemByOrdinal(
     .executeTakeFirst()
 }
 
-export async function findRunItemByKey(
-  db: Executor,
-  runId: string,
-  itemId: string,
-  trial: number,
-): Promise<RunItemsTable | undefined> {
-  return db
-    .selectFrom('run_items')
-    .selectAll()
-    .where('run_id', '=', runId)
-    .where('item_id', '=', itemId)
-    .where('trial', '=', trial)
-    .executeTakeFirst()
-}
-
 /** Scores of the given items of one run, ordered by (ordinal, position). */
 export async function listScoresForItems(
   db: Executor,
@@ -295,4 +281,74 @@ export async function loadCompareRows(db: Executor, runId: string) {
     .orderBy('position')
     .execute()
   return { items, scores }
+}
+
+/** One run item as a row of RUN_ITEM_COLUMNS (JSON columns as text), for insertRunItemRows. */
+export function encodeRunItem(
+  runId: string,
+  ordinal: number,
+  it: ItemResult,
+  outcome: 'passed' | 'failed' | 'errored',
+  now: string,
+): SqlValue[] {
+  return [
+    runId,
+    ordinal,
+    it.itemId,
+    it.trial,
+    it.index,
+    it.status,
+    outcome,
+    it.passed ? 1 : 0,
+    JSON.stringify(it.input),
+    it.expected === undefined ? null : JSON.stringify(it.expected),
+    JSON.stringify(it.tags),
+    JSON.stringify(it.metadata),
+    JSON.stringify(it.output),
+    it.error === null ? null : JSON.stringify(it.error),
+    it.latencyMs,
+    it.startedAt,
+    it.usage?.inputTokens ?? null,
+    it.usage?.outputTokens ?? null,
+    it.costUsd,
+    it.toolCalls === null ? null : JSON.stringify(it.toolCalls),
+    it.traceId,
+    it.spanId,
+    it.scores.length,
+    now,
+  ]
+}
+
+/** One score (at `position` in its item) as a row of the scores table, for insertRunItemRows. */
+export function encodeScore(runId: string, ordinal: number, position: number, s: ScoreResult): SqlValue[] {
+  return [
+    runId,
+    ordinal,
+    position,
+    s.metric,
+    s.score,
+    s.passed === null ? null : s.passed ? 1 : 0,
+    s.threshold,
+    s.inverted ? 1 : 0,
+    s.reason ?? null,
+    s.metadata === undefined ? null : JSON.stringify(s.metadata),
+    s.error ?? null,
+    s.durationMs,
+  ]
+}
+
+/** One run item by its key (item id, trial): the dashboard's item view and history. */
+export async function findRunItemByKey(
+  db: Executor,
+  runId: string,
+  itemId: string,
+  trial: number,
+): Promise<RunItemsTable | undefined> {
+  return db
+    .selectFrom('run_items')
+    .selectAll()
+    .where('run_id', '=', runId)
+    .where('item_id', '=', itemId)
+    .where('trial', '=', trial)
+    .executeTakeFirst()
 }

@@ -3,7 +3,7 @@ import type { Executor } from '../bulk.js'
 import type { SuitesTable, SuiteVersionsTable } from '../schema.js'
 
 export type SuiteWithVersion = SuitesTable &
-  Omit<SuiteVersionsTable, 'suite_id' | 'created_at'> & {
+  Omit<SuiteVersionsTable, 'suite_id' | 'created_at' | 'name' | 'description'> & {
     total_runs: number
   }
 
@@ -76,6 +76,31 @@ export async function findSuiteVersion(
     .executeTakeFirst()
 }
 
+/** The version of a suite with this content address, if it was seen before. */
+export async function findSuiteVersionByKey(
+  db: Executor,
+  suiteId: string,
+  defKey: string,
+): Promise<SuiteVersionsTable | undefined> {
+  return db
+    .selectFrom('suite_versions')
+    .selectAll()
+    .where('suite_id', '=', suiteId)
+    .where('def_key', '=', defKey)
+    .orderBy('version')
+    .executeTakeFirst()
+}
+
+/** The highest version number of a suite (0 when it has none). */
+export async function maxSuiteVersion(db: Executor, suiteId: string): Promise<number> {
+  const row = await db
+    .selectFrom('suite_versions')
+    .select((eb) => eb.fn.max('version').as('v'))
+    .where('suite_id', '=', suiteId)
+    .executeTakeFirst()
+  return Number(row?.v ?? 0)
+}
+
 export async function listSuiteVersions(db: Executor, suiteId: string): Promise<SuiteVersionsTable[]> {
   return db
     .selectFrom('suite_versions')
@@ -112,6 +137,20 @@ export async function lockSuite(db: Executor, id: string): Promise<SuitesTable |
 
 export async function insertSuiteVersion(db: Executor, row: SuiteVersionsTable): Promise<void> {
   await db.insertInto('suite_versions').values(row).execute()
+}
+
+export async function updateSuiteVersionSnapshot(
+  db: Executor,
+  suiteId: string,
+  version: number,
+  snapshot: Pick<SuiteVersionsTable, 'name' | 'description'>,
+): Promise<void> {
+  await db
+    .updateTable('suite_versions')
+    .set(snapshot)
+    .where('suite_id', '=', suiteId)
+    .where('version', '=', version)
+    .execute()
 }
 
 export async function updateSuite(
