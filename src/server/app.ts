@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import { gradientAuthHook } from './gradient/auth.js'
 import { registerGradientRoutes } from './gradient/index.js'
 import type { UploadLimits } from './gradient/uploads.js'

@@ -210,6 +210,6 @@ function refusedItem(error: unknown, size: number): number | null {
   return at < size ? at : null
 }
 
-function isServerWide(error: unknown): boolean {
+function _isServerWide(error: unknown): boolean {
   return isEvalgateApiError(error) && error.isServerWide
 }
