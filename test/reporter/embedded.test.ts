@@ -61,7 +61,7 @@ describe('reporter with the embedded server', () => {
     expect(result.output).toContain('gate: passed — pass rate 0.90 >= 0.80')
     // the embedded server stops with the process: the summary names the command that opens the run
     expect(result.output).toMatch(
-      /run: {2}\S+ \(in \S+; view: npx evalgate show \S+ · dashboard: npx evalgate ui --run \S+/,
+      /run: {2}\S+ \(in \S+; view: npx evalgate show \S+( --db \S+)? · dashboard: npx evalgate ui --run \S+/,
     )
 
     // What the tests carried in meta (Vitest's JSON report) is exactly what the server holds.
