@@ -108,12 +108,15 @@ test.for(items)('$id', { concurrent: ${concurrent} }, async ({ input, expected }
 
 // BENCH_EVALGATE_BASE=<a dist/ directory of another build>: adds the variant `evalgateBase`, that
 // build installed as a package of its own, for interleaved before/after comparisons.
+// Its fixtures live next to it (bench/.tmp/run-<pid>/base/), so the bare `evalgate` resolves to it
+// exactly as it does for the current build (an absolute path would be bundled into the config).
+const baseRoot = join(benchDir, '.tmp', `run-${process.pid}`, 'base')
 function installBase(distDir) {
-  const pkg = join(benchDir, '.tmp', `run-${process.pid}`, 'base', 'node_modules', 'evalgate')
+  const pkg = join(baseRoot, 'node_modules', 'evalgate')
   mkdirSync(pkg, { recursive: true })
   cpSync(join(benchDir, '..', 'package.json'), join(pkg, 'package.json'))
   cpSync(distDir, join(pkg, 'dist'), { recursive: true })
-  return { index: join(pkg, 'dist', 'index.js'), plugin: join(pkg, 'dist', 'vitest', 'plugin.js'), alias: '' }
+  return { index: 'evalgate', plugin: 'evalgate/vitest', alias: '' }
 }
 const baseEntries = process.env.BENCH_EVALGATE_BASE ? installBase(process.env.BENCH_EVALGATE_BASE) : null
 
@@ -185,6 +188,7 @@ const allVariants = [
           label: `evalgate base build (${process.env.BENCH_EVALGATE_BASE})`,
           fixture: (w) => evalgateFixture(w, baseEntries),
           baseline: 'plain',
+          root: baseRoot,
         },
       ]
     : []),
@@ -253,7 +257,7 @@ for (const name of workloadNames) {
   const dirs = Object.fromEntries(
     variants.map((v) => [
       v.key,
-      writeFixture(`peers-${name}-${v.key}`, v.fixture(w), v.peers ? peersFixtures : undefined),
+      writeFixture(`peers-${name}-${v.key}`, v.fixture(w), v.root ?? (v.peers ? peersFixtures : undefined)),
     ]),
   )
   for (const v of variants) await runOnce(dirs[v.key], v, 'warmup')

@@ -1,4 +1,5 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import { createRequire } from 'node:module'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { gradientAuthHook } from './gradient/auth.js'
 import { registerGradientRoutes } from './gradient/index.js'
 import { authHook } from './http/auth.js'
@@ -19,11 +20,33 @@ export interface AppOptions {
   bodyLimit?: number
 }
 
+/**
+ * Routes validate with the zod schemas in their handlers and declare no JSON schemas, so Fastify's
+ * JSON-schema compilers (ajv, fast-json-stringify: ~100 module files) would only cost start-up time
+ * in every embedded server. They load, from Fastify's own dependencies, if a route ever declares a
+ * schema.
+ */
+function lazySchemaCompilers(): NonNullable<FastifyServerOptions['schemaController']> {
+  const fromFastify = () => createRequire(createRequire(import.meta.url).resolve('fastify'))
+  return {
+    compilersFactory: {
+      buildValidator: (...args: unknown[]) => fromFastify()('@fastify/ajv-compiler')()(...args),
+      buildSerializer: (...args: unknown[]) =>
+        fromFastify()('@fastify/fast-json-stringify-compiler')()(...args),
+    },
+  }
+}
+
 /** Builds the Fastify app (not listening): native API under /api/v1, auth, JSON errors. */
 export async function buildApp(services: Services, opts: AppOptions = {}): Promise<FastifyInstance> {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT
   // close(): idle keep-alive sockets are closed at once, in-flight requests finish first
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit, forceCloseConnections: 'idle' })
+  const app = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit,
+    forceCloseConnections: 'idle',
+    schemaController: lazySchemaCompilers(),
+  })
   installErrorHandling(app, bodyLimit, opts.logger ?? false)
 
   // JSON bodies only (anything else is a 415); an empty body is "no body" (POST /finalize).
