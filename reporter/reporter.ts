@@ -5,9 +5,10 @@ import type { Reporter, TestCase, TestModule, TestRunEndReason, Vitest } from 'v
 import { type Connection, connect, DEFAULT_DB_FILE } from '../src/client/connect.js'
 import { Outbox } from '../src/client/outbox.js'
 import { runVerdict } from '../src/client/verdict.js'
-import { EVAL_META_KEY, EvalMetaSchema, type SuiteDef } from '../src/schema/meta.js'
+import { EVAL_META_KEY } from '../src/schema/meta.js'
 import { assertSupportedNode } from '../src/util/supported-node.js'
 import { decideExitCode, type SuiteGateOutcome, type SuiteOutcome } from './exit-code.js'
+import { EvalMetaParser } from './meta-parser.js'
 import {
   type EvalgateReporterOptions,
   type ResolvedReporterOptions,
@@ -59,8 +60,7 @@ export class EvalgateReporter implements Reporter {
   private timer: NodeJS.Timeout | null = null
   private failedEvalTests = new Set<string>()
   private invalidPayloads = 0
-  /** Suite definitions already parsed, by their JSON text: most items of a suite share one. */
-  private suiteCache = new Map<string, SuiteDef>()
+  private metaParser = new EvalMetaParser()
 
   constructor(options: EvalgateReporterOptions = {}) {
     assertSupportedNode()
@@ -86,7 +86,7 @@ export class EvalgateReporter implements Reporter {
     const state = testCase.result().state
     if (state !== 'passed' && state !== 'failed') return undefined
     const session = this.session ?? this.startSession()
-    const parsed = EvalMetaSchema.safeParse(payload)
+    const parsed = this.metaParser.parse(payload)
     if (!parsed.success) {
       this.invalidPayloads++
       const issue = parsed.error.issues[0]
@@ -100,7 +100,7 @@ export class EvalgateReporter implements Reporter {
     }
     const failed = state === 'failed'
     if (failed) this.failedEvalTests.add(testCase.id)
-    return session.add(this.sharedSuite(parsed.data.suite), parsed.data.result, failed)
+    return session.add(parsed.data.suite, parsed.data.result, failed)
   }
 
   async onTestRunEnd(
@@ -256,15 +256,6 @@ export class EvalgateReporter implements Reporter {
       env: this.options.env,
     })
     return this.connection
-  }
-
-  private sharedSuite(suite: SuiteDef): SuiteDef {
-    const text = JSON.stringify(suite)
-    const cached = this.suiteCache.get(text)
-    if (cached) return cached
-    if (this.suiteCache.size > 1000) this.suiteCache.clear()
-    this.suiteCache.set(text, suite)
-    return suite
   }
 
   private stopTimer(): void {
