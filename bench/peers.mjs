@@ -12,12 +12,13 @@
 // Variants: plain Vitest and evalgate (default plugin: reporter on, embedded SQLite store that
 // persists across runs like a user's .evalgate/) on the repo's Vitest; plain Vitest and
 // vitest-evals on the Vitest of bench/peers/ (vitest-evals supports Vitest 4 only; it is installed
-// from the npm registry with `npm install --prefix bench/peers`, never copied). evalite is not run:
+// from the npm registry with `npm install --prefix bench/peers` (done here when missing), never copied). evalite is not run:
 // it ships its own runner and CLI rather than a Vitest library, so its numbers would not be paired.
 //
 // Env: BENCH_RUNS (5 rounds after one warm-up), BENCH_WORKLOADS (comma list, default all),
 // BENCH_VARIANTS (comma list, default all).
 // Usage: node bench/peers.mjs
+import { spawnSync } from 'node:child_process'
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -42,8 +43,16 @@ const peersEvals = join(peersDir, 'node_modules', 'vitest-evals', 'package.json'
 ensureBuilt()
 const entries = evalgateEntries()
 if (!existsSync(peersVitest) || !existsSync(peersEvals)) {
-  console.error('bench/peers/ is not installed: run `npm install --prefix bench/peers` first')
-  process.exit(1)
+  // The peers come from the npm registry into bench/peers/node_modules (its own lockfile).
+  console.log('installing the peers: npm install --prefix bench/peers …')
+  const install = spawnSync('npm', ['install', '--no-audit', '--no-fund'], {
+    cwd: peersDir,
+    stdio: 'inherit',
+  })
+  if (install.status !== 0 || !existsSync(peersVitest) || !existsSync(peersEvals)) {
+    console.error('bench/peers/ could not be installed: run `npm install --prefix bench/peers`')
+    process.exit(1)
+  }
 }
 const peerVersions = {
   vitest: JSON.parse(readFileSync(join(peersDir, 'node_modules', 'vitest', 'package.json'), 'utf8')).version,
