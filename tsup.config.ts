@@ -15,6 +15,8 @@ export default defineConfig({
   sourcemap: true,
   clean: true,
   target: 'node22',
+  // import.meta.url in the CommonJS output (src/server/app.ts resolves Fastify's compilers from it)
+  shims: true,
   splitting: true,
   external: ['vitest', 'better-sqlite3', 'pg'],
   // Inlined (tree-shaken) instead of imported from node_modules: zod is ~95 module files and kysely
