@@ -5,7 +5,7 @@ import type { Reporter, TestCase, TestModule, TestRunEndReason, Vitest } from 'v
 import { type Connection, connect, DEFAULT_DB_FILE } from '../src/client/connect.js'
 import { Outbox } from '../src/client/outbox.js'
 import type { Run } from '../src/schema/api.js'
-import { EVAL_META_KEY, EvalMetaSchema, type SuiteDef } from '../src/schema/meta.js'
+import { EVAL_META_KEY } from '../src/schema/meta.js'
 import { type Colors, colorEnabled, terminalColors } from '../src/util/colors.js'
 import { assertSupportedNode } from '../src/util/supported-node.js'
 import { terminalBlock, terminalText } from '../src/util/terminal-text.js'
@@ -17,6 +17,7 @@ import {
   type SuiteGateOutcome,
   type SuiteOutcome,
 } from './exit-code.js'
+import { EvalMetaParser } from './meta-parser.js'
 import {
   type EvalgateReporterOptions,
   type ResolvedReporterOptions,
@@ -69,8 +70,7 @@ export class EvalgateReporter implements Reporter {
   private failedEvalTests = new Set<string>()
   private invalidPayloads = 0
   private readonly colors: Colors
-  /** Suite definitions already parsed, by their JSON text: most items of a suite share one. */
-  private suiteCache = new Map<string, SuiteDef>()
+  private metaParser = new EvalMetaParser()
 
   constructor(options: EvalgateReporterOptions = {}) {
     assertSupportedNode()
@@ -97,7 +97,7 @@ export class EvalgateReporter implements Reporter {
     const state = testCase.result().state
     if (state !== 'passed' && state !== 'failed') return undefined
     const session = this.session ?? this.startSession()
-    const parsed = EvalMetaSchema.safeParse(payload)
+    const parsed = this.metaParser.parse(payload)
     if (!parsed.success) {
       this.invalidPayloads++
       const issue = parsed.error.issues[0]
@@ -111,7 +111,7 @@ export class EvalgateReporter implements Reporter {
     }
     const failed = state === 'failed'
     if (failed) this.failedEvalTests.add(testCase.id)
-    return session.add(this.sharedSuite(parsed.data.suite), parsed.data.result, failed)
+    return session.add(parsed.data.suite, parsed.data.result, failed)
   }
 
   async onTestRunEnd(
@@ -275,15 +275,6 @@ export class EvalgateReporter implements Reporter {
       env: this.options.env,
     })
     return this.connection
-  }
-
-  private sharedSuite(suite: SuiteDef): SuiteDef {
-    const text = JSON.stringify(suite)
-    const cached = this.suiteCache.get(text)
-    if (cached) return cached
-    if (this.suiteCache.size > 1000) this.suiteCache.clear()
-    this.suiteCache.set(text, suite)
-    return suite
   }
 
   private stopTimer(): void {

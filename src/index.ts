@@ -1,7 +1,20 @@
-// Public entry point of `evalgate`. Each section re-exports one module's public surface.
+// Public entry point of `evalgate`: what eval files use. Every Vitest worker imports it, so it loads
+// only what a worker runs (describeEval, datasets, evaluators); the client and the zod schemas are
+// the `evalgate/client` and `evalgate/schema` entries, and the module-level client functions below
+// load the client on their first call. Types of every module are re-exported here.
 
-// client and programmatic API
-export * from './client/index.js'
+export type * from './client/index.js'
+// client: the module-level functions (loaded on first call) and a server-backed dataset
+export {
+  addDatasetItem,
+  closeDefaultClient,
+  createDataset,
+  createRun,
+  getDataset,
+  getRunResults,
+  runTestSuite,
+} from './client/lazy-defaults.js'
+export { type ServerDatasetOptions, serverDataset } from './client/server-dataset.js'
 // datasets
 export {
   type CsvDatasetOptions,
@@ -26,8 +39,8 @@ export type {
 export { explainVerdict, explainVerdicts, verdictPasses } from './gate/index.js'
 // record/replay of model calls
 export { configureReplay, type ReplaySettings, recorded } from './replay/index.js'
-// shared API shapes
-export * from './schema/index.js'
+// shared API shapes (types; the schemas themselves are `evalgate/schema`)
+export type * from './schema/index.js'
 export type { DescribeEvalOptions, EvalTask, TaskResult } from './vitest/describe-eval.js'
 // describeEval (Vitest adapter of core)
 export { describeEval } from './vitest/describe-eval.js'

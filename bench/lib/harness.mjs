@@ -118,7 +118,10 @@ function installBuild() {
   rmSync(old, { recursive: true, force: true })
 }
 
-/** Vitest's own phase times from its summary line: `Duration 3.26s (transform 930ms, …, import 1.53s, tests 1.27s, …)`. */
+/**
+ * Vitest's own phase times (ms) from its summary line: `Duration 3.26s (transform 930ms, …, import 1.53s, tests 1.27s, …)`,
+ * or in Vitest 5 `Duration 441ms (import 44%, tests 24%, …)`.
+ */
 export function vitestPhases(output) {
   const clean = stripVTControlCharacters(output)
   const line = clean.match(/Duration\s+([\d.]+m?s)\s*\(([^)]*)\)/)
@@ -127,7 +130,9 @@ export function vitestPhases(output) {
   const phases = { duration: ms(line[1]) }
   for (const part of line[2].split(',')) {
     const [name, value] = part.trim().split(/\s+/)
-    if (name && value) phases[name] = ms(value)
+    // Vitest 5 prints each phase as a share of the duration (`import 44%`), older ones in ms.
+    if (name && value)
+      phases[name] = value.endsWith('%') ? (Number(value.slice(0, -1)) * phases.duration) / 100 : ms(value)
   }
   return phases
 }
@@ -139,9 +144,12 @@ process.on('exit', () => {
   if (process.env.BENCH_KEEP !== '1') rmSync(processFixtures, { recursive: true, force: true })
 })
 
-/** Creates a fresh fixture project bench/.tmp/run-<pid>/<name> (inside the repo, so node_modules resolves). */
-export function writeFixture(name, files) {
-  const dir = join(processFixtures, name)
+/**
+ * Creates a fresh fixture project bench/.tmp/run-<pid>/<name> (inside the repo, so node_modules resolves).
+ * `root` puts it elsewhere (bench/peers/.tmp/run-<pid>/ for fixtures that resolve the peers' Vitest).
+ */
+export function writeFixture(name, files, root = processFixtures) {
+  const dir = join(root, name)
   rmSync(dir, { recursive: true, force: true })
   for (const [file, content] of Object.entries(files)) {
     const path = join(dir, file)
@@ -154,12 +162,15 @@ export function writeFixture(name, files) {
 /**
  * Spawns `vitest run` on a fixture and measures it: wall time (ms) from spawn to exit, and the CPU
  * time (user + system, ms) of the whole process tree from GNU time. Throws when vitest exits with
- * another code than `expectedExit`.
+ * another code than `expectedExit`. `vitest` is the vitest.mjs to run (default: the repo's).
  */
-export function runVitest(dir, { args = [], env = {}, config = 'vitest.config.mjs', expectedExit = 0 } = {}) {
+export function runVitest(
+  dir,
+  { args = [], env = {}, config = 'vitest.config.mjs', expectedExit = 0, vitest = vitestBin } = {},
+) {
   const timeFile = join(dir, '.time')
   const command = existsSync('/usr/bin/time') ? '/usr/bin/time' : null
-  const vitestArgs = [vitestBin, 'run', '--config', join(dir, config), ...args]
+  const vitestArgs = [vitest, 'run', '--config', join(dir, config), ...args]
   const argv = command ? ['-f', '%U %S', '-o', timeFile, process.execPath, ...vitestArgs] : vitestArgs
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint()

@@ -91,7 +91,14 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
     requireAuth: false,
     logger: false,
   })
-  const api = new EvalgateApi({ url: server.url, ...clientOptions })
+  // Requests go to the server in-process (Fastify inject: the same routes and validation as over
+  // HTTP), sparing the loopback hop and the HTTP client's import; the server still listens on
+  // server.url for anything else.
+  const api = new EvalgateApi({
+    url: server.url,
+    ...clientOptions,
+    dispatch: (request) => server.dispatch(request),
+  })
   return connection(api, 'embedded', 'embedded', keySource, dbPath, () => server.close())
 }
 

@@ -14,7 +14,23 @@ export interface TransportOptions {
   retries?: number | undefined
   /** First backoff delay; doubled on every retry (with jitter), capped at 5 s. Default 200 ms. */
   retryDelayMs?: number | undefined
+  /**
+   * Sends each request in-process instead of over a socket: an embedded server's Fastify `inject`,
+   * which runs the same routes, validation and serialisation as an HTTP request. `url` still names
+   * the server in messages.
+   */
+  dispatch?: Dispatch | undefined
 }
+
+export interface DispatchRequest {
+  method: string
+  /** Path and query, e.g. `/api/v1/runs?suite=x`. */
+  path: string
+  headers: Record<string, string>
+  body: string | undefined
+}
+
+export type Dispatch = (request: DispatchRequest) => Promise<{ status: number; text: string }>
 
 export type QueryValue = string | number | boolean | undefined | null
 
@@ -57,6 +73,7 @@ export class Transport {
   private readonly timeoutMs: number
   private readonly retries: number
   private readonly retryDelayMs: number
+  private readonly dispatch: Dispatch | undefined
 
   constructor(options: TransportOptions) {
     let parsed: URL
@@ -86,6 +103,7 @@ export class Transport {
     this.timeoutMs = options.timeoutMs ?? 30_000
     this.retries = Math.max(0, options.retries ?? 3)
     this.retryDelayMs = options.retryDelayMs ?? 200
+    this.dispatch = options.dispatch
     this.headers = { accept: 'application/json', 'user-agent': 'evalgate-client' }
     if (options.apiKey) {
       this.headers.authorization = `Bearer ${options.apiKey}`
@@ -103,9 +121,7 @@ export class Transport {
     for (let attempt = 0; ; attempt++) {
       let outcome: { status: number; text: string } | EvalgateApiError
       try {
-        const pool = await this.connectionPool()
-        const response = await pool.request({ method: spec.method, path, headers, body })
-        outcome = { status: response.statusCode, text: await response.body.text() }
+        outcome = await this.send({ method: spec.method, path, headers, body })
       } catch (error) {
         outcome = this.connectionError(error, endpoint)
       }
@@ -126,6 +142,13 @@ export class Transport {
     const pool = this.pool
     this.pool = null
     if (pool) await (await pool).close()
+  }
+
+  private async send(request: DispatchRequest): Promise<{ status: number; text: string }> {
+    if (this.dispatch) return this.dispatch(request)
+    const pool = await this.connectionPool()
+    const response = await pool.request({ ...request, method: request.method as 'GET' })
+    return { status: response.statusCode, text: await response.body.text() }
   }
 
   private connectionPool(): Promise<Pool> {

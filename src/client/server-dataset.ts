@@ -5,7 +5,6 @@ import type { Dataset, Item, LoadedDataset } from '../dataset/types.js'
 import type { DatasetItem, Dataset as ServerDataset } from '../schema/api.js'
 import type { JsonValue } from '../schema/common.js'
 import type { EvalgateApi } from './api.js'
-import { connect } from './connect.js'
 
 const PAGE_SIZE = 1000
 
@@ -78,7 +77,11 @@ export function serverDataset<I = JsonValue, E = JsonValue>(
   }
   const name = options.name ?? datasetId
   return makeDataset<I, E>(name, options.turnType ?? 'single', async () => {
-    const connection = options.api ? null : await connect({ root: options.root })
+    // Loaded here, not at import: serverDataset is exported from the root entry that every Vitest
+    // worker imports, and the connection code (client, schemas) is needed only when items load.
+    const connection = options.api
+      ? null
+      : await (await import('./connect.js')).connect({ root: options.root })
     const api = options.api ?? connection!.api
     try {
       const { dataset, items } = await fetchAllDatasetItems(api, datasetId)

@@ -1,4 +1,5 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import { createRequire } from 'node:module'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { gradientAuthHook } from './gradient/auth.js'
 import { registerGradientRoutes } from './gradient/index.js'
 import type { UploadLimits } from './gradient/uploads.js'
@@ -33,6 +34,23 @@ export interface AppOptions {
   uploadLimits?: Partial<UploadLimits>
 }
 
+/**
+ * Routes validate with the zod schemas in their handlers and declare no JSON schemas, so Fastify's
+ * JSON-schema compilers (ajv, fast-json-stringify: ~100 module files) would only cost start-up time
+ * in every embedded server. They load, from Fastify's own dependencies, if a route ever declares a
+ * schema.
+ */
+function lazySchemaCompilers(): NonNullable<FastifyServerOptions['schemaController']> {
+  const fromFastify = () => createRequire(createRequire(import.meta.url).resolve('fastify'))
+  return {
+    compilersFactory: {
+      buildValidator: (...args: unknown[]) => fromFastify()('@fastify/ajv-compiler')()(...args),
+      buildSerializer: (...args: unknown[]) =>
+        fromFastify()('@fastify/fast-json-stringify-compiler')()(...args),
+    },
+  }
+}
+
 /** Builds the Fastify app (not listening): native API under /api/v1, the dashboard at /, auth, JSON errors. */
 export async function buildApp(services: Services, opts: AppOptions = {}): Promise<FastifyInstance> {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT
@@ -50,6 +68,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     },
     clientErrorHandler,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    schemaController: lazySchemaCompilers(),
   })
   installErrorHandling(app, bodyLimit, opts.logger ?? false)
 

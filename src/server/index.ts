@@ -37,6 +37,16 @@ export interface RunningServer {
   app: FastifyInstance
   services: Services
   store: Store
+  /**
+   * Serves one request in-process through Fastify's `inject` (same routes, validation and
+   * serialisation as over HTTP, without the socket): the embedded server's client uses it.
+   */
+  dispatch(request: {
+    method: string
+    path: string
+    headers: Record<string, string>
+    body: string | undefined
+  }): Promise<{ status: number; text: string }>
   /** Stops accepting connections, finishes in-flight requests, then closes the database. */
   close(): Promise<void>
 }
@@ -77,6 +87,15 @@ export async function startServer(opts: StartServerOptions = {}): Promise<Runnin
     app,
     services,
     store,
+    async dispatch({ method, path, headers, body }) {
+      const response = await app.inject({
+        method: method as 'GET',
+        url: path,
+        headers,
+        ...(body === undefined ? {} : { payload: body }),
+      })
+      return { status: response.statusCode, text: response.body }
+    },
     close() {
       closing ??= (async () => {
         // In-flight requests finish; their keep-alive sockets then turn idle and would hold

@@ -12,8 +12,8 @@ import {
   type SqliteDialectConfig,
   SqliteDriver,
 } from 'kysely'
-import pg from 'pg'
-import { migrationProvider } from './migrations.js'
+import type pg from 'pg'
+import { migrationProvider, migrationStamp } from './migrations.js'
 import type { Database } from './schema.js'
 import { postgresWithCodec, sqliteWithCodec } from './text-codec.js'
 
@@ -36,12 +36,14 @@ export interface Store {
 }
 
 /** int8 (count(*), sums) and numeric as JS numbers, for this pool only: our counts stay far below 2^53. */
-const numericTypes = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === pg.types.builtins.INT8 || oid === pg.types.builtins.NUMERIC) return (v: string) => Number(v)
-    return pg.types.getTypeParser(oid, format)
-  },
-} as pg.CustomTypesConfig
+function numericTypes(types: typeof pg.types): pg.CustomTypesConfig {
+  return {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === types.builtins.INT8 || oid === types.builtins.NUMERIC) return (v: string) => Number(v)
+      return types.getTypeParser(oid, format)
+    },
+  } as pg.CustomTypesConfig
+}
 
 /**
  * Transactions take the write lock up front (BEGIN IMMEDIATE): a deferred transaction that reads
@@ -91,7 +93,9 @@ export async function openStore(db?: string): Promise<Store> {
   const location = db ?? defaultDbLocation()
   let store: Store
   if (isPostgresUrl(location)) {
-    const pool = new pg.Pool({ connectionString: location, max: 10, types: numericTypes })
+    // pg loads only for PostgreSQL: the embedded SQLite store of every `vitest run` never needs it.
+    const { default: pg } = await import('pg')
+    const pool = new pg.Pool({ connectionString: location, max: 10, types: numericTypes(pg.types) })
     pool.on('error', () => {
       /* idle client errors (server restart) surface on the next query instead of crashing */
     })
@@ -120,14 +124,19 @@ export async function openStore(db?: string): Promise<Store> {
     })
     // Kysely's SQLite migration lock is a no-op (it assumes one connection); several processes may
     // open the same file at once (embedded servers of parallel runs), so migrate under a write lock.
-    try {
-      await beginImmediateAsync(sqlite)
-      await migrate(kysely)
-      sqlite.exec('COMMIT')
-    } catch (err) {
-      if (sqlite.inTransaction) sqlite.exec('ROLLBACK')
-      await kysely.destroy().catch(() => {})
-      throw err
+    // A file whose stamp says these migrations are applied needs neither.
+    const stamp = migrationStamp()
+    if (sqlite.pragma('user_version', { simple: true }) !== stamp) {
+      try {
+        await beginImmediateAsync(sqlite)
+        await migrate(kysely)
+        sqlite.pragma(`user_version = ${stamp}`)
+        sqlite.exec('COMMIT')
+      } catch (err) {
+        if (sqlite.inTransaction) sqlite.exec('ROLLBACK')
+        await kysely.destroy().catch(() => {})
+        throw err
+      }
     }
     return {
       db: kysely,

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
 import { CreateEvaluationDatasetBodySchema, PresignedUrlsBodySchema } from '../../schema/gradient.js'
 import type { NewDatasetItem, Services } from '../service/index.js'
-import { parseDatasetCsv } from './dataset-csv.js'
+import type { CsvDatasetItem } from './dataset-csv.js'
 import { badRequest } from './errors.js'
 import { parseGradient, requestOrigin } from './http.js'
 import { FILE_NAME_TAG, FILE_SIZE_TAG, fileSizeOf, UPLOAD_TAG } from './lookups.js'
@@ -66,6 +66,8 @@ export function registerDatasetRoutes(app: FastifyInstance, services: Services, 
     const file = uploads.take(req.projectId, key, 'file_upload_dataset.stored_object_key')
     try {
       const fileName = body.file_upload_dataset.original_file_name ?? file.fileName
+      // csv-parse loads on the first CSV upload, not in every embedded server.
+      const { parseDatasetCsv } = await import('./dataset-csv.js')
       const parsed = parseDatasetCsv(file.data, fileName)
       if (parsed.items.length === 0) throw badRequest(`${fileName}: the file has a header but no rows`)
       const dataset = await services.datasets.create(req.projectId, {

@@ -1,0 +1,368 @@
+// evalgate side by side with plain Vitest and the peers, on the same generated workloads, in one
+// interleaved run. Every ratio is paired: a variant's wall time divided by plain Vitest's in the same
+// round (same Vitest version), so load drift between rounds cancels; min/median/max of those ratios
+// are the spread.
+//
+// Workloads (issue 13's targets, ratios to plain Vitest):
+// - startup:    10 trivial items, one file                                 (target ≤ 1.15×)
+// - items10k:   10,000 trivial items; evalgate uploads and gates           (target ≤ 1.3×, moonshot 1.15×)
+// - concurrent: 2,000 items × 50 ms at concurrency 100                     (target ≤ 1.05×)
+// - memory:     peak RSS of the Vitest main process in items10k            (target ≤ +30 MiB)
+//
+// Variants: plain Vitest and evalgate (default plugin: reporter on, embedded SQLite store that
+// persists across runs like a user's .evalgate/) on the repo's Vitest; plain Vitest and
+// vitest-evals on the Vitest of bench/peers/ (vitest-evals supports Vitest 4 only; it is installed
+// from the npm registry with `npm install --prefix bench/peers` (done here when missing), never copied). evalite is not run:
+// it ships its own runner and CLI rather than a Vitest library, so its numbers would not be paired.
+//
+// Env: BENCH_RUNS (5 rounds after one warm-up), BENCH_WORKLOADS (comma list, default all),
+// BENCH_VARIANTS (comma list, default all).
+// Usage: node bench/peers.mjs
+import { spawnSync } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import {
+  benchDir,
+  ensureBuilt,
+  evalgateEntries,
+  machineInfo,
+  median,
+  printTable,
+  round,
+  runVitest,
+  writeFixture,
+  writeResult,
+} from './lib/harness.mjs'
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5)
+const peersDir = join(benchDir, 'peers')
+const peersVitest = join(peersDir, 'node_modules', 'vitest', 'vitest.mjs')
+const peersEvals = join(peersDir, 'node_modules', 'vitest-evals', 'package.json')
+
+ensureBuilt()
+const entries = evalgateEntries()
+if (!existsSync(peersVitest) || !existsSync(peersEvals)) {
+  // The peers come from the npm registry into bench/peers/node_modules (its own lockfile).
+  console.log('installing the peers: npm install --prefix bench/peers …')
+  const install = spawnSync('npm', ['install', '--no-audit', '--no-fund'], {
+    cwd: peersDir,
+    stdio: 'inherit',
+  })
+  if (install.status !== 0 || !existsSync(peersVitest) || !existsSync(peersEvals)) {
+    console.error('bench/peers/ could not be installed: run `npm install --prefix bench/peers`')
+    process.exit(1)
+  }
+}
+const peerVersions = {
+  vitest: JSON.parse(readFileSync(join(peersDir, 'node_modules', 'vitest', 'package.json'), 'utf8')).version,
+  vitestEvals: JSON.parse(readFileSync(peersEvals, 'utf8')).version,
+}
+const repoVitestVersion = JSON.parse(
+  readFileSync(join(benchDir, '..', 'node_modules', 'vitest', 'package.json'), 'utf8'),
+).version
+
+// Fixtures that must resolve the peers' Vitest live under bench/peers/.tmp/run-<pid>/.
+const peersFixtures = join(peersDir, '.tmp', `run-${process.pid}`)
+process.on('exit', () => {
+  if (process.env.BENCH_KEEP !== '1') rmSync(peersFixtures, { recursive: true, force: true })
+})
+
+const trivialItems = (count) =>
+  Array.from({ length: count }, (_, i) => {
+    const text = `order ${i} shipped to warehouse ${i % 17} on day ${i % 31}`
+    return { id: `i${i}`, input: { text }, expected: text.toUpperCase() }
+  })
+
+const workloads = {
+  startup: { items: trivialItems(10), latencyMs: 0, concurrency: 1, target: { maxRatio: 1.15 } },
+  items10k: { items: trivialItems(10_000), latencyMs: 0, concurrency: 1, target: { maxRatio: 1.3 } },
+  concurrent: { items: trivialItems(2_000), latencyMs: 50, concurrency: 100, target: { maxRatio: 1.05 } },
+}
+
+// The same work everywhere: upper-case the text (after `latencyMs` of waiting), compare to expected.
+const sleep = `const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms))`
+const work = (w) =>
+  w.latencyMs
+    ? `await sleep(${w.latencyMs}); return input.text.toUpperCase()`
+    : 'return input.text.toUpperCase()'
+
+// Peak RSS of the Vitest main process (where reporters live), written at exit.
+const rssProbe = `import { writeFileSync } from 'node:fs'
+if (process.argv[1]?.endsWith('vitest.mjs') && process.env.BENCH_RSS_FILE) {
+  process.on('exit', () => writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS * 1024)))
+}
+`
+
+function plainFixture(w) {
+  const concurrent = w.concurrency > 1
+  return {
+    'data.json': JSON.stringify(w.items),
+    'rss-probe.mjs': rssProbe,
+    'vitest.config.mjs': `import { defineConfig } from 'vitest/config'
+export default defineConfig({ test: { include: ['*.test.mjs']${concurrent ? `, maxConcurrency: ${w.concurrency}` : ''} } })
+`,
+    'plain.test.mjs': `import { readFileSync } from 'node:fs'
+import { expect, test } from 'vitest'
+${sleep}
+const items = JSON.parse(readFileSync(new URL('./data.json', import.meta.url), 'utf8'))
+const task = async (input) => { ${work(w)} }
+
+test.for(items)('$id', { concurrent: ${concurrent} }, async ({ input, expected }) => {
+  expect(await task(input)).toBe(expected)
+})
+`,
+  }
+}
+
+// BENCH_EVALGATE_BASE=<a dist/ directory of another build>: adds the variant `evalgateBase`, that
+// build installed as a package of its own, for interleaved before/after comparisons.
+// Its fixtures live next to it (bench/.tmp/run-<pid>/base/), so the bare `evalgate` resolves to it
+// exactly as it does for the current build (an absolute path would be bundled into the config).
+const baseRoot = join(benchDir, '.tmp', `run-${process.pid}`, 'base')
+function installBase(distDir) {
+  const pkg = join(baseRoot, 'node_modules', 'evalgate')
+  mkdirSync(pkg, { recursive: true })
+  cpSync(join(benchDir, '..', 'package.json'), join(pkg, 'package.json'))
+  cpSync(distDir, join(pkg, 'dist'), { recursive: true })
+  return { index: 'evalgate', plugin: 'evalgate/vitest', alias: '' }
+}
+const baseEntries = process.env.BENCH_EVALGATE_BASE ? installBase(process.env.BENCH_EVALGATE_BASE) : null
+
+function evalgateFixture(w, entries_ = entries) {
+  const entries = entries_
+  return {
+    'data.json': JSON.stringify(w.items),
+    'rss-probe.mjs': rssProbe,
+    'vitest.config.mjs': `import { defineConfig } from 'vitest/config'
+import { evalgate } from ${JSON.stringify(entries.plugin)}
+export default defineConfig({ plugins: [evalgate()], ${entries.alias} test: { include: ['*.test.mjs'] } })
+`,
+    'eval.test.mjs': `import { dataset, describeEval, exactMatch } from ${JSON.stringify(entries.index)}
+${sleep}
+
+describeEval(
+  dataset.json('peers', new URL('./data.json', import.meta.url)),
+  async (input) => { ${work(w)} },
+  [exactMatch()],
+  { name: 'peers', concurrency: ${w.concurrency}, gate: { passRate: 1 } },
+)
+`,
+  }
+}
+
+function vitestEvalsFixture(w) {
+  const concurrent = w.concurrency > 1
+  return {
+    'data.json': JSON.stringify(w.items),
+    'rss-probe.mjs': rssProbe,
+    'vitest.config.mjs': `import { defineConfig } from 'vitest/config'
+export default defineConfig({ test: { include: ['*.test.mjs']${concurrent ? `, maxConcurrency: ${w.concurrency}` : ''} } })
+`,
+    'eval.test.mjs': `import { readFileSync } from 'node:fs'
+import { expect } from 'vitest'
+import { createHarness, describeEval } from 'vitest-evals'
+${sleep}
+const items = JSON.parse(readFileSync(new URL('./data.json', import.meta.url), 'utf8'))
+
+const harness = createHarness({
+  name: 'upper',
+  run: async ({ input }) => {
+    const output = await (async () => { ${work(w)} })()
+    return {
+      events: [
+        { type: 'message', role: 'user', content: input.text },
+        { type: 'message', role: 'assistant', content: output },
+      ],
+      output,
+    }
+  },
+})
+
+describeEval('peers', { harness }, (it) => {
+  it.for(items)('$id', { concurrent: ${concurrent} }, async ({ input, expected }, { run }) => {
+    const result = await run(input)
+    expect(result.output).toBe(expected)
+  })
+})
+`,
+  }
+}
+
+const allVariants = [
+  ...(baseEntries
+    ? [
+        {
+          key: 'evalgateBase',
+          label: `evalgate base build (${process.env.BENCH_EVALGATE_BASE})`,
+          fixture: (w) => evalgateFixture(w, baseEntries),
+          baseline: 'plain',
+          root: baseRoot,
+        },
+      ]
+    : []),
+  { key: 'plain', label: `plain Vitest ${repoVitestVersion}`, fixture: plainFixture, baseline: 'plain' },
+  {
+    key: 'evalgate',
+    label: `evalgate (reporter + gate), Vitest ${repoVitestVersion}`,
+    fixture: evalgateFixture,
+    baseline: 'plain',
+  },
+  {
+    key: 'plainPeers',
+    label: `plain Vitest ${peerVersions.vitest}`,
+    fixture: plainFixture,
+    baseline: 'plainPeers',
+    peers: true,
+  },
+  {
+    key: 'vitestEvals',
+    label: `vitest-evals ${peerVersions.vitestEvals}, Vitest ${peerVersions.vitest}`,
+    fixture: vitestEvalsFixture,
+    baseline: 'plainPeers',
+    peers: true,
+  },
+]
+const pick = (env, all) => (env ? all.filter((name) => env.split(',').includes(name)) : all)
+const variants = allVariants.filter((v) =>
+  pick(
+    process.env.BENCH_VARIANTS,
+    allVariants.map((x) => x.key),
+  ).includes(v.key),
+)
+const workloadNames = pick(process.env.BENCH_WORKLOADS, Object.keys(workloads))
+
+async function runOnce(dir, variant, tag) {
+  const rssFile = join(dir, `.rss-${tag}`)
+  rmSync(rssFile, { force: true })
+  const result = await runVitest(dir, {
+    vitest: variant.peers ? peersVitest : undefined,
+    env: {
+      BENCH_RSS_FILE: rssFile,
+      NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${pathToFileURL(join(dir, 'rss-probe.mjs')).href}`,
+    },
+  })
+  const rss = existsSync(rssFile) ? Number(readFileSync(rssFile, 'utf8')) / 2 ** 20 : null
+  return { wallMs: result.wallMs, cpuMs: result.cpuMs, rssMiB: rss, phases: result.phases }
+}
+
+const spread = (values) => {
+  const clean = values.filter((v) => v != null)
+  if (!clean.length) return null
+  return {
+    min: round(Math.min(...clean), 3),
+    median: round(median(clean), 3),
+    max: round(Math.max(...clean), 3),
+  }
+}
+
+const machineBefore = await machineInfo()
+console.log(
+  `peers: ${workloadNames.join(', ')}; ${variants.map((v) => v.key).join(', ')}; ${RUNS} interleaved rounds after a warm-up; evalgate from ${entries.kind}/; load ${machineBefore.loadavg1}`,
+)
+const results = {}
+for (const name of workloadNames) {
+  const w = workloads[name]
+  const dirs = Object.fromEntries(
+    variants.map((v) => [
+      v.key,
+      writeFixture(`peers-${name}-${v.key}`, v.fixture(w), v.root ?? (v.peers ? peersFixtures : undefined)),
+    ]),
+  )
+  for (const v of variants) await runOnce(dirs[v.key], v, 'warmup')
+  const samples = Object.fromEntries(variants.map((v) => [v.key, []]))
+  const loads = []
+  for (let round_ = 0; round_ < RUNS; round_++) {
+    loads.push((await machineInfo()).loadavg1)
+    // Rotate the order each round so no variant always runs right after another.
+    const order = variants.map((_, i) => variants[(i + round_) % variants.length])
+    for (const v of order) samples[v.key].push(await runOnce(dirs[v.key], v, String(round_)))
+    console.log(
+      `  ${name} round ${round_ + 1}/${RUNS} (load ${loads.at(-1)}): ${variants
+        .map((v) => `${v.key} ${round(samples[v.key][round_].wallMs)} ms`)
+        .join(', ')}`,
+    )
+  }
+  const summary = {}
+  for (const v of variants) {
+    const list = samples[v.key]
+    const base = samples[v.baseline]
+    summary[v.key] = {
+      label: v.label,
+      wallMs: spread(list.map((s) => s.wallMs)),
+      cpuMs: spread(list.map((s) => s.cpuMs)),
+      mainPeakRssMiB: spread(list.map((s) => s.rssMiB)),
+      vitestImportMs: spread(list.map((s) => s.phases?.import)),
+      vitestTestsMs: spread(list.map((s) => s.phases?.tests)),
+      // Paired with the same round's plain run on the same Vitest.
+      wallRatio: base ? spread(list.map((s, i) => s.wallMs / base[i].wallMs)) : null,
+      cpuRatio: base
+        ? spread(list.map((s, i) => (s.cpuMs && base[i].cpuMs ? s.cpuMs / base[i].cpuMs : null)))
+        : null,
+      rssDeltaMiB: base
+        ? spread(list.map((s, i) => (s.rssMiB && base[i].rssMiB ? s.rssMiB - base[i].rssMiB : null)))
+        : null,
+      samples: list.map((s) => ({
+        wallMs: round(s.wallMs),
+        cpuMs: round(s.cpuMs),
+        rssMiB: round(s.rssMiB, 1),
+      })),
+    }
+  }
+  results[name] = {
+    items: w.items.length,
+    latencyMs: w.latencyMs,
+    concurrency: w.concurrency,
+    loadavg1: loads,
+    target: w.target,
+    variants: summary,
+  }
+  const fmt = (s, digits = 0) =>
+    s ? `${round(s.median, digits)} (${round(s.min, digits)}–${round(s.max, digits)})` : ''
+  console.log('')
+  printTable([
+    ['variant', 'wall ms', '× plain wall', '× plain cpu', 'main RSS MiB', 'Δ RSS MiB', 'import ms'],
+    ...variants.map((v) => {
+      const s = summary[v.key]
+      return [
+        v.label,
+        fmt(s.wallMs),
+        fmt(s.wallRatio, 3),
+        fmt(s.cpuRatio, 3),
+        fmt(s.mainPeakRssMiB),
+        fmt(s.rssDeltaMiB),
+        fmt(s.vitestImportMs),
+      ]
+    }),
+  ])
+  console.log('')
+}
+
+const evalgateOf = (name) => results[name]?.variants.evalgate
+const verdicts = {}
+for (const name of Object.keys(workloads)) {
+  const r = evalgateOf(name)
+  if (r?.wallRatio) verdicts[name] = r.wallRatio.median <= workloads[name].target.maxRatio
+}
+const memory = evalgateOf('items10k')?.rssDeltaMiB
+if (memory) verdicts.memory = memory.median <= 30
+const file = writeResult('peers', {
+  runs: RUNS,
+  evalgateFrom: entries.kind,
+  versions: {
+    vitest: repoVitestVersion,
+    peersVitest: peerVersions.vitest,
+    vitestEvals: peerVersions.vitestEvals,
+  },
+  machine: { ...machineBefore, loadavg1After: (await machineInfo()).loadavg1 },
+  targets: {
+    startupMaxRatio: 1.15,
+    items10kMaxRatio: 1.3,
+    concurrentMaxRatio: 1.05,
+    memoryMaxDeltaMiB: 30,
+  },
+  met: verdicts,
+  workloads: results,
+})
+console.log(`targets met: ${JSON.stringify(verdicts)}`)
+console.log(`results: ${file}`)
