@@ -91,7 +91,8 @@ export async function startServer(opts: StartServerOptions = {}): Promise<Runnin
       const response = await app.inject({
         method: method as 'GET',
         url: path,
-        headers,
+        // as a client over the socket would send it: URLs the server hands out name its address
+        headers: { host: `${urlHost}:${port}`, ...headers },
         ...(body === undefined ? {} : { payload: body }),
       })
       return { status: response.statusCode, text: response.body }
