@@ -74,7 +74,6 @@ export function evalgate(options: EvalgatePluginOptions = {}): Plugin {
       const settings: EvalgateSettings = {
         plugin: true,
         root: resolve(test.root ?? config.root ?? process.cwd()),
-        maxConcurrency,
         concurrency: options.concurrency ?? null,
         timeout: options.timeout ?? null,
         judge: options.judge ?? null,

@@ -9,8 +9,6 @@ export interface EvalgateSettings {
   plugin: true
   /** Vitest root directory, to report suite files relative to it. */
   root: string | null
-  /** The maxConcurrency the plugin configured (for plain concurrent tests; describeEval ignores it). */
-  maxConcurrency: number
   /** Default `concurrency` of suites that set none. */
   concurrency: number | null
   /** Default per-item `timeout` (ms) of suites that set none. */

@@ -27,7 +27,7 @@ describe('concurrency limits (in-flight counters in real Vitest runs)', () => {
     expect(probe?.meta.probe).toMatchObject({
       // The plugin's default testTimeout, as the config sets none.
       testTimeout: 60_000,
-      settings: { plugin: true, maxConcurrency: 256, concurrency: 3, timeout: null },
+      settings: { plugin: true, concurrency: 3, timeout: null },
     })
   })
 
