@@ -1,7 +1,7 @@
 import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { Connection } from '../../client/connect.js'
-import { describeApiError, EvalgateApiError, isEvalgateApiError } from '../../client/errors.js'
+import { describeApiError, EvalgateApiError } from '../../client/errors.js'
 import { Outbox, OutboxError, type OutboxHeader, type RejectedLine } from '../../client/outbox.js'
 import type { Run } from '../../schema/api.js'
 import { terminalBlock, terminalJson, terminalText } from '../../util/terminal-text.js'
@@ -208,8 +208,4 @@ function refusedItem(error: unknown, size: number): number | null {
   if (!m) return null
   const at = Number(m[1])
   return at < size ? at : null
-}
-
-function _isServerWide(error: unknown): boolean {
-  return isEvalgateApiError(error) && error.isServerWide
 }
