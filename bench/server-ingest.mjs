@@ -18,10 +18,10 @@
 // writes a .cpuprofile there; summarise with bench/lib/cpuprofile-summary.mjs).
 // Usage: node bench/server-ingest.mjs
 import { execFileSync, spawn } from 'node:child_process'
-import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { chownSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { machineInfo, median, printTable, repoRoot, round, writeResult } from './lib/harness.mjs'
 
@@ -145,12 +145,22 @@ process.on('SIGTERM', () => { s.close().then(() => process.exit(0)) })`
 
 // ---------- throwaway PostgreSQL ----------
 function postgresBin() {
-  const root = '/usr/lib/postgresql'
-  if (!existsSync(root)) return undefined
-  const v = readdirSync(root)
-    .filter((d) => existsSync(join(root, d, 'bin', 'initdb')))
-    .sort((a, b) => Number(b) - Number(a))[0]
-  return v ? join(root, v, 'bin') : undefined
+  // As test/helpers/postgres.ts: EVALGATE_PG_BIN, else `pg_config --bindir`, else initdb on PATH.
+  const hasServer = (dir) => dir && existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))
+  if (process.env.EVALGATE_PG_BIN)
+    return hasServer(process.env.EVALGATE_PG_BIN) ? process.env.EVALGATE_PG_BIN : undefined
+  const run = (cmd, args) => {
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    } catch {
+      return undefined
+    }
+  }
+  const fromPgConfig = run('pg_config', ['--bindir'])
+  if (hasServer(fromPgConfig)) return fromPgConfig
+  const initdb = run('sh', ['-c', 'command -v initdb'])
+  const fromPath = initdb ? dirname(realpathSync(initdb)) : undefined
+  return hasServer(fromPath) ? fromPath : undefined
 }
 
 function freePort() {
