@@ -1,14 +1,14 @@
 // The judge examples (examples/judges: RAG with faithfulness + answerRelevance, pairwise, judge
 // calibration) run for real against a local OpenAI-compatible stand-in, with the `openai` SDK as
 // the task's client; and skipped with their message when no endpoint is configured.
-import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { computeRunMetrics } from '../../src/gate/run-metrics.js'
 import type { EvalMeta } from '../../src/schema/meta.js'
+import { childEnv, runVitestJson } from '../helpers/vitest-json.js'
 import { JUDGE_STAND_IN_KEY, type JudgeStandIn, section, startJudgeStandIn } from './judge-stand-in.js'
 
 const repo = fileURLToPath(new URL('../../', import.meta.url))
@@ -22,52 +22,37 @@ interface Result {
 
 async function runExamples(env: Record<string, string>): Promise<Result> {
   const stateDir = mkdtempSync(join(tmpdir(), 'evalgate-judge-examples-'))
-  const reportFile = join(stateDir, 'report.json')
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, FIXTURE_STATE_DIR: stateDir, CI: '1', NO_COLOR: '1' }
-  for (const key of [
-    'OPENAI_API_KEY',
-    'OPENAI_BASE_URL',
-    'EVALGATE_MODEL',
-    'EVALGATE_JUDGE_MODEL',
-    'EVALGATE_URL',
-  ])
-    delete childEnv[key]
-  // The examples' recordings are not written by tests (EVALGATE_REPLAY=off): every call is live.
-  Object.assign(childEnv, { EVALGATE_REPLAY: 'off' }, env)
-  const child = spawn(
-    process.execPath,
-    [
-      join(repo, 'node_modules/vitest/vitest.mjs'),
-      'run',
-      '--config',
+  try {
+    const { code, output, report } = await runVitestJson<{
+      testResults: {
+        name: string
+        assertionResults: { title: string; status: string; meta?: { evalgate?: EvalMeta } }[]
+      }[]
+    }>({
       config,
-      '--reporter=default',
-      '--reporter=json',
-      `--outputFile.json=${reportFile}`,
-    ],
-    { cwd: repo, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  let output = ''
-  child.stdout.on('data', (chunk) => {
-    output += chunk
-  })
-  child.stderr.on('data', (chunk) => {
-    output += chunk
-  })
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-  const report = JSON.parse(readFileSync(reportFile, 'utf8')) as {
-    testResults: {
-      name: string
-      assertionResults: { title: string; status: string; meta?: { evalgate?: EvalMeta } }[]
-    }[]
-  }
-  rmSync(stateDir, { recursive: true, force: true })
-  return {
-    code,
-    output,
-    tests: report.testResults.flatMap((file) =>
-      file.assertionResults.map((t) => ({ title: t.title, status: t.status, meta: t.meta?.evalgate })),
-    ),
+      cwd: repo,
+      reportFile: join(stateDir, 'report.json'),
+      // The examples' recordings are not written by tests (EVALGATE_REPLAY=off): every call is live.
+      env: childEnv(
+        ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'EVALGATE_MODEL', 'EVALGATE_JUDGE_MODEL', 'EVALGATE_URL'],
+        {
+          FIXTURE_STATE_DIR: stateDir,
+          CI: '1',
+          NO_COLOR: '1',
+          EVALGATE_REPLAY: 'off',
+          ...env,
+        },
+      ),
+    })
+    return {
+      code,
+      output,
+      tests: report.testResults.flatMap((file) =>
+        file.assertionResults.map((t) => ({ title: t.title, status: t.status, meta: t.meta?.evalgate })),
+      ),
+    }
+  } finally {
+    rmSync(stateDir, { recursive: true, force: true })
   }
 }
 

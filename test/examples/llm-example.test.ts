@@ -1,12 +1,12 @@
 // The LLM example (examples/llm) run for real against a local OpenAI-compatible stand-in, and
 // skipped with its message when no endpoint is configured.
-import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { EvalMetaSchema } from '../../src/schema/meta.js'
+import { childEnv, runVitestJson } from '../helpers/vitest-json.js'
 import { STAND_IN_KEY, type StandIn, startStandIn } from './openai-stand-in.js'
 
 const repo = fileURLToPath(new URL('../../', import.meta.url))
@@ -22,35 +22,21 @@ interface JsonReport {
 
 async function runExample(env: Record<string, string | undefined>) {
   const stateDir = mkdtempSync(join(tmpdir(), 'evalgate-llm-example-'))
-  const reportFile = join(stateDir, 'report.json')
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, FIXTURE_STATE_DIR: stateDir, CI: '1', NO_COLOR: '1' }
-  for (const key of ['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'EVALGATE_MODEL', 'EVALGATE_URL'])
-    delete childEnv[key]
-  Object.assign(childEnv, env)
-  const child = spawn(
-    process.execPath,
-    [
-      join(repo, 'node_modules/vitest/vitest.mjs'),
-      'run',
-      '--config',
+  try {
+    return await runVitestJson<JsonReport>({
       config,
-      '--reporter=default',
-      '--reporter=json',
-      `--outputFile.json=${reportFile}`,
-    ],
-    { cwd: repo, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  let output = ''
-  child.stdout.on('data', (chunk) => {
-    output += chunk
-  })
-  child.stderr.on('data', (chunk) => {
-    output += chunk
-  })
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-  const report = JSON.parse(readFileSync(reportFile, 'utf8')) as JsonReport
-  rmSync(stateDir, { recursive: true, force: true })
-  return { code, output, report }
+      cwd: repo,
+      reportFile: join(stateDir, 'report.json'),
+      env: childEnv(['OPENAI_API_KEY', 'OPENAI_BASE_URL', 'EVALGATE_MODEL', 'EVALGATE_URL'], {
+        FIXTURE_STATE_DIR: stateDir,
+        CI: '1',
+        NO_COLOR: '1',
+        ...env,
+      }),
+    })
+  } finally {
+    rmSync(stateDir, { recursive: true, force: true })
+  }
 }
 
 describe('examples/llm support agent', () => {

@@ -1,11 +1,11 @@
 // Spawns `vitest run` on a scratch copy of test/fixtures/replay/evals and returns its output and
 // the eval tests' results (from the JSON reporter's meta).
-import { spawn } from 'node:child_process'
-import { cpSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs'
+import { cpSync, mkdtempSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { EvalMeta } from '../../src/schema/meta.js'
+import { childEnv, runVitestJson } from '../helpers/vitest-json.js'
 
 const repo = fileURLToPath(new URL('../../', import.meta.url))
 const config = join(repo, 'test/fixtures/replay/vitest.config.ts')
@@ -29,42 +29,7 @@ export async function runFixture(
   env: Record<string, string>,
   args: string[] = [],
 ): Promise<FixtureRun> {
-  const reportFile = join(work, `report-${Date.now()}-${Math.random().toString(36).slice(2)}.json`)
-  const childEnv: NodeJS.ProcessEnv = { ...process.env, FIXTURE_WORK_DIR: work, NO_COLOR: '1' }
-  for (const key of [
-    'CI',
-    'EVALGATE_REPLAY',
-    'EVALGATE_URL',
-    'EVALGATE_JUDGE_MODEL',
-    'OPENAI_API_KEY',
-    'OPENAI_BASE_URL',
-    'GITHUB_ACTIONS',
-  ])
-    delete childEnv[key]
-  Object.assign(childEnv, env)
-  const child = spawn(
-    process.execPath,
-    [
-      join(repo, 'node_modules/vitest/vitest.mjs'),
-      'run',
-      '--config',
-      config,
-      '--reporter=default',
-      '--reporter=json',
-      `--outputFile.json=${reportFile}`,
-      ...args,
-    ],
-    { cwd: work, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] },
-  )
-  let output = ''
-  child.stdout.on('data', (chunk) => {
-    output += chunk
-  })
-  child.stderr.on('data', (chunk) => {
-    output += chunk
-  })
-  const code = await new Promise<number | null>((resolve) => child.on('close', resolve))
-  const report = JSON.parse(readFileSync(reportFile, 'utf8')) as {
+  const { code, output, report } = await runVitestJson<{
     testResults: {
       assertionResults: {
         title: string
@@ -73,7 +38,24 @@ export async function runFixture(
         failureMessages?: string[]
       }[]
     }[]
-  }
+  }>({
+    config,
+    cwd: work,
+    reportFile: join(work, `report-${Date.now()}-${Math.random().toString(36).slice(2)}.json`),
+    env: childEnv(
+      [
+        'CI',
+        'EVALGATE_REPLAY',
+        'EVALGATE_URL',
+        'EVALGATE_JUDGE_MODEL',
+        'OPENAI_API_KEY',
+        'OPENAI_BASE_URL',
+        'GITHUB_ACTIONS',
+      ],
+      { FIXTURE_WORK_DIR: work, NO_COLOR: '1', ...env },
+    ),
+    args,
+  })
   const tests = report.testResults.flatMap((file) =>
     file.assertionResults.map((test) => ({
       title: test.title,
