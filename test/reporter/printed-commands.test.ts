@@ -17,12 +17,17 @@ describe('every command evalgate prints works where it is printed', () => {
   afterEach(() => {
     for (const state of states.splice(0)) state.cleanup()
   })
+  /** A state directory (database, outbox) of the test's own, removed after it. */
+  const freshState = () => {
+    const state = stateDir()
+    states.push(state)
+    return state
+  }
 
   // Like `npm run evals`: Vitest started at the repository's root with the project in a folder.
   test('the `view:` and `dashboard:` lines of a real run, run as printed in the same directory, show that run', async () => {
     ensureBin()
-    const state = stateDir()
-    states.push(state)
+    const state = freshState()
     const run = await runFixture(
       { FIXTURE_STATE_DIR: state.dir, FIXTURE_FAIL: '1', FIXTURE_GATE_PASSRATE: '0.9' },
       ['--root', relative(REPO, FIXTURE)],
@@ -71,8 +76,7 @@ describe('every command evalgate prints works where it is printed', () => {
   }, 300_000)
 
   test("the closing line: gates accept failing items → exit 0, reconciling Vitest's failed count", async () => {
-    const state = stateDir()
-    states.push(state)
+    const state = freshState()
     const run = await runFixture({
       FIXTURE_STATE_DIR: state.dir,
       FIXTURE_FAIL: '2',
@@ -86,8 +90,7 @@ describe('every command evalgate prints works where it is printed', () => {
   })
 
   test('the closing line: a failed gate → exit 1 naming the condition', async () => {
-    const state = stateDir()
-    states.push(state)
+    const state = freshState()
     const run = await runFixture({
       FIXTURE_STATE_DIR: state.dir,
       FIXTURE_FAIL: '5',
@@ -98,8 +101,7 @@ describe('every command evalgate prints works where it is printed', () => {
   })
 
   test('the closing line: a failing non-eval test → exit 1 although the gate holds', async () => {
-    const state = stateDir()
-    states.push(state)
+    const state = freshState()
     const run = await runFixture({
       FIXTURE_STATE_DIR: state.dir,
       FIXTURE_FAIL: '1',
@@ -111,8 +113,7 @@ describe('every command evalgate prints works where it is printed', () => {
   })
 
   test('the closing line: server unreachable → exit 1 saying so; with warn → exit 0 saying the gate was not checked', async () => {
-    const state = stateDir()
-    states.push(state)
+    const state = freshState()
     const port = await freePort()
     const env = {
       FIXTURE_STATE_DIR: state.dir,
@@ -132,8 +133,7 @@ describe('every command evalgate prints works where it is printed', () => {
   })
 
   test('colour: NO_COLOR output has no escape bytes; FORCE_COLOR paints the marks; GitHub gets an annotation', async () => {
-    const state = stateDir()
-    states.push(state)
+    const state = freshState()
     const env = { FIXTURE_STATE_DIR: state.dir, FIXTURE_FAIL: '1', FIXTURE_GATE_PASSRATE: '0.8' }
     const plain = await runFixture(env)
     expect(plain.stdout + plain.stderr).not.toContain('\u001b')
@@ -149,8 +149,7 @@ describe('every command evalgate prints works where it is printed', () => {
     )
   })
   test('CLI colour: evalgate runs/show paint marks with FORCE_COLOR and print no escape byte otherwise', async () => {
-    const state = stateDir()
-    states.push(state)
+    const state = freshState()
     const run = await runFixture({ FIXTURE_STATE_DIR: state.dir, FIXTURE_GATE_PASSRATE: '0.8' })
     expect(run.code, run.output).toBe(0)
     const runId = /npx evalgate show (\S+)/.exec(run.output)![1]!
