@@ -276,6 +276,47 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('api_keys').addColumn('revoked_at', 'text').execute()
     },
   },
+  /**
+   * Gradient presigned uploads live in the database, not in one server's memory and temp dir: the
+   * PUT and the dataset create may reach different servers on one database, and a pending upload
+   * survives a restart (ARCHITECTURE.md §8).
+   */
+  '0010_pending_uploads': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('pending_uploads')
+        .addColumn('object_key', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+        .addColumn('token_hash', 'text', (c) => c.notNull())
+        .addColumn('file_name', 'text', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('upload_id', 'text')
+        .addColumn('bytes', 'integer', (c) => c.notNull())
+        .addColumn('receiving_id', 'text')
+        .addColumn('receiving_bytes', 'integer', (c) => c.notNull())
+        .addColumn('receiving_until', 'text')
+        .addColumn('taken_until', 'text')
+        .execute()
+      await db.schema
+        .createIndex('pending_uploads_project')
+        .on('pending_uploads')
+        .column('project_id')
+        .execute()
+      await db.schema
+        .createIndex('pending_uploads_expiry')
+        .on('pending_uploads')
+        .column('expires_at')
+        .execute()
+      await db.schema
+        .createTable('pending_upload_chunks')
+        .addColumn('object_key', 'text', (c) => c.notNull())
+        .addColumn('upload_id', 'text', (c) => c.notNull())
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('pending_upload_chunks_pk', ['object_key', 'upload_id', 'seq'])
+        .execute()
+    },
+  },
 }
 
 export const migrationProvider: MigrationProvider = {

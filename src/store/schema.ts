@@ -170,6 +170,32 @@ export interface ScoresTable {
   duration_ms: number
 }
 
+/** A Gradient presigned-upload slot (src/server/gradient/uploads.ts): pending until a dataset takes it. */
+export interface PendingUploadsTable {
+  object_key: string
+  project_id: string
+  token_hash: string
+  file_name: string
+  expires_at: string
+  /** The complete upload's chunk set, once a PUT finished. */
+  upload_id: string | null
+  bytes: number
+  /** A PUT in progress (on any server): its chunk set, bytes so far and lease. */
+  receiving_id: string | null
+  receiving_bytes: number
+  receiving_until: string | null
+  /** Being turned into a dataset (a lease, so a crash mid-create frees it). */
+  taken_until: string | null
+}
+
+export interface PendingUploadChunksTable {
+  object_key: string
+  upload_id: string
+  seq: number
+  /** base64 of the chunk's bytes (the schema stays text/integer/double on both dialects). */
+  data: string
+}
+
 export interface Database {
   projects: ProjectsTable
   api_keys: ApiKeysTable
@@ -182,4 +208,6 @@ export interface Database {
   runs: RunsTable
   run_items: RunItemsTable
   scores: ScoresTable
+  pending_uploads: PendingUploadsTable
+  pending_upload_chunks: PendingUploadChunksTable
 }

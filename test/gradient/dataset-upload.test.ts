@@ -1,9 +1,12 @@
-import { readdirSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { PassThrough, Readable } from 'node:stream'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { parseDatasetCsv } from '../../src/server/gradient/dataset-csv.js'
 import { GradientHttpError } from '../../src/server/gradient/errors.js'
 import { UploadStore } from '../../src/server/gradient/uploads.js'
+import { type RunningServer, startServer } from '../../src/server/index.js'
+import { openStore, type Store } from '../../src/store/open.js'
+import { insertProject } from '../../src/store/repos/projects.js'
+import { DIALECTS, useDatabases } from '../helpers/stores.js'
 
 function errorOf(fn: () => unknown): GradientHttpError {
   try {
@@ -69,29 +72,68 @@ describe('parseDatasetCsv', () => {
   })
 })
 
-describe('UploadStore', () => {
-  it('streams a PUT body to disk under a presigned slot and hands it out once to the same project', async () => {
-    const store = new UploadStore()
-    const [slot] = store.presign('p1', [{ fileName: 'dir/my data.csv', fileSize: '5' }])
+async function rejection(p: Promise<unknown>): Promise<GradientHttpError> {
+  return p.then(
+    () => {
+      throw new Error('expected a GradientHttpError')
+    },
+    (e: unknown) => {
+      if (e instanceof GradientHttpError) return e
+      throw e
+    },
+  )
+}
+
+const readBack = (file: { data: Buffer; fileName: string }) => Promise.resolve(file)
+
+describe.each(DIALECTS)('UploadStore on %s', (dialect) => {
+  const databases = useDatabases(dialect)
+  let store: Store
+  beforeEach(async () => {
+    store = await openStore(await databases.next())
+    for (const id of ['p1', 'p2']) {
+      await insertProject(store.db, { id, name: id, created_at: new Date().toISOString() })
+    }
+  })
+  afterEach(() => store.close())
+
+  it('streams a PUT body into the database in chunks and hands it out once to the same project', async () => {
+    const uploads = new UploadStore(store.db)
+    const [slot] = await uploads.presign('p1', [{ fileName: 'dir/my data.csv', fileSize: '5' }])
     if (!slot) throw new Error('no slot')
     expect(slot.objectKey).toMatch(/^[0-9a-f-]{36}-my_data\.csv$/)
-    expect(await store.put(slot.objectKey, slot.token, Buffer.from('hello'))).toBe(5)
-    // on disk, not in memory
-    const files = readdirSync(store.dir)
-    expect(files).toHaveLength(1)
-    expect(readFileSync(join(store.dir, files[0]!), 'utf8')).toBe('hello')
-    expect(errorOf(() => store.take('p2', slot.objectKey, 'k')).statusCode).toBe(400)
-    const taken = store.take('p1', slot.objectKey, 'k')
-    expect(taken.data.toString()).toBe('hello')
+    // 2.5 MiB in small pieces: stored as three chunks, never as one buffer
+    const piece = Buffer.alloc(64 * 1024, 0x61)
+    const body = Readable.from(Array.from({ length: 40 }, () => piece))
+    expect(await uploads.put(slot.objectKey, slot.token, body)).toBe(40 * piece.length)
+    const chunks = await store.db.selectFrom('pending_upload_chunks').select('seq').execute()
+    expect(chunks).toHaveLength(3)
+    expect((await rejection(uploads.take('p2', slot.objectKey, 'k', readBack))).statusCode).toBe(400)
+    const taken = await uploads.take('p1', slot.objectKey, 'k', readBack)
+    expect(taken.data.equals(Buffer.concat(Array.from({ length: 40 }, () => piece)))).toBe(true)
     expect(taken.fileName).toBe('dir/my data.csv')
-    expect(readdirSync(store.dir)).toEqual([])
-    expect(errorOf(() => store.take('p1', slot.objectKey, 'k')).message).toMatch(/unknown or expired/)
-    store.close()
+    expect(await store.db.selectFrom('pending_upload_chunks').selectAll().execute()).toEqual([])
+    expect((await rejection(uploads.take('p1', slot.objectKey, 'k', readBack))).message).toMatch(
+      /unknown or expired/,
+    )
+  })
+
+  it('keeps the upload when creating the dataset fails, for a corrected retry', async () => {
+    const uploads = new UploadStore(store.db)
+    const [slot] = await uploads.presign('p1', [{ fileName: 'a.csv' }])
+    if (!slot) throw new Error('no slot')
+    await uploads.put(slot.objectKey, slot.token, Buffer.from('query\n'))
+    const failed = uploads.take('p1', slot.objectKey, 'k', async () => {
+      throw new GradientHttpError(400, 'no rows')
+    })
+    expect((await rejection(failed)).message).toBe('no rows')
+    expect((await uploads.take('p1', slot.objectKey, 'k', readBack)).data.toString()).toBe('query\n')
   })
 
   it('refuses a wrong token, a take before upload, oversize files, quotas and expired slots', async () => {
-    let now = 1000
-    const store = new UploadStore(
+    let now = Date.parse('2026-01-01T00:00:00Z')
+    const uploads = new UploadStore(
+      store.db,
       {
         maxFileBytes: 10,
         maxPendingBytes: 100,
@@ -102,39 +144,99 @@ describe('UploadStore', () => {
       },
       () => now,
     )
-    const [a, b] = store.presign('p1', [{ fileName: 'a.csv' }, { fileName: 'b.csv' }])
+    const [a, b] = await uploads.presign('p1', [{ fileName: 'a.csv' }, { fileName: 'b.csv' }])
     if (!a || !b) throw new Error('no slot')
-    const rejection = (p: Promise<unknown>) =>
-      p.then(
-        () => ({}) as GradientHttpError,
-        (e: GradientHttpError) => e,
-      )
-    expect((await rejection(store.put(a.objectKey, 'nope', Buffer.from('x')))).statusCode).toBe(403)
-    expect(errorOf(() => store.take('p1', a.objectKey, 'k')).message).toMatch(/nothing was uploaded/)
-    const big = await rejection(store.put(a.objectKey, a.token, Buffer.alloc(11)))
+    expect((await rejection(uploads.put(a.objectKey, 'nope', Buffer.from('x')))).statusCode).toBe(403)
+    expect((await rejection(uploads.take('p1', a.objectKey, 'k', readBack))).message).toMatch(
+      /nothing was uploaded/,
+    )
+    const big = await rejection(uploads.put(a.objectKey, a.token, Buffer.alloc(11)))
     expect(big.statusCode).toBe(413)
     expect(big.message).toContain('maxFileBytes (10 bytes)')
-    await store.put(a.objectKey, a.token, Buffer.alloc(10))
-    const quota = await rejection(store.put(b.objectKey, b.token, Buffer.alloc(6)))
+    await uploads.put(a.objectKey, a.token, Buffer.alloc(10))
+    const quota = await rejection(uploads.put(b.objectKey, b.token, Buffer.alloc(6)))
     expect(quota.statusCode).toBe(413)
     expect(quota.message).toContain('maxPendingBytesPerProject (15)')
     // another project is not starved by p1
-    const [other] = store.presign('p2', [{ fileName: 'o.csv' }])
-    expect(await store.put(other!.objectKey, other!.token, Buffer.alloc(10))).toBe(10)
-    expect(errorOf(() => store.presign('p1', [{ fileName: 'c', fileSize: '11' }])).path).toBe(
+    const [other] = await uploads.presign('p2', [{ fileName: 'o.csv' }])
+    expect(await uploads.put(other!.objectKey, other!.token, Buffer.alloc(10))).toBe(10)
+    expect((await rejection(uploads.presign('p1', [{ fileName: 'c', fileSize: '11' }]))).path).toBe(
       'files.0.file_size',
     )
-    const slots = errorOf(() => store.presign('p1', [{ fileName: 'c' }, { fileName: 'd' }]))
+    const slots = await rejection(uploads.presign('p1', [{ fileName: 'c' }, { fileName: 'd' }]))
     expect(slots.statusCode).toBe(429)
     expect(slots.message).toContain('maxSlotsPerProject (3)')
-    expect(store.presign('p2', [{ fileName: 'c' }, { fileName: 'd' }])).toHaveLength(2)
+    expect(await uploads.presign('p2', [{ fileName: 'c' }, { fileName: 'd' }])).toHaveLength(2)
     now += 100
-    expect(errorOf(() => store.take('p1', a.objectKey, 'k')).message).toMatch(/unknown or expired/)
+    expect((await rejection(uploads.take('p1', a.objectKey, 'k', readBack))).message).toMatch(
+      /unknown or expired/,
+    )
     // the expired upload's bytes no longer count against the pending limit
-    const [e] = store.presign('p1', [{ fileName: 'e.csv' }])
+    const [e] = await uploads.presign('p1', [{ fileName: 'e.csv' }])
     if (!e) throw new Error('no slot')
-    await store.put(e.objectKey, e.token, Buffer.alloc(10))
-    expect(store.take('p1', e.objectKey, 'k').data.length).toBe(10)
-    store.close()
+    await uploads.put(e.objectKey, e.token, Buffer.alloc(10))
+    expect((await uploads.take('p1', e.objectKey, 'k', readBack)).data.length).toBe(10)
+  })
+
+  it('refuses a second PUT to the same slot while the first is streaming', async () => {
+    const uploads = new UploadStore(store.db)
+    const [slot] = await uploads.presign('p1', [{ fileName: 'a.csv' }])
+    if (!slot) throw new Error('no slot')
+    const slow = new PassThrough()
+    const first = uploads.put(slot.objectKey, slot.token, slow)
+    slow.write(Buffer.alloc(1024))
+    await new Promise((r) => setTimeout(r, 50))
+    const second = await rejection(uploads.put(slot.objectKey, slot.token, Buffer.from('x')))
+    expect(second.message).toMatch(/already in progress/)
+    slow.end(Buffer.alloc(1024))
+    expect(await first).toBe(2048)
+  })
+})
+
+describe.each(DIALECTS)('Gradient uploads across servers on one %s database', (dialect) => {
+  const databases = useDatabases(dialect)
+
+  it('presign on one server, PUT to another, create the dataset after a restart', async () => {
+    const db = await databases.next()
+    const a = await startServer({ db, port: 0 })
+    const b = await startServer({ db, port: 0 })
+    let c: RunningServer | undefined
+    try {
+      const presigned = await fetch(`${a.url}/v2/gen-ai/evaluation_datasets/file_upload_presigned_urls`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ files: [{ file_name: 'faq.csv', file_size: '40' }] }),
+      })
+      expect(presigned.status).toBe(200)
+      const { uploads } = (await presigned.json()) as {
+        uploads: { presigned_url: string; object_key: string }[]
+      }
+      const upload = uploads[0]!
+      const onB = upload.presigned_url.replace(a.url, b.url)
+      expect(onB).not.toBe(upload.presigned_url)
+      const csv = 'query,expected\n"{""q"":""refund?""}",30 days\n'
+      expect((await fetch(onB, { method: 'PUT', body: csv })).status).toBe(200)
+      await a.close()
+      c = await startServer({ db, port: 0 })
+      const created = await fetch(`${c.url}/v2/gen-ai/evaluation_datasets`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          name: 'faq',
+          file_upload_dataset: { original_file_name: 'faq.csv', stored_object_key: upload.object_key },
+        }),
+      })
+      expect(created.status).toBe(200)
+      const { evaluation_dataset_uuid } = (await created.json()) as { evaluation_dataset_uuid: string }
+      const listed = (await (await fetch(`${b.url}/v2/gen-ai/evaluation_datasets`)).json()) as {
+        evaluation_datasets: { dataset_uuid: string; row_count: number }[]
+      }
+      expect(listed.evaluation_datasets).toEqual([
+        expect.objectContaining({ dataset_uuid: evaluation_dataset_uuid, row_count: 1 }),
+      ])
+    } finally {
+      await b.close()
+      await c?.close()
+    }
   })
 })

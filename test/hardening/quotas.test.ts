@@ -1,6 +1,6 @@
 /**
  * Finding 5: one project exhausted the server-wide pending uploads (the other got 422 for 15
- * minutes), and uploads were held in memory. Quotas are per project now, and uploads stream to disk.
+ * minutes), and uploads were held in memory. Quotas are per project now, and uploads stream into the database in chunks.
  */
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -45,7 +45,7 @@ describe('per-project upload quotas', () => {
     expect((await presign(20, otherKey)).status).toBe(200)
   })
 
-  test('uploads stream to disk past the JSON body limit; the byte quota is per project (413 naming it)', async () => {
+  test('uploads stream into the store past the JSON body limit; the byte quota is per project (413 naming it)', async () => {
     const upload = async (key: string, bytes: number) => {
       const res = await presign(1, key)
       const { uploads } = (await res.json()) as { uploads: { presigned_url: string }[] }

@@ -23,8 +23,7 @@ export async function registerGradientRoutes(
   services: Services,
   opts: GradientRoutesOptions = {},
 ): Promise<void> {
-  const uploads = new UploadStore(opts.uploadLimits ?? DEFAULT_UPLOAD_LIMITS)
-  app.addHook('onClose', async () => uploads.close())
+  const uploads = new UploadStore(services.store.db, opts.uploadLimits ?? DEFAULT_UPLOAD_LIMITS)
   await app.register(
     async (scope) => {
       installGradientErrorHandling(scope)

@@ -25,7 +25,7 @@ export const UPLOAD_PATH = '/evaluation_datasets/uploads'
 export function registerDatasetRoutes(app: FastifyInstance, services: Services, uploads: UploadStore): void {
   app.post('/evaluation_datasets/file_upload_presigned_urls', async (req) => {
     const body = parseGradient(PresignedUrlsBodySchema, req.body, 'body')
-    const slots = uploads.presign(
+    const slots = await uploads.presign(
       req.projectId,
       body.files.map((f) => ({
         fileName: f.file_name,
@@ -44,8 +44,8 @@ export function registerDatasetRoutes(app: FastifyInstance, services: Services, 
     }
   })
 
-  // The upload route takes any content type as a raw stream (written to disk by the upload
-  // store, never buffered), in a scope of its own so that the JSON parser of every other route is
+  // The upload route takes any content type as a raw stream (stored in chunks by the upload
+  // store, never buffered whole), in a scope of its own so that the JSON parser of every other route is
   // untouched. A request without a body has no stream: an empty file.
   app.register(async (scope) => {
     scope.removeAllContentTypeParsers()
@@ -62,8 +62,8 @@ export function registerDatasetRoutes(app: FastifyInstance, services: Services, 
   app.post('/evaluation_datasets', async (req) => {
     const body = parseGradient(CreateEvaluationDatasetBodySchema, req.body, 'body')
     const key = body.file_upload_dataset.stored_object_key
-    const file = uploads.take(req.projectId, key, 'file_upload_dataset.stored_object_key')
-    try {
+    // the upload is deleted once the dataset is stored, and kept for a corrected retry otherwise
+    return uploads.take(req.projectId, key, 'file_upload_dataset.stored_object_key', async (file) => {
       const fileName = body.file_upload_dataset.original_file_name ?? file.fileName
       // csv-parse loads on the first CSV upload, not in every embedded server.
       const { parseDatasetCsv } = await import('./dataset-csv.js')
@@ -82,11 +82,7 @@ export function registerDatasetRoutes(app: FastifyInstance, services: Services, 
       const items: NewDatasetItem[] = parsed.items.map((it) => ({ ...it, tags: [] }))
       await services.datasets.addItems(req.projectId, dataset.id, items)
       return { evaluation_dataset_uuid: dataset.id }
-    } catch (error) {
-      // nothing was stored: give the upload back so a corrected request can use the same key
-      uploads.restore(req.projectId, key, file.fileName, file.data)
-      throw error
-    }
+    })
   })
 
   app.get('/evaluation_datasets', async (req) => {
