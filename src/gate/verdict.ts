@@ -11,7 +11,9 @@
  * 3. A run with 0 items never passes: there was nothing to evaluate.
  * 4. Gate configured: every gate check must hold (the star metric is one of them unless
  *    `gate.requireStar === false`). Failing items, including errored and timed-out ones, inside
- *    an accepted pass rate are excused.
+ *    an accepted pass rate are excused — but only by a gate that bounds the items' quality (pass
+ *    rate, a metric, a run metric or the star). A gate of cost and latency limits alone says
+ *    nothing about the items, so every item must still pass, as without a gate.
  * 5. No gate: every item must pass (errored and timed-out items are failing items), and the star
  *    metric, when there is one, must pass.
  */
@@ -53,6 +55,15 @@ export function decideVerdict(run: VerdictRun): Verdict {
 
   if (summary.gate) {
     checks.push(...summary.gate.checks)
+    if (!summary.gate.checks.some(isQualityCheck))
+      checks.push(
+        failingItemsCheck(
+          failingItems,
+          summary.totalItems,
+          summary.erroredItems,
+          'and the gate sets no pass rate or metric threshold that could excuse them',
+        ),
+      )
   } else {
     checks.push(failingItemsCheck(failingItems, summary.totalItems, summary.erroredItems))
     if (summary.star) checks.push(starCheck(summary.star))
@@ -121,6 +132,12 @@ export function explainVerdicts(verdicts: ReadonlyArray<{ suite: string; verdict
   return verdicts.length === 1 ? `${verdicts[0]!.suite} passed` : `all ${verdicts.length} suites passed`
 }
 
+/** Gate conditions that judge the items' quality, and so may excuse failing items. */
+function isQualityCheck(check: GateCheck): boolean {
+  const c = check.condition
+  return c === 'passRate' || c === 'star' || c.startsWith('metrics.') || c.startsWith('runMetrics.')
+}
+
 function failedRunMessage(run: VerdictRun): string {
   if (run.errorDescription) return `the run failed: ${run.errorDescription}`
   const { totalItems, erroredItems } = run.summary
@@ -129,7 +146,12 @@ function failedRunMessage(run: VerdictRun): string {
   return 'the run failed'
 }
 
-function failingItemsCheck(failing: number, total: number, errored: number): GateCheck {
+function failingItemsCheck(
+  failing: number,
+  total: number,
+  errored: number,
+  why = 'and no gate is configured',
+): GateCheck {
   const passed = failing === 0
   const erroredNote = errored > 0 ? ` (${errored} errored or timed out)` : ''
   return {
@@ -140,7 +162,7 @@ function failingItemsCheck(failing: number, total: number, errored: number): Gat
     passed,
     message: passed
       ? `all ${plural(total, 'item')} passed`
-      : `${failing} of ${plural(total, 'item')} failed${erroredNote} and no gate is configured`,
+      : `${failing} of ${plural(total, 'item')} failed${erroredNote} ${why}`,
   }
 }
 

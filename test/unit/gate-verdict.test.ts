@@ -123,6 +123,31 @@ describe('the one verdict', () => {
     else expect(verdict.failures).toEqual([])
   })
 
+  test('a gate of cost and latency limits alone does not excuse failing items; a quality condition does', () => {
+    const items: SummaryItem[] = [true, false, true].map((passed, i) => ({
+      status: 'completed',
+      passed,
+      latencyMs: 10,
+      startedAtMs: 1000 + i,
+      costUsd: 0.01,
+      inputTokens: null,
+      outputTokens: null,
+    }))
+    const decide = (gate: Parameters<typeof computeSummary>[2]['gate']) =>
+      withVerdict(computeSummary(items, [], { metrics: [], star: null, gate }), {
+        status: 'succeeded',
+        errorDescription: null,
+      }).verdict
+    const costOnly = decide({ maxCostUsd: 1, maxP95LatencyMs: 1000 })
+    expect(costOnly.passed).toBe(false)
+    expect(costOnly.rule).toBe('gate:failingItems')
+    expect(costOnly.failures).toEqual([
+      '1 of 3 items failed and the gate sets no pass rate or metric threshold that could excuse them',
+    ])
+    expect(decide({ maxCostUsd: 1, passRate: 0.6 }).passed).toBe(true)
+    expect(decide({ maxCostUsd: 0.001 }).failures).toHaveLength(2)
+  })
+
   test('errored and timed-out items are failing items', () => {
     expect(verdictOf('errored', true, 'none').failingItems).toBe(1)
     expect(verdictOf('errored', false, 'none').failures).toEqual([
