@@ -63,14 +63,9 @@ export function isDashboardRequest(method: string, url: string): boolean {
   return !isApiPath(url.split('?')[0] ?? url)
 }
 
-function moduleDir(): string | undefined {
-  // CJS build: __dirname; ESM build and sources: import.meta.url (empty in the CJS build)
-  if (typeof __dirname === 'string') return __dirname
-  try {
-    return dirname(fileURLToPath(import.meta.url))
-  } catch {
-    return undefined
-  }
+function moduleDir(): string {
+  // also in the CommonJS build: tsup's shims provide import.meta.url there
+  return dirname(fileURLToPath(import.meta.url))
 }
 
 /**
@@ -81,7 +76,6 @@ export function findDashboardDir(): string | undefined {
   const env = process.env.EVALGATE_UI_DIR
   if (env) return env
   const here = moduleDir()
-  if (!here) return undefined
   const candidates = [join(here, 'ui'), join(here, '..', 'ui'), join(here, '..', '..', '..', 'dist', 'ui')]
   return candidates.find((d) => existsSync(join(d, 'index.html')))
 }
