@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { JsonObjectSchema, JsonValueSchema, MAX_INT32, TurnTypeSchema } from './common.js'
 import { GateSchema, StarMetricSchema } from './gate.js'
+import { issuePath } from './issues.js'
 import { MetricDefSchema } from './metric.js'
 
 // Every object here is strict: an unknown field (a typo like `costUSD`) is a 400 naming it, never
@@ -193,7 +194,7 @@ export class SuiteDefError extends Error {
     readonly issues: readonly SuiteDefIssue[],
   ) {
     super(
-      `invalid suite definition ${JSON.stringify(suite)}: ${issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      `invalid suite definition ${JSON.stringify(suite)}: ${issues.map((i) => `${issuePath(i.path) || '(root)'}: ${i.message}`).join('; ')}`,
     )
   }
 }
