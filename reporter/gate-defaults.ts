@@ -19,7 +19,19 @@ export function mergeGate(defaults: Gate | null | undefined, own: Gate | null | 
   return merged
 }
 
+/**
+ * The suite with the defaults merged under its gate. A default per-metric gate applies only to
+ * suites that have the metric: for the others it would name an unknown metric, a suite
+ * definition the server refuses (SuiteDefSchema), and their runs would be set aside.
+ */
 export function withGateDefaults(suite: SuiteDef, defaults: Gate | null | undefined): SuiteDef {
   if (!defaults) return suite
-  return { ...suite, gate: mergeGate(defaults, suite.gate) }
+  let applicable = defaults
+  if (defaults.metrics) {
+    const names = new Set(suite.metrics.map((m) => m.name))
+    const { metrics, ...rest } = defaults
+    const kept = Object.entries(metrics).filter(([name]) => names.has(name))
+    applicable = kept.length > 0 ? { ...rest, metrics: Object.fromEntries(kept) } : rest
+  }
+  return { ...suite, gate: mergeGate(applicable, suite.gate) }
 }

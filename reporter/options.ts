@@ -1,4 +1,5 @@
 import { type Gate, GateSchema } from '../src/schema/gate.js'
+import { firstIssue } from '../src/schema/issues.js'
 
 export interface EvalgateReporterOptions {
   /** Server URL. Default `EVALGATE_URL`; without one, a running `evalgate serve` or an embedded server. */
@@ -69,10 +70,8 @@ export function resolveReporterOptions(options: EvalgateReporterOptions = {}): R
   if (options.gate !== undefined) {
     const parsed = GateSchema.safeParse(options.gate)
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      throw new TypeError(
-        `evalgate reporter: invalid gate option at \`gate.${issue?.path.join('.') ?? ''}\`: ${issue?.message ?? 'invalid'}`,
-      )
+      const { path, message } = firstIssue(parsed.error)
+      throw new TypeError(`evalgate reporter: invalid gate option at \`gate.${path}\`: ${message}`)
     }
     gate = parsed.data
   }

@@ -5,6 +5,7 @@ import type { Reporter, TestCase, TestModule, TestRunEndReason, Vitest } from 'v
 import { type Connection, connect, DEFAULT_DB_FILE } from '../src/client/connect.js'
 import { Outbox } from '../src/client/outbox.js'
 import type { Run } from '../src/schema/api.js'
+import { firstIssue } from '../src/schema/issues.js'
 import { EVAL_META_KEY } from '../src/schema/meta.js'
 import { type Colors, colorEnabled, terminalColors } from '../src/util/colors.js'
 import { assertSupportedNode } from '../src/util/supported-node.js'
@@ -100,12 +101,10 @@ export class EvalgateReporter implements Reporter {
     const parsed = this.metaParser.parse(payload)
     if (!parsed.success) {
       this.invalidPayloads++
-      const issue = parsed.error.issues[0]
-      const field = issue?.path.length
-        ? `meta.${EVAL_META_KEY}.${issue.path.join('.')}`
-        : `meta.${EVAL_META_KEY}`
+      const { path, message } = firstIssue(parsed.error)
+      const field = path ? `meta.${EVAL_META_KEY}.${path}` : `meta.${EVAL_META_KEY}`
       this.log(
-        `evalgate: invalid result payload from test "${testCase.fullName}" (${this.relative(testCase.module.moduleId)}): field \`${field}\`: ${issue?.message ?? 'invalid'}`,
+        `evalgate: invalid result payload from test "${testCase.fullName}" (${this.relative(testCase.module.moduleId)}): field \`${field}\`: ${message}`,
       )
       return undefined
     }

@@ -1,6 +1,5 @@
-import type { EvalgateApi } from '../src/client/api.js'
-import { describeApiError, EvalgateApiError } from '../src/client/errors.js'
 import type { Outbox } from '../src/client/outbox.js'
+import { type ApiProvider, RunUpload, Uplink } from '../src/client/run-upload.js'
 import type { Run } from '../src/schema/api.js'
 import type { Gate } from '../src/schema/gate.js'
 import type { ItemResult, SuiteDef } from '../src/schema/meta.js'
@@ -8,15 +7,7 @@ import { withGateDefaults } from './gate-defaults.js'
 import type { RunGroup } from './run-group.js'
 import { suiteKey } from './suite-key.js'
 
-/** Largest upload request when items are waiting (the server accepts up to 5,000 per batch). */
-const MAX_BATCH = 2_000
-
-/** How the session reaches the server. Throws (an EvalgateApiError or any Error) when it cannot. */
-export type ApiProvider = () => Promise<{
-  api: EvalgateApi
-  urlSource: string
-  keySource?: string | undefined
-}>
+export type { ApiProvider } from '../src/client/run-upload.js'
 
 export interface UploadSessionOptions {
   api: ApiProvider
@@ -49,10 +40,33 @@ export interface SuiteRunState {
   error: string | null
 }
 
-interface SuiteRun extends SuiteRunState {
-  buffer: ItemResult[]
-  pumping: Promise<void> | null
-  creating: Promise<string> | null
+/** A suite of the session: its counts from Vitest, and its upload (src/client/run-upload.ts). */
+class SuiteRun implements SuiteRunState {
+  received = 0
+  failedTests = 0
+  constructor(
+    readonly key: string,
+    readonly suite: SuiteDef,
+    readonly upload: RunUpload,
+  ) {}
+  get name(): string {
+    return this.suite.name
+  }
+  get runId(): string | null {
+    return this.upload.runId
+  }
+  get uploaded(): number {
+    return this.upload.uploaded
+  }
+  get spooled(): number {
+    return this.upload.spooled
+  }
+  get outboxFile(): string | null {
+    return this.upload.outboxFile
+  }
+  get error(): string | null {
+    return this.upload.failure?.message ?? null
+  }
 }
 
 export interface SuiteResult {
@@ -63,35 +77,37 @@ export interface SuiteResult {
 }
 
 /**
- * The upload side of one test run: groups item results by suite, creates or joins one server run
- * per suite, streams items in batches while tests run (bounded memory, each item handled once),
- * and spools to the outbox whatever the server does not accept. `finish` flushes, finalizes and
- * fetches every run.
+ * The reporter's side of one test run: groups item results by suite and gives each suite one
+ * RunUpload (create or join the run, stream items in batches with bounded memory, spool to the
+ * outbox what the server does not take — the one upload path of src/client/run-upload.ts).
+ * `finish` flushes, finalizes and fetches every run.
  */
 export class UploadSession {
   private readonly suites = new Map<string, SuiteRun>()
   /** Key of the last suite definition seen, per raw definition object (skips re-hashing). */
   private readonly keyCache = new WeakMap<object, string>()
-  /** Set when the server is unreachable (or rejects our key): every suite is spooled from then on. */
-  private offline: string | null = null
+  private readonly uplink: Uplink
   private readonly origin: string
-  private spoolFailures = 0
 
   constructor(private readonly options: UploadSessionOptions) {
     this.origin = options.origin ?? 'vitest'
+    this.uplink = new Uplink(options.api, options.log)
   }
 
   get runGroup(): RunGroup {
     return this.options.runGroup
   }
 
+  /** Set when the server is unreachable (or rejects our key): every suite is spooled from then on. */
   get serverError(): string | null {
-    return this.offline
+    return this.uplink.offline?.message ?? null
   }
 
   /** Items that could not even be written to the outbox (disk errors). */
   get lostItems(): number {
-    return this.spoolFailures
+    let lost = 0
+    for (const run of this.suites.values()) lost += run.upload.undelivered
+    return lost
   }
 
   /** Adds one item result. Resolves at once unless the suite's buffer is full (backpressure). */
@@ -99,17 +115,12 @@ export class UploadSession {
     const run = this.suiteRun(suite)
     run.received++
     if (testFailed) run.failedTests++
-    run.buffer.push(item)
-    if (run.buffer.length >= this.options.batchSize) {
-      const pumping = this.pump(run)
-      if (run.buffer.length >= this.options.maxBufferedItems) return pumping
-    }
-    return undefined
+    return run.upload.add(item, this.options.maxBufferedItems)
   }
 
   /** Uploads whatever is buffered (called on a timer while tests run). */
   tick(): void {
-    for (const run of this.suites.values()) if (run.buffer.length > 0 && !run.pumping) void this.pump(run)
+    for (const run of this.suites.values()) run.upload.tick()
   }
 
   states(): SuiteRunState[] {
@@ -123,12 +134,13 @@ export class UploadSession {
   async finish(outcome: 'completed' | 'cancelled' = 'completed'): Promise<SuiteResult[]> {
     const runs = [...this.suites.values()]
     const started = performance.now()
-    this.timings.pendingAtEnd = runs.reduce((n, run) => n + run.buffer.length, 0)
-    await Promise.all(runs.map((run) => this.pump(run)))
+    this.timings.pendingAtEnd = runs.reduce((n, run) => n + run.upload.buffered, 0)
+    await Promise.all(runs.map((run) => run.upload.flush()))
     const flushed = performance.now()
     this.timings.flushMs = flushed - started
     const results = await Promise.all(runs.map((run) => this.finishOne(run, outcome)))
     this.timings.finalizeMs = performance.now() - flushed
+    this.timings.requests = this.uplink.requests
     return results
   }
 
@@ -136,24 +148,24 @@ export class UploadSession {
   readonly timings = { pendingAtEnd: 0, flushMs: 0, finalizeMs: 0, requests: 0 }
 
   private async finishOne(run: SuiteRun, outcome: 'completed' | 'cancelled'): Promise<SuiteResult> {
-    if (run.error || this.offline || run.runId === null) {
-      this.markForUpload(run)
+    const { upload } = run
+    if (upload.stopped || upload.runId === null) {
+      upload.keepForLater()
       return { state: run, run: null, previous: null }
     }
     try {
-      const { api } = await this.options.api()
-      const fetched = await api.runs.finalize(run.runId, { outcome })
-      const previous = await this.previousRun(api, fetched)
+      const fetched = await upload.finalize({ outcome })
+      const previous = await this.previousRun(fetched)
       return { state: run, run: fetched, previous }
-    } catch (error) {
-      await this.fail(run, error)
-      this.markForUpload(run)
+    } catch {
+      upload.keepForLater() // the failure is recorded on the upload
       return { state: run, run: null, previous: null }
     }
   }
 
-  private async previousRun(api: EvalgateApi, run: Run): Promise<Run | null> {
+  private async previousRun(run: Run): Promise<Run | null> {
     try {
+      const api = await this.uplink.api()
       const { runs } = await api.runs.list({
         suiteName: run.suiteName,
         suiteVersion: run.suiteVersion,
@@ -168,11 +180,6 @@ export class UploadSession {
     }
   }
 
-  /** Records the run in the outbox (header only, if no items are there yet) so `evalgate upload` finalizes it. */
-  private markForUpload(run: SuiteRun): void {
-    this.spool(run, [])
-  }
-
   private suiteRun(suite: SuiteDef): SuiteRun {
     let key = this.keyCache.get(suite)
     if (key === undefined) {
@@ -181,131 +188,19 @@ export class UploadSession {
     }
     let run = this.suites.get(key)
     if (!run) {
-      run = {
+      const def = withGateDefaults(suite, this.options.gateDefaults)
+      run = new SuiteRun(
         key,
-        name: suite.name,
-        suite: withGateDefaults(suite, this.options.gateDefaults),
-        runId: null,
-        received: 0,
-        failedTests: 0,
-        uploaded: 0,
-        spooled: 0,
-        outboxFile: null,
-        error: null,
-        buffer: [],
-        pumping: null,
-        creating: null,
-      }
+        def,
+        new RunUpload({
+          uplink: this.uplink,
+          run: { suite: def, runGroup: this.options.runGroup.id, origin: this.origin },
+          batchSize: this.options.batchSize,
+          outbox: this.options.outbox,
+        }),
+      )
       this.suites.set(key, run)
     }
     return run
-  }
-
-  private pump(run: SuiteRun): Promise<void> {
-    if (run.pumping) return run.pumping
-    run.pumping = (async () => {
-      while (run.buffer.length > 0) {
-        // A backlog (fast tests, or the end of the run) goes in fewer, larger requests.
-        const size = run.buffer.length > 2 * this.options.batchSize ? MAX_BATCH : this.options.batchSize
-        let batch: ItemResult[]
-        if (run.buffer.length <= size) {
-          batch = run.buffer
-          run.buffer = []
-        } else {
-          batch = run.buffer.splice(0, size)
-        }
-        await this.send(run, batch)
-      }
-    })().finally(() => {
-      run.pumping = null
-    })
-    return run.pumping
-  }
-
-  private async send(run: SuiteRun, batch: ItemResult[]): Promise<void> {
-    if (run.error || this.offline) {
-      this.spool(run, batch)
-      return
-    }
-    try {
-      const runId = await this.ensureRun(run)
-      const { api } = await this.options.api()
-      await api.runs.addItems(runId, batch)
-      this.timings.requests++
-      run.uploaded += batch.length
-    } catch (error) {
-      await this.fail(run, error)
-      this.spool(run, batch)
-    }
-  }
-
-  private ensureRun(run: SuiteRun): Promise<string> {
-    if (run.runId) return Promise.resolve(run.runId)
-    run.creating ??= (async () => {
-      const { api } = await this.options.api()
-      const created = await api.runs.createOrJoin({
-        suite: run.suite,
-        runGroup: this.options.runGroup.id,
-        origin: this.origin,
-      })
-      run.runId = created.run.id
-      return created.run.id
-    })()
-    // A failed creation is retried by the next batch only if the suite is not marked failed.
-    return run.creating.catch((error: unknown) => {
-      run.creating = null
-      throw error
-    })
-  }
-
-  private async fail(run: SuiteRun, error: unknown): Promise<void> {
-    let message: string
-    if (error instanceof EvalgateApiError) {
-      let sources: { urlSource?: string; keySource?: string } = {}
-      try {
-        const provided = await this.options.api()
-        sources = {
-          urlSource: provided.urlSource,
-          ...(provided.keySource ? { keySource: provided.keySource } : {}),
-        }
-      } catch {
-        // the provider itself failed; describe the error without sources
-      }
-      message = describeApiError(error, sources)
-      if (error.isServerWide && !this.offline) {
-        this.offline = message
-        this.options.log(`evalgate: ${message}`)
-      }
-    } else {
-      message = error instanceof Error ? error.message : String(error)
-      if (!this.offline) {
-        this.offline = message
-        this.options.log(`evalgate: ${message}`)
-      }
-    }
-    if (!run.error) {
-      run.error = message
-      if (this.offline !== message) this.options.log(`evalgate: suite ${run.name}: ${message}`)
-    }
-  }
-
-  private spool(run: SuiteRun, batch: ItemResult[]): void {
-    try {
-      run.outboxFile = this.options.outbox.append(
-        {
-          runGroup: this.options.runGroup.id,
-          suite: run.suite,
-          origin: this.origin,
-          reason: run.error ?? this.offline ?? undefined,
-        },
-        batch,
-      )
-      run.spooled += batch.length
-    } catch (error) {
-      this.spoolFailures += batch.length
-      this.options.log(
-        `evalgate: could not write ${batch.length} items of ${run.name} to the outbox ${this.options.outbox.dir}: ${error instanceof Error ? error.message : String(error)}`,
-      )
-    }
   }
 }

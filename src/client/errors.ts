@@ -40,15 +40,6 @@ export class EvalgateApiError extends Error {
   get isAuthError(): boolean {
     return this.status === 401 || this.status === 403
   }
-
-  /**
-   * The server as a whole is unusable for this client (unreachable, wrong key, failing, or not an
-   * evalgate server at that URL), as opposed to one bad request: uploaders stop trying and keep
-   * the items in the outbox. The one rule of the reporter and `evalgate upload`.
-   */
-  get isServerWide(): boolean {
-    return this.isConnectionError || this.isAuthError || this.status >= 500 || this.code === 'route_not_found'
-  }
 }
 
 export function isEvalgateApiError(error: unknown): error is EvalgateApiError {

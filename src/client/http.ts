@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import type { Pool } from 'undici'
 import type { z } from 'zod'
 import { ApiErrorSchema } from '../schema/common.js'
+import { firstIssue } from '../schema/issues.js'
 import { EvalgateApiError } from './errors.js'
 
 export interface TransportOptions {
@@ -221,10 +222,9 @@ export class Transport {
     }
     const parsed = schema.safeParse(json)
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      const fieldPath = issue?.path.join('.') ?? ''
+      const { path: fieldPath, message } = firstIssue(parsed.error)
       throw new EvalgateApiError({
-        message: `unexpected response body${fieldPath ? ` at \`${fieldPath}\`` : ''}: ${issue?.message ?? 'invalid'}`,
+        message: `unexpected response body${fieldPath ? ` at \`${fieldPath}\`` : ''}: ${message}`,
         status: 0,
         code: 'BAD_RESPONSE',
         path: fieldPath || undefined,

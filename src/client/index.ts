@@ -29,4 +29,5 @@ export type {
   RunTestSuiteOptions,
   RunTestSuiteResult,
 } from './programmatic.js'
+export { classifyUploadFailure, type UploadFailureKind } from './run-upload.js'
 export { type ServerDatasetOptions, serverDataset } from './server-dataset.js'

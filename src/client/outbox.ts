@@ -11,6 +11,7 @@ import {
 import { basename, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { z } from 'zod'
+import { firstIssue } from '../schema/issues.js'
 import {
   type ItemResult,
   type ItemResultInput,
@@ -229,10 +230,8 @@ export class Outbox {
 }
 
 function formatIssue(error: z.ZodError): string {
-  const issue = error.issues[0]
-  if (!issue) return 'invalid'
-  const path = issue.path.join('.')
-  return path ? `field \`${path}\`: ${issue.message}` : issue.message
+  const { path, message } = firstIssue(error)
+  return path ? `field \`${path}\`: ${message}` : message
 }
 
 function slug(value: string): string {

@@ -13,11 +13,12 @@ import { validateEvaluators } from '../evaluators/validate.js'
 import type { EvaluationStatus, Run, RunStatus } from '../schema/api.js'
 import type { JsonValue, TurnType } from '../schema/common.js'
 import type { Gate, StarMetric } from '../schema/gate.js'
-import { type ItemResult, type ItemStatus, parseSuiteDef, type SuiteDefInput } from '../schema/meta.js'
+import { type ItemStatus, parseSuiteDef, type SuiteDefInput } from '../schema/meta.js'
 import type { MetricDefInput } from '../schema/metric.js'
 import type { EvalgateApi } from './api.js'
 import type { DatasetWithItems } from './datasets-api.js'
 import { EvalgateApiError } from './errors.js'
+import { RunUpload, Uplink } from './run-upload.js'
 import { toLoadedDataset } from './server-dataset.js'
 
 // ---------- runs ----------
@@ -58,7 +59,7 @@ export async function createRun(api: EvalgateApi, options: CreateRunOptions): Pr
       gate: options.gate,
     })
   }
-  return createSdkRun(api, suite, options)
+  return sdkRun(api, suite, options, 1).open()
 }
 
 export interface RunTestSuiteOptions<I = JsonValue, O = unknown, E = JsonValue> {
@@ -148,9 +149,8 @@ export async function runTestSuite<I = JsonValue, O = unknown, E = JsonValue>(
     star: options.star,
     gate: options.gate,
   })
-  const run = await createSdkRun(api, suite, options)
-
-  const uploader = new SerialUploader(api, run.id, options.batchSize ?? 200)
+  const upload = sdkRun(api, suite, options, options.batchSize ?? 200)
+  const run = await upload.open()
   const completed: Omit<RunTestSuiteItem, 'testRunItemId'>[] = []
   try {
     await runSuite<I, O, E>({
@@ -172,17 +172,19 @@ export async function runTestSuite<I = JsonValue, O = unknown, E = JsonValue>(
           traceId: result.traceId,
           spanId: result.spanId,
         })
-        uploader.add(result)
+        void upload.add(result)
       },
     })
-    await uploader.flush()
+    await upload.flush()
+    // no outbox here: the first failed upload fails the call (after the run is marked failed)
+    if (upload.failure) throw upload.failure.error
   } catch (error) {
-    await api.runs
-      .finalize(run.id, { outcome: 'failed', errorDescription: String((error as Error)?.message ?? error) })
+    await upload
+      .finalize({ outcome: 'failed', errorDescription: String((error as Error)?.message ?? error) })
       .catch(() => {})
     throw error
   }
-  await api.runs.finalize(run.id, { outcome: options.signal?.aborted ? 'cancelled' : 'completed' })
+  await upload.finalize({ outcome: options.signal?.aborted ? 'cancelled' : 'completed' })
   const finalRun = await api.runs.get(run.id)
   const ids = await runItemIds(api, run.id)
   return {
@@ -274,19 +276,18 @@ export async function getRunResults(api: EvalgateApi, runId: string): Promise<Ru
 
 // ---------- helpers ----------
 
-/** Creates (or, with a shared `runGroup`, joins) the run of a suite started from a script. */
-async function createSdkRun(
+/** The upload of a run started from a script (one request at a time; no outbox: failures are thrown). */
+function sdkRun(
   api: EvalgateApi,
   suite: SuiteDefInput,
   options: { name: string; runGroup?: string | undefined },
-): Promise<Run> {
-  const { run } = await api.runs.createOrJoin({
-    suite,
-    runGroup: options.runGroup ?? `sdk-${randomUUID()}`,
-    name: options.name,
-    origin: 'sdk',
+  batchSize: number,
+): RunUpload {
+  return new RunUpload({
+    uplink: Uplink.of(api),
+    run: { suite, runGroup: options.runGroup ?? `sdk-${randomUUID()}`, name: options.name, origin: 'sdk' },
+    batchSize,
   })
-  return run
 }
 
 /** The suite definition of createRun/runTestSuite, checked by the one SuiteDefSchema (SuiteDefError). */
@@ -352,41 +353,4 @@ async function runItemIds(api: EvalgateApi, runId: string): Promise<Map<string, 
     if (result.items.length < perPage || page * perPage >= result.total) break
   }
   return ids
-}
-
-/** Uploads results in order, one request at a time, while the suite runs. The first error is rethrown by `flush`. */
-class SerialUploader {
-  private buffer: ItemResult[] = []
-  private chain: Promise<void> = Promise.resolve()
-  private error: unknown = null
-
-  constructor(
-    private readonly api: EvalgateApi,
-    private readonly runId: string,
-    private readonly batchSize: number,
-  ) {}
-
-  add(result: ItemResult): void {
-    this.buffer.push(result)
-    if (this.buffer.length >= this.batchSize) this.send()
-  }
-
-  async flush(): Promise<void> {
-    if (this.buffer.length > 0) this.send()
-    await this.chain
-    if (this.error) throw this.error
-  }
-
-  private send(): void {
-    const batch = this.buffer
-    this.buffer = []
-    this.chain = this.chain.then(async () => {
-      if (this.error) return
-      try {
-        await this.api.runs.addItems(this.runId, batch)
-      } catch (error) {
-        this.error = error
-      }
-    })
-  }
 }

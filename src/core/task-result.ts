@@ -1,4 +1,5 @@
 import type { JsonValue } from '../schema/common.js'
+import { issueLine } from '../schema/issues.js'
 import { type ToolCall, ToolCallSchema, type Usage, UsageSchema } from '../schema/meta.js'
 import { TaskResultError } from './errors.js'
 
@@ -89,7 +90,7 @@ function parseUsage(usage: unknown): Usage {
   const parsed = UsageSchema.safeParse(usage)
   if (!parsed.success) {
     throw new TaskResultError(
-      `the task returned an invalid \`usage\` (expected { inputTokens, outputTokens } as non-negative integers): ${formatIssue(parsed.error.issues[0])}`,
+      `the task returned an invalid \`usage\` (expected { inputTokens, outputTokens } as non-negative integers): ${issueLine(parsed.error)}`,
     )
   }
   return parsed.data
@@ -113,17 +114,9 @@ function parseToolCalls(toolCalls: unknown): ToolCall[] {
   const json = toJson(toolCalls, '`toolCalls`')
   const parsed = ToolCallSchema.array().safeParse(json)
   if (!parsed.success) {
-    throw new TaskResultError(
-      `the task returned an invalid \`toolCalls\`: ${formatIssue(parsed.error.issues[0])}`,
-    )
+    throw new TaskResultError(`the task returned an invalid \`toolCalls\`: ${issueLine(parsed.error)}`)
   }
   return parsed.data
-}
-
-function formatIssue(issue: { path: PropertyKey[]; message: string } | undefined): string {
-  if (!issue) return 'invalid value'
-  const path = issue.path.map(String).join('.')
-  return path ? `${path}: ${issue.message}` : issue.message
 }
 
 function describe(value: unknown): string {

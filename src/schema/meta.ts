@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { JsonObjectSchema, JsonValueSchema, MAX_INT32, TurnTypeSchema } from './common.js'
 import { GateSchema, StarMetricSchema } from './gate.js'
+import { issuePath } from './issues.js'
 import { MetricDefSchema } from './metric.js'
 
 // Every object here is strict: an unknown field (a typo like `costUSD`) is a 400 naming it, never
@@ -92,9 +93,30 @@ export interface SuiteDefRuleInput {
   metrics: ReadonlyArray<{ name: string; rangeMin?: number; rangeMax?: number; threshold?: number | null }>
   star?: { metric: string; successThreshold?: number | undefined } | null | undefined
   gate?:
-    | { metrics?: Record<string, { mean?: number | undefined; min?: number | undefined }> | undefined }
+    | {
+        metrics?: Record<string, { mean?: number | undefined; min?: number | undefined }> | undefined
+        runMetrics?: Record<string, RunMetricReads> | undefined
+      }
     | null
     | undefined
+}
+
+/** The fields of a run-metric spec that name a suite metric: `of`, and `scores.<metric>…` paths. */
+type RunMetricReads = { of?: string | undefined; predicted?: string | undefined; label?: string | undefined }
+
+/** Run-metric sources that are not suite metrics. */
+const ITEM_FIELDS_OF = new Set(['latencyMs', 'costUsd'])
+
+/** The suite metrics a run-metric spec reads, each with the field that names it. */
+function metricsReadBy(spec: RunMetricReads): Array<{ field: 'of' | 'predicted' | 'label'; metric: string }> {
+  const read: Array<{ field: 'of' | 'predicted' | 'label'; metric: string }> = []
+  if (spec.of !== undefined && !ITEM_FIELDS_OF.has(spec.of)) read.push({ field: 'of', metric: spec.of })
+  for (const field of ['predicted', 'label'] as const) {
+    const path = spec[field]
+    if (path?.startsWith('scores.'))
+      read.push({ field, metric: path.slice('scores.'.length).replace(/\.(choice|score)$/, '') })
+  }
+  return read
 }
 
 export interface SuiteDefIssue {
@@ -103,8 +125,8 @@ export interface SuiteDefIssue {
 }
 
 /**
- * The suite-definition rules: metric names are unique; the star metric and every gate metric are
- * among the suite's metrics; thresholds (metric, star, gate mean/min) lie in the metric's range.
+ * The suite-definition rules: metric names are unique; the star metric, every gate metric and
+ * every metric a gate run metric reads (`of`, `scores.<metric>` paths) are among the suite's metrics; thresholds (metric, star, gate mean/min) lie in the metric's range.
  * Each message names the field and the metric, so it reads the same wherever it is reported.
  */
 export function suiteDefIssues(def: SuiteDefRuleInput): SuiteDefIssue[] {
@@ -152,6 +174,15 @@ export function suiteDefIssues(def: SuiteDefRuleInput): SuiteDefIssue[] {
     inRange(['gate', 'metrics', metric, 'mean'], `gate.metrics.${metric}.mean`, metric, gate.mean)
     inRange(['gate', 'metrics', metric, 'min'], `gate.metrics.${metric}.min`, metric, gate.min)
   }
+  for (const [runMetric, spec] of Object.entries(def.gate?.runMetrics ?? {})) {
+    for (const { field, metric } of metricsReadBy(spec)) {
+      if (!byName.has(metric))
+        issues.push({
+          path: ['gate', 'runMetrics', runMetric, field],
+          message: unknown(`gate.runMetrics.${runMetric}.${field}`, metric),
+        })
+    }
+  }
   return issues
 }
 
@@ -163,7 +194,7 @@ export class SuiteDefError extends Error {
     readonly issues: readonly SuiteDefIssue[],
   ) {
     super(
-      `invalid suite definition ${JSON.stringify(suite)}: ${issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      `invalid suite definition ${JSON.stringify(suite)}: ${issues.map((i) => `${issuePath(i.path) || '(root)'}: ${i.message}`).join('; ')}`,
     )
   }
 }

@@ -306,22 +306,6 @@ function planSuite(
         : options.star
   // The suite-definition rules, checked at definition time (the dataset version comes later).
   checkSuiteDef(name, { metrics: evaluators.map(metricOf), star, gate: options.gate ?? null })
-  const metricNames = evaluators.map((evaluator) => evaluator.name)
-  const listNames = (names: string[]) => names.map((n) => JSON.stringify(n)).join(', ') || 'it has none'
-  for (const [runMetric, spec] of Object.entries(options.gate?.runMetrics ?? {})) {
-    const scorePaths = [spec.predicted, spec.label].filter((path) => path?.startsWith('scores.'))
-    const named = [
-      ...(spec.of && spec.of !== 'latencyMs' && spec.of !== 'costUsd' ? [spec.of] : []),
-      ...scorePaths.map((path) => path!.slice('scores.'.length).replace(/\.(choice|score)$/, '')),
-    ]
-    for (const metric of named) {
-      if (!metricNames.includes(metric)) {
-        throw new DescribeEvalError(
-          `${label}: option \`gate.runMetrics.${runMetric}\` reads the metric ${JSON.stringify(metric)}, which is not one of this suite's metrics (${listNames(metricNames)})`,
-        )
-      }
-    }
-  }
   const timeoutMs = options.timeout ?? settings?.timeout ?? DEFAULT_ITEM_TIMEOUT_MS
   return {
     name,

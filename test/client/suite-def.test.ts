@@ -14,6 +14,9 @@ import { suiteDef } from '../helpers/fixtures.js'
 import { client as http } from '../helpers/http.js'
 
 const TYPO = 'gate.metrics names the metric "typo", which is not one of the suite\'s metrics ("exact")'
+const RUN_METRIC =
+  'gate.runMetrics.spread.of names the metric "relevance", which is not one of the suite\'s metrics ("exact")'
+const badRunMetric = { runMetrics: { spread: { type: 'p95' as const, of: 'relevance' } } }
 
 describe('suite-definition rules', () => {
   const metrics = [
@@ -47,6 +50,23 @@ describe('suite-definition rules', () => {
       [
         'star.successThreshold: star.successThreshold is 2, outside the range [0, 1] of the metric "exact"',
         'gate.metrics.score.mean: gate.metrics.score.mean is 11, outside the range [0, 10] of the metric "score"',
+      ],
+    ],
+    [
+      {
+        metrics,
+        star: null,
+        gate: {
+          runMetrics: {
+            latency: { type: 'p95', of: 'latencyMs' },
+            spread: { type: 'p95', of: 'nope' },
+            agreement: { type: 'kappa', predicted: 'scores.judge.choice', label: 'scores.score' },
+          },
+        },
+      },
+      [
+        'gate.runMetrics.spread.of: gate.runMetrics.spread.of names the metric "nope", which is not one of the suite\'s metrics ("exact", "score")',
+        'gate.runMetrics.agreement.predicted: gate.runMetrics.agreement.predicted names the metric "judge", which is not one of the suite\'s metrics ("exact", "score")',
       ],
     ],
     [
@@ -114,5 +134,36 @@ describe('every entry point rejects an unknown gate metric with the same message
     const upsert = await api.post('/api/v1/suites', suite)
     expect(upsert.status).toBe(400)
     expect(upsert.body.error.message).toContain(TYPO)
+  })
+
+  test('a run metric reading an unknown metric: runTestSuite, createRun and the native API alike (describeEval: test/integration/describe-eval-errors.test.ts)', async () => {
+    const expected = `invalid suite definition "capitals": gate.runMetrics.spread.of: ${RUN_METRIC}`
+    let calls = 0
+    const fromSuite = await sdk
+      .runTestSuite({
+        name: 'capitals',
+        data: [{ input: 'France', expected: 'Paris' }],
+        task: () => {
+          calls++
+          return 'Paris'
+        },
+        evaluators: [exact],
+        gate: badRunMetric,
+      })
+      .catch((e: unknown) => e)
+    expect(fromSuite).toBeInstanceOf(SuiteDefError)
+    expect((fromSuite as Error).message).toBe(expected)
+    expect(calls).toBe(0)
+    const fromCreate = await sdk
+      .createRun({ name: 'capitals', evaluators: [exact], gate: badRunMetric })
+      .catch((e: unknown) => e)
+    expect(fromCreate).toBeInstanceOf(SuiteDefError)
+    expect((fromCreate as Error).message).toBe(expected)
+    const run = await http(server.url).post('/api/v1/runs', {
+      suite: suiteDef({ name: 'capitals', metrics: [{ name: 'exact', threshold: 1 }], gate: badRunMetric }),
+    })
+    expect(run.status).toBe(400)
+    expect(run.body.error).toMatchObject({ path: 'suite.gate.runMetrics.spread.of' })
+    expect(run.body.error.message).toContain(RUN_METRIC)
   })
 })

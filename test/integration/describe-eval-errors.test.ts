@@ -18,9 +18,9 @@ describe('bad datasets and bad arguments fail their own suite, not the run', () 
 
   it('reports every broken suite as a failed suite and still runs the healthy ones', () => {
     expect(run.code).toBe(1)
-    // 4 dataset suites + 12 option suites, plus the 2 files holding them (JSON counts files as suites).
-    expect(run.report.numFailedTestSuites).toBe(18)
-    expect(run.output).toContain('Failed Suites 16')
+    // 4 dataset suites + 13 option suites, plus the 2 files holding them (JSON counts files as suites).
+    expect(run.report.numFailedTestSuites).toBe(19)
+    expect(run.output).toContain('Failed Suites 17')
     const healthy = testsOfSuite(run, 'healthy')
     expect(healthy.map((t) => t.status)).toEqual(['passed'])
     expect(metaOf(healthy[0]!).result.output).toBe('x')
@@ -69,6 +69,10 @@ describe('bad datasets and bad arguments fail their own suite, not the run', () 
         'invalid suite definition "bad-gate": gate.metrics.relevance: gate.metrics names the metric "relevance", which is not one of the suite\'s metrics ("exact")',
       ],
       [
+        'bad-run-metric',
+        'invalid suite definition "bad-run-metric": gate.runMetrics.spread.of: gate.runMetrics.spread.of names the metric "relevance", which is not one of the suite\'s metrics ("exact")',
+      ],
+      [
         'bad-task',
         'the task (2nd argument) must be a function (input, { signal, item, trial }) => output, got string',
       ],
@@ -86,8 +90,9 @@ describe('bad datasets and bad arguments fail their own suite, not the run', () 
     ]
     for (const [suite, message] of cases) {
       const text = suiteFailure(run, 'options.eval.ts', suite)
-      const errorType =
-        suite === 'bad-star' || suite === 'bad-gate' ? 'SuiteDefError: ' : 'DescribeEvalError: '
+      const errorType = ['bad-star', 'bad-gate', 'bad-run-metric'].includes(suite)
+        ? 'SuiteDefError: '
+        : 'DescribeEvalError: '
       if (suite !== 'skip-if-throws') expect(text, suite).toContain(errorType)
       expect(text, suite).toContain(message)
     }

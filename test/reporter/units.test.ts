@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
 import { decideExitCode, type RunOutcome } from '../../reporter/exit-code.js'
-import { mergeGate } from '../../reporter/gate-defaults.js'
+import { mergeGate, withGateDefaults } from '../../reporter/gate-defaults.js'
 import { rerunGroup, resolveRunGroup } from '../../reporter/run-group.js'
 import { suiteKey } from '../../reporter/suite-key.js'
 import { formatMarkdownSummary, formatTerminalSummary } from '../../reporter/summary.js'
@@ -175,6 +175,15 @@ describe('gate defaults', () => {
     ).toEqual({ passRate: 0.9, maxCostUsd: 1, metrics: { a: { mean: 0.7, min: 0.1 }, b: { mean: 0.3 } } })
     expect(mergeGate(undefined, null)).toBeNull()
     expect(mergeGate({ passRate: 0.5 }, null)).toEqual({ passRate: 0.5 })
+  })
+  test('a default metric gate applies only to suites that have the metric (else the definition is invalid)', () => {
+    const defaults = { passRate: 0.8, metrics: { exact: { mean: 0.9 }, relevance: { mean: 0.7 } } }
+    const withExact = withGateDefaults(SuiteDefSchema.parse(makeSuite('s')), defaults)
+    expect(withExact.gate).toEqual({ passRate: 0.8, metrics: { exact: { mean: 0.9 } } })
+    expect(SuiteDefSchema.safeParse(withExact).success).toBe(true)
+    const without = SuiteDefSchema.parse(makeSuite('t', { metrics: [{ name: 'other', threshold: 1 }] }))
+    expect(withGateDefaults(without, defaults).gate).toEqual({ passRate: 0.8 })
+    expect(SuiteDefSchema.safeParse(withGateDefaults(without, defaults)).success).toBe(true)
   })
   test('suite keys: equal definitions, equal keys (key order does not matter)', () => {
     const a = SuiteDefSchema.parse(makeSuite('s'))

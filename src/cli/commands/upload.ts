@@ -1,8 +1,9 @@
 import { join, relative, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import type { Connection } from '../../client/connect.js'
-import { describeApiError, EvalgateApiError } from '../../client/errors.js'
-import { Outbox, OutboxError, type OutboxHeader, type RejectedLine } from '../../client/outbox.js'
+import { describeApiError } from '../../client/errors.js'
+import { Outbox, type OutboxHeader, type RejectedLine } from '../../client/outbox.js'
+import { classifyUploadFailure, RunUpload, Uplink } from '../../client/run-upload.js'
 import type { Run } from '../../schema/api.js'
 import { terminalBlock, terminalJson, terminalText } from '../../util/terminal-text.js'
 import { CONNECTION_HELP, CONNECTION_OPTIONS, errorLine, openConnection } from './client-args.js'
@@ -16,8 +17,9 @@ file is deleted once everything in it was accepted.
 Nothing is dropped. A line that cannot be read, or an item the server refuses, is quarantined to
 <dir>/rejected/<file> with its line number and the reason; the file's other items are still sent.
 A file the server refuses as a whole is moved to <dir>/rejected/ with a .reason.txt beside it, and
-the next files are still tried. Only when the server cannot be reached (or rejects the key) does
-upload stop, keeping every file.
+the next files are still tried; a file the server fails on (HTTP 500) is kept for the next upload.
+Only when the server is unusable as a whole (it cannot be reached, rejects the key, is not an
+evalgate server, or answers 429/502/503/504) does upload stop, keeping every file.
 
   --dir <path>      outbox directory (default .evalgate/outbox)
   --batch <n>       items per request (default 500)
@@ -34,25 +36,6 @@ export interface UploadedFile {
   rejectedLines: RejectedLine[]
   /** Where they were written. */
   rejectedFile: string | null
-}
-
-/** Why an upload did not go through, and what that means for the file and the files after it. */
-type Failure =
-  /** The server cannot be reached, rejects the key or asks us to slow down: stop, keep every file. */
-  | 'unreachable'
-  /** The server refused this file (4xx): set it aside, go on with the next. */
-  | 'refused'
-  /** The server failed on this file (5xx): keep it for a later attempt, go on with the next. */
-  | 'server-error'
-
-export function classifyUploadFailure(error: unknown): Failure {
-  if (error instanceof OutboxError) return 'refused'
-  if (!(error instanceof EvalgateApiError)) return 'server-error'
-  if (error.isConnectionError || error.isAuthError) return 'unreachable'
-  if (error.status === 429 || error.status === 502 || error.status === 503 || error.status === 504)
-    return 'unreachable'
-  if (error.status >= 400 && error.status < 500 && error.status !== 408) return 'refused'
-  return 'server-error'
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -135,9 +118,10 @@ function describeUploaded(u: UploadedFile, rel: (file: string) => string): strin
 }
 
 /**
- * Replays one outbox file: create-or-join the run, upload its items in batches, finalize, delete.
- * Unreadable lines and items the server refuses (a 400 naming `items.<n>`) are quarantined and
- * the rest still sent; any other refusal propagates (the caller sets the file aside or keeps it).
+ * Replays one outbox file through the one upload path (RunUpload): create-or-join the run, upload
+ * its items in batches, finalize, delete. Unreadable lines and items the server refuses (a 400
+ * naming `items.<n>`) are quarantined and the rest still sent; any other failure propagates (the
+ * caller classifies it: set the file aside, keep it, or stop).
  */
 async function uploadFile(
   connection: Connection,
@@ -145,9 +129,9 @@ async function uploadFile(
   file: string,
   batchSize: number,
 ): Promise<UploadedFile> {
-  const { api } = connection
+  const uplink = Uplink.of(connection.api)
   let header: OutboxHeader | null = null
-  let runId = ''
+  let upload: RunUpload | null = null
   const rejected: RejectedLine[] = []
   let refusedByServer = 0
   const { items } = await outbox.read(
@@ -155,41 +139,30 @@ async function uploadFile(
     { batchSize, onBadLine: (bad) => rejected.push(bad) },
     async (h) => {
       header = h
-      const created = await api.runs.createOrJoin({
-        suite: h.suite,
-        runGroup: h.runGroup,
-        origin: h.origin,
-        ...(h.name ? { name: h.name } : {}),
+      upload = new RunUpload({
+        uplink,
+        run: { suite: h.suite, runGroup: h.runGroup, origin: h.origin, ...(h.name ? { name: h.name } : {}) },
+        batchSize,
       })
-      runId = created.run.id
+      await upload.open()
     },
     async (batch, lines) => {
-      let pending = batch
-      let pendingLines = lines
-      while (pending.length > 0) {
-        try {
-          await api.runs.addItems(runId, pending)
-          return
-        } catch (error) {
-          const at = refusedItem(error, pending.length)
-          if (at === null) throw error
-          refusedByServer++
-          rejected.push({
-            source: file,
-            ...pendingLines[at]!,
-            reason: `refused by the server: ${describeApiError(error)}`,
-          })
-          pending = pending.filter((_, i) => i !== at)
-          pendingLines = pendingLines.filter((_, i) => i !== at)
-        }
-      }
+      await upload!.send(batch, (at, error) => {
+        refusedByServer++
+        rejected.push({
+          source: file,
+          ...lines[at]!,
+          reason: `refused by the server: ${describeApiError(error)}`,
+        })
+      })
     },
   )
-  const run = await api.runs.finalize(runId)
+  // read() throws before this point when the file has no header
+  const h = header as OutboxHeader | null
+  const run = await (upload as RunUpload | null)!.finalize()
   rejected.sort((a, b) => a.line - b.line)
   const rejectedFile = rejected.length > 0 ? outbox.quarantine(file, rejected) : null
   outbox.remove(file)
-  const h = header as OutboxHeader | null
   return {
     file,
     suite: h?.suite.name ?? '',
@@ -199,13 +172,4 @@ async function uploadFile(
     rejectedLines: rejected,
     rejectedFile,
   }
-}
-
-/** The index of the one item a 400 names (`items.<n>…`), when the server refused a batch for it. */
-function refusedItem(error: unknown, size: number): number | null {
-  if (!(error instanceof EvalgateApiError) || error.status !== 400 || !error.path) return null
-  const m = /^items\.(\d+)(\.|$)/.exec(error.path)
-  if (!m) return null
-  const at = Number(m[1])
-  return at < size ? at : null
 }

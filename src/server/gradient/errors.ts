@@ -1,4 +1,5 @@
 import type { ZodError } from 'zod'
+import { firstIssue } from '../../schema/issues.js'
 
 /**
  * An error answered by a Gradient route as `{ id, message, path? }` (the SDK reads `message`).
@@ -42,8 +43,7 @@ export function badRequest(message: string, path?: string): GradientHttpError {
 
 /** `where` names the request part (`body`, `query`, `params`); the path is the first failing field. */
 export function fromZodError(error: ZodError, where: string): GradientHttpError {
-  const issue = error.issues[0]
-  const path = issue?.path.map(String).join('.') ?? ''
+  const { path, message } = firstIssue(error)
   const field = path === '' ? where : `${where}.${path}`
-  return badRequest(`invalid ${field}: ${issue?.message ?? 'invalid value'}`, path === '' ? undefined : path)
+  return badRequest(`invalid ${field}: ${message}`, path === '' ? undefined : path)
 }

@@ -64,6 +64,7 @@ import {
   UpsertSuiteBodySchema,
 } from '../../schema/api.js'
 import { IdSchema, MAX_INT32, PageQuerySchema } from '../../schema/common.js'
+import { issueLine } from '../../schema/issues.js'
 import { VERSION } from '../../version.js'
 import { parseRunItemBatch } from '../http/run-item-batch.js'
 import { parseOr400 } from '../http/validate.js'
@@ -92,10 +93,7 @@ const SuiteRunsQuery = z.object({
 /** Serialises `value` after checking it against the response schema (a server bug otherwise). */
 function out<S extends z.ZodType>(schema: S, value: z.infer<S>): z.infer<S> {
   const r = schema.safeParse(value)
-  if (!r.success)
-    throw new Error(
-      `response does not match its schema: ${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`,
-    )
+  if (!r.success) throw new Error(`response does not match its schema: ${issueLine(r.error)}`)
   return r.data
 }
 
