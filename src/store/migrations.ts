@@ -276,6 +276,30 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('api_keys').addColumn('revoked_at', 'text').execute()
     },
   },
+  /**
+   * What the Netra evaluation API (src/server/netra/) knows of a run beyond the native run: its
+   * dataset, its local evaluators and, once the SDK reported it complete, until when local
+   * evaluations are awaited; per run item, the dataset item and the session it came from.
+   */
+  '0009_netra': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('netra_runs')
+        .addColumn('run_id', 'text', (c) => c.primaryKey().references('runs.id').onDelete('cascade'))
+        .addColumn('dataset_id', 'text')
+        .addColumn('local_evaluators', 'text', (c) => c.notNull())
+        .addColumn('evaluations_due_at', 'text')
+        .execute()
+      await db.schema
+        .createTable('netra_run_items')
+        .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id').onDelete('cascade'))
+        .addColumn('ordinal', 'integer', (c) => c.notNull())
+        .addColumn('dataset_item_id', 'text')
+        .addColumn('session_id', 'text')
+        .addPrimaryKeyConstraint('netra_run_items_pk', ['run_id', 'ordinal'])
+        .execute()
+    },
+  },
 }
 
 export const migrationProvider: MigrationProvider = {
