@@ -342,6 +342,72 @@ describe.each(DIALECTS)('Netra evaluation API on %s', (dialect) => {
     expect(result.testRunSummary.verdict.passed).toBe(false)
   })
 
+  test("the Python SDK's request shapes: nulls for absent fields, turnType, localEvaluators []", async () => {
+    const api = client(server.url)
+    const headers = { 'x-api-key': keyA, authorization: `Bearer ${keyA}` }
+    const ds = await api.raw(
+      'POST',
+      '/evaluations/dataset',
+      { name: 'multi', tags: [], turnType: 'multi' },
+      headers,
+    )
+    expect(ds.body.data).toMatchObject({ name: 'multi', turnType: 'multi', tags: [] })
+    const item = await api.raw(
+      'POST',
+      `/evaluations/dataset/${ds.body.data.id}/items`,
+      { input: [{ role: 'user', content: 'hi' }], expectedOutput: null, tags: null, metadata: null },
+      headers,
+    )
+    expect(item.body.data).toMatchObject({ expectedOutput: null, tags: [], metadata: {} })
+    const run = await api.raw(
+      'POST',
+      '/evaluations/test_run',
+      { name: 'py-run', datasetId: null, localEvaluators: [] },
+      headers,
+    )
+    expect(run.body.data).toMatchObject({ datasetId: null, localEvaluators: [], status: 'queued' })
+    const posted = await api.raw(
+      'POST',
+      `/evaluations/run/${run.body.data.id}/item`,
+      {
+        traceId: 'C'.repeat(32),
+        sessionId: null,
+        input: 'q',
+        expectedOutput: null,
+        taskOutput: { answer: 42 },
+      },
+      headers,
+    )
+    expect(posted.body.data.item).toMatchObject({
+      traceId: 'c'.repeat(32),
+      spanId: null,
+      sessionId: null,
+      taskOutput: { answer: 42 },
+      expectedOutput: null,
+    })
+    const done = await api.raw(
+      'POST',
+      `/evaluations/run/${run.body.data.id}/status`,
+      { status: 'completed' },
+      headers,
+    )
+    expect(done.body.data.status).toBe('succeeded')
+    const native = await client(server.url, keyA).get(`/api/v1/datasets/${ds.body.data.id}`)
+    expect(native.body).toMatchObject({ turnType: 'multi', itemCount: 1 })
+  })
+
+  test('50 items of equal content posted at once stay 50 items', async () => {
+    const netra = new NetraTestClient({ endpoint: server.url, apiKey: keyA })
+    const data = { items: Array.from({ length: 50 }, () => ({ input: 'same', expectedOutput: 'same' })) }
+    const suite = await netra.runTestSuite('same-content', data, (x) => x, [exactMatch], 50)
+    await suite!.settled
+    const result = await netra.getRunResults(suite!.runId)
+    expect(result.items).toHaveLength(50)
+    expect(new Set(result.items.map((i: { itemId: string }) => i.itemId)).size).toBe(50)
+    expect(result.testRunSummary).toMatchObject({ totalItems: 50, passedItems: 50, pendingEvaluations: 0 })
+    expect(result.status).toBe('succeeded')
+  })
+
   test('createRun without evaluators (no localEvaluators field) and N7 finish the run at once', async () => {
     const netra = new NetraTestClient({ endpoint: server.url, apiKey: keyA })
     const runId = await netra.createRun('bare-run')
@@ -440,6 +506,7 @@ describe.each(DIALECTS)('Netra evaluation API on %s', (dialect) => {
         localEvaluators: [{ name: 'judge', label: 'Judge', scoreType: 'boolean' }],
       })
     ).body.data
+    const dsId = (await api.post('/evaluations/dataset', { name: 'bad-input' })).body.data.id
     const kept = await api.post(`/evaluations/run/${run.id}/item`, { input: 'q', taskOutput: 'a' })
     expect(kept.status).toBe(200)
     const itemId = kept.body.data.item.id
@@ -451,6 +518,22 @@ describe.each(DIALECTS)('Netra evaluation API on %s', (dialect) => {
     const cases: Array<[string, string, unknown, number, string, string]> = [
       ['POST', '/evaluations/dataset', { tags: [] }, 400, 'invalid_request', 'name'],
       ['POST', '/evaluations/dataset', { name: 'x', turnType: 'triple' }, 400, 'invalid_request', 'turnType'],
+      [
+        'POST',
+        `/evaluations/dataset/${dsId}/items`,
+        { expectedOutput: 'x' },
+        400,
+        'invalid_request',
+        'input',
+      ],
+      [
+        'POST',
+        `/evaluations/dataset/${dsId}/items`,
+        { input: 'x', metadata: [1] },
+        400,
+        'invalid_request',
+        'metadata',
+      ],
       [
         'POST',
         '/evaluations/test_run',

@@ -114,19 +114,24 @@ export function registerNetraRoutes(
   scope.post('/run/:runId/item/:testRunItemId/local-evaluations', async (req) => {
     const { runId, testRunItemId } = parseOr400(RunItemParams, req.params, 'params')
     const body = parseOr400(NetraLocalEvaluationsBodySchema, req.body, 'body')
-    const run = await netra.addLocalEvaluations(req.projectId, runId, testRunItemId, body.evaluatorResults)
+    const runStatus = await netra.addLocalEvaluations(
+      req.projectId,
+      runId,
+      testRunItemId,
+      body.evaluatorResults,
+    )
     return data(NetraLocalEvaluationsResultSchema, {
       testRunItemId,
       accepted: body.evaluatorResults.length,
-      runStatus: run.status,
+      runStatus,
     })
   })
 
   scope.post('/run/:runId/status', async (req) => {
     const { runId } = parseOr400(RunParams, req.params, 'params')
     const body = parseOr400(NetraRunStatusBodySchema, req.body, 'body')
-    const run = await netra.setStatus(req.projectId, runId, body.status)
-    return data(NetraRunStatusResultSchema, { id: run.id, status: run.status })
+    const status = await netra.setStatus(req.projectId, runId, body.status)
+    return data(NetraRunStatusResultSchema, { id: runId, status })
   })
 
   scope.get('/run/:runId', async (req) => {

@@ -5,7 +5,7 @@
  * verdict: the run status machine (service/run-status.ts) and src/gate do.
  */
 import { itemId as contentItemId } from '../../dataset/identity.js'
-import type { Dataset, DatasetItem, Run, RunItem } from '../../schema/api.js'
+import type { Dataset, DatasetItem, Run, RunItem, RunStatus } from '../../schema/api.js'
 import type { JsonObject, JsonValue } from '../../schema/common.js'
 import type { ItemResult, SuiteDef } from '../../schema/meta.js'
 import type { MetricDef } from '../../schema/metric.js'
@@ -78,6 +78,16 @@ export class NetraService {
 
   private get db() {
     return this.services.store.db
+  }
+
+  /**
+   * The run's row, 404 for an unknown id or another project's. Not `RunService.get`: that
+   * refreshes a stale summary, which every item post makes stale (quadratic over a run).
+   */
+  private async findRun(projectId: string, runId: string): Promise<runRepo.RunRow> {
+    const row = await runRepo.findRun(this.db, projectId, runId)
+    if (!row) throw new NotFoundError('run', runId)
+    return row
   }
 
   // ---------- datasets ----------
@@ -172,7 +182,7 @@ export class NetraService {
     body: NetraRunItemBody,
     span: SpanContext | undefined,
   ): Promise<{ item: RunItem; netra: NetraRunItemsTable }> {
-    const run = await this.services.runs.get(projectId, runId)
+    const run = await this.findRun(projectId, runId)
     const facts = await this.runFacts(run.id)
     let base: string
     let index: number | undefined
@@ -259,8 +269,8 @@ export class NetraService {
     runId: string,
     testRunItemId: string,
     results: readonly NetraEvaluatorResult[],
-  ): Promise<Run> {
-    const run = await this.services.runs.get(projectId, runId)
+  ): Promise<RunStatus> {
+    const run = await this.findRun(projectId, runId)
     const ordinal = ordinalOf(run.id, testRunItemId)
     const current = await this.services.runs.itemByOrdinal(projectId, run.id, ordinal)
     const incoming = new Map(results.map((r) => [r.evaluatorName, toScore(r)]))
@@ -280,16 +290,18 @@ export class NetraService {
    * their local evaluations (the JS SDK does not await those posts): then the run is `evaluating`
    * until they are in or the grace period is over.
    */
-  async setStatus(projectId: string, runId: string, status: 'completed' | 'failed'): Promise<Run> {
-    const run = await this.services.runs.get(projectId, runId)
-    if (status === 'failed')
-      return this.services.runs.finalize(projectId, run.id, {
+  async setStatus(projectId: string, runId: string, status: 'completed' | 'failed'): Promise<RunStatus> {
+    const run = await this.findRun(projectId, runId)
+    if (status === 'failed') {
+      const failed = await this.services.runs.finalize(projectId, run.id, {
         outcome: 'failed',
         errorDescription: 'the Netra SDK reported the test run failed',
       })
+      return failed.status
+    }
     const facts = await this.runFacts(run.id)
     if (facts.localEvaluators.length === 0)
-      return this.services.runs.finalize(projectId, run.id, { outcome: 'completed' })
+      return (await this.services.runs.finalize(projectId, run.id, { outcome: 'completed' })).status
     await this.services.runs.markEvaluating(projectId, run.id)
     await netraRepo.setEvaluationsDue(this.db, run.id, new Date(Date.now() + this.graceMs).toISOString())
     this.schedule(projectId, run.id)
@@ -301,16 +313,17 @@ export class NetraService {
    * called after every evaluation post, on reads and by the grace timer, so the status moves on
    * whichever server instance sees the run next.
    */
-  async settle(projectId: string, runId: string): Promise<Run> {
-    const run = await this.services.runs.get(projectId, runId)
-    if (run.status !== 'evaluating') return run
+  async settle(projectId: string, runId: string): Promise<RunStatus> {
+    const run = await this.findRun(projectId, runId)
+    const status = run.status as RunStatus
+    if (status !== 'evaluating') return status
     const row = await netraRepo.findNetraRun(this.db, run.id)
     // `evaluating` set by someone else (not waiting for Netra local evaluations): not ours to end
-    if (!row || row.evaluations_due_at === null) return run
+    if (!row || row.evaluations_due_at === null) return status
     const due = await netraRepo.countUnscoredCompletedItems(this.db, run.id)
-    if (due > 0 && Date.now() < Date.parse(row.evaluations_due_at)) return run
+    if (due > 0 && Date.now() < Date.parse(row.evaluations_due_at)) return status
     this.unschedule(run.id)
-    return this.services.runs.finalize(projectId, run.id, { outcome: 'completed' })
+    return (await this.services.runs.finalize(projectId, run.id, { outcome: 'completed' })).status
   }
 
   /** Completed items still without a score, in a run whose SDK evaluates locally. */
