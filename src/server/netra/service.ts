@@ -22,6 +22,7 @@ import * as netraRepo from '../../store/repos/netra.js'
 import * as itemRepo from '../../store/repos/run-items.js'
 import * as runRepo from '../../store/repos/runs.js'
 import type { NetraRunItemsTable, NetraRunsTable } from '../../store/schema.js'
+import { toRunItem } from '../mappers.js'
 import { NotFoundError, ValidationError } from '../service/errors.js'
 import type { Services } from '../service/index.js'
 import { nowIso } from '../service/util.js'
@@ -212,7 +213,7 @@ export class NetraService {
     const traceId = body.traceId ?? span?.traceId ?? NO_TRACE_ID
     const spanId = span?.spanId ?? NO_SPAN_ID
     const failed = body.status === 'failed'
-    const stored = await this.db.transaction().execute(async (trx) => {
+    return this.db.transaction().execute(async (trx) => {
       // under the run's lock: concurrent posts of equal content get distinct ids
       const locked = await runRepo.lockRun(trx, run.id, projectId)
       if (!locked) throw new NotFoundError('run', runId)
@@ -245,18 +246,16 @@ export class NetraService {
         scores: [],
       }
       await this.services.runs.addItems(projectId, run.id, [item], trx)
-      const row = await itemRepo.findRunItemByKey(trx, run.id, id, 0)
+      const row = (await itemRepo.findRunItemByKey(trx, run.id, id, 0))!
       const netra: NetraRunItemsTable = {
         run_id: run.id,
-        ordinal: row!.ordinal,
+        ordinal: row.ordinal,
         dataset_item_id: body.datasetItemId ?? null,
         session_id: body.sessionId ?? null,
       }
       await netraRepo.upsertNetraRunItem(trx, netra)
-      return netra
+      return { item: toRunItem(row, []), netra }
     })
-    const item = await this.services.runs.itemByOrdinal(projectId, run.id, stored.ordinal)
-    return { item, netra: stored }
   }
 
   /**
