@@ -9,6 +9,7 @@ import { isDashboardRequest, loadDashboard } from './http/dashboard.js'
 import { installErrorHandling } from './http/errors.js'
 import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from './http/framework-errors.js'
 import { parseJsonBody } from './http/json-body.js'
+import { registerNetra } from './netra/index.js'
 import { registerNativeRoutes } from './routes/native.js'
 import { ServiceError } from './service/errors.js'
 import type { Services } from './service/index.js'
@@ -32,6 +33,8 @@ export interface AppOptions {
   dashboardDir?: string
   /** Limits of Gradient presigned uploads (per project and server-wide). */
   uploadLimits?: Partial<UploadLimits>
+  /** Netra routes: how long a run reported complete waits for local evaluations (default 60 s). */
+  netraEvaluationGraceMs?: number
 }
 
 /**
@@ -122,6 +125,10 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     { prefix: '/api/v1' },
   )
   await registerGradientRoutes(app, services, opts.uploadLimits ? { uploadLimits: opts.uploadLimits } : {})
+  await registerNetra(app, services, {
+    ...(opts.netraEvaluationGraceMs !== undefined ? { evaluationGraceMs: opts.netraEvaluationGraceMs } : {}),
+    ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
+  })
   dashboard.register(app)
   return app
 }

@@ -277,6 +277,30 @@ const migrations: Record<string, Migration> = {
     },
   },
   /**
+   * What the Netra evaluation API (src/server/netra/) knows of a run beyond the native run: its
+   * dataset, its local evaluators and, once the SDK reported it complete, until when local
+   * evaluations are awaited; per run item, the dataset item and the session it came from.
+   */
+  '0009_netra': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('netra_runs')
+        .addColumn('run_id', 'text', (c) => c.primaryKey().references('runs.id').onDelete('cascade'))
+        .addColumn('dataset_id', 'text')
+        .addColumn('local_evaluators', 'text', (c) => c.notNull())
+        .addColumn('evaluations_due_at', 'text')
+        .execute()
+      await db.schema
+        .createTable('netra_run_items')
+        .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id').onDelete('cascade'))
+        .addColumn('ordinal', 'integer', (c) => c.notNull())
+        .addColumn('dataset_item_id', 'text')
+        .addColumn('session_id', 'text')
+        .addPrimaryKeyConstraint('netra_run_items_pk', ['run_id', 'ordinal'])
+        .execute()
+    },
+  },
+  /**
    * Gradient presigned uploads live in the database, not in one server's memory and temp dir: the
    * PUT and the dataset create may reach different servers on one database, and a pending upload
    * survives a restart (ARCHITECTURE.md §8).

@@ -196,6 +196,24 @@ export interface PendingUploadChunksTable {
   data: string
 }
 
+/** Netra-specific facts of a run (src/server/netra/); absent for runs created elsewhere. */
+export interface NetraRunsTable {
+  run_id: string
+  dataset_id: string | null
+  /** JSON array of `{ name, label, scoreType }`: the evaluators the SDK runs locally. */
+  local_evaluators: string
+  /** Set when the SDK reported the run complete while local evaluations were still due: the grace deadline. */
+  evaluations_due_at: string | null
+}
+
+/** Per Netra run item: where it came from (keyed like run_items). */
+export interface NetraRunItemsTable {
+  run_id: string
+  ordinal: number
+  dataset_item_id: string | null
+  session_id: string | null
+}
+
 export interface Database {
   projects: ProjectsTable
   api_keys: ApiKeysTable
@@ -210,4 +228,6 @@ export interface Database {
   scores: ScoresTable
   pending_uploads: PendingUploadsTable
   pending_upload_chunks: PendingUploadChunksTable
+  netra_runs: NetraRunsTable
+  netra_run_items: NetraRunItemsTable
 }

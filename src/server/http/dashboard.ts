@@ -12,7 +12,7 @@ import { ServiceError } from '../service/errors.js'
 import { MAX_PARAM_LENGTH } from './framework-errors.js'
 
 /** Paths the dashboard never answers: APIs keep their JSON errors and their auth. */
-const API_PREFIXES = ['/api/', '/v1/', '/v2/']
+const API_PREFIXES = ['/api/', '/v1/', '/v2/', '/evaluations/']
 
 /** Page paths the app knows (src/ui/routes.ts); others get index.html with a 404 status. */
 const PAGE_PATH =
@@ -54,7 +54,12 @@ interface Asset {
 }
 
 export function isApiPath(pathname: string): boolean {
-  return API_PREFIXES.some((p) => pathname.startsWith(p)) || pathname === '/api' || pathname === '/v2'
+  return (
+    API_PREFIXES.some((p) => pathname.startsWith(p)) ||
+    pathname === '/api' ||
+    pathname === '/v2' ||
+    pathname === '/evaluations'
+  )
 }
 
 /** GET/HEAD of a non-API path: the dashboard's pages and assets, which need no API key. */

@@ -112,7 +112,7 @@ export interface NativeRouteOptions {
 }
 
 /** Makes a run's dashboard path absolute for the client that asked. */
-function linker(req: FastifyRequest, publicUrl: string | undefined): (run: Run) => Run {
+export function linker(req: FastifyRequest, publicUrl: string | undefined): (run: Run) => Run {
   const base = (publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '')
   return (run) => (run.url.startsWith('/') ? { ...run, url: `${base}${run.url}` } : run)
 }

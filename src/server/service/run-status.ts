@@ -2,18 +2,22 @@
  * The run status machine: the one place that says which status a run moves to. Status is about
  * execution; whether the run passes is the verdict (src/gate/verdict.ts), which reads it.
  *
- * Events: `items` (a batch was accepted), `complete` (a participant finalized normally; the status
- * is then derived from the items: all errored → failed, some errored or an evaluator error →
- * partially_succeeded, else succeeded), `fail` (a participant reports that the run could not
- * execute), `cancel` (a participant aborted).
+ * Events: `items` (a batch was accepted), `evaluate` (every item is in, but scores are still due:
+ * e.g. the Netra SDK reported the run complete while its local-evaluation posts are in flight),
+ * `complete` (a participant finalized normally; the status is then derived from the items: all
+ * errored → failed, some errored or an evaluator error → partially_succeeded, else succeeded),
+ * `fail` (a participant reports that the run could not execute), `cancel` (a participant aborted).
  *
- * | from \ event          | items      | complete   | fail       | cancel     |
- * | --------------------- | ---------- | ---------- | ---------- | ---------- |
- * | queued                | running    | derived    | failed     | cancelled  |
- * | running, evaluating   | (same)     | derived    | failed     | cancelled  |
- * | succeeded, partially_ | (same)     | derived    | failed     | 409        |
- * | failed                | failed     | failed     | failed     | 409        |
- * | cancelled             | 409        | cancelled  | 409        | cancelled  |
+ * | from \ event          | items      | evaluate   | complete   | fail       | cancel     |
+ * | --------------------- | ---------- | ---------- | ---------- | ---------- | ---------- |
+ * | queued                | running    | evaluating | derived    | failed     | cancelled  |
+ * | running, evaluating   | (same)     | evaluating | derived    | failed     | cancelled  |
+ * | succeeded, partially_ | (same)     | (same)     | derived    | failed     | 409        |
+ * | failed                | failed     | failed     | failed     | failed     | 409        |
+ * | cancelled             | 409        | 409        | cancelled  | 409        | cancelled  |
+ *
+ * `evaluating` ends with `complete` once the scores are in (or their grace period is over: the
+ * Netra routes, src/server/netra/README.md); a finished run does not go back to it.
  *
  * So: cancelled and failed are final. A failure reported by any shard keeps the run failed, and a
  * later shard's normal finalize does not erase it. A finished run may still take a late shard's
@@ -23,7 +27,7 @@
 import type { RunStatus } from '../../schema/api.js'
 import { ConflictError } from './errors.js'
 
-export type RunEvent = 'items' | 'complete' | 'fail' | 'cancel'
+export type RunEvent = 'items' | 'evaluate' | 'complete' | 'fail' | 'cancel'
 
 /** The status derived from the items, for `complete` (see `finalStatus` in src/gate/summary.ts). */
 export type DerivedStatus = 'succeeded' | 'partially_succeeded' | 'failed'
@@ -44,12 +48,13 @@ export function nextRunStatus(
     case 'succeeded':
     case 'partially_succeeded':
       if (event === 'cancel') throw illegal(runId, current, event)
-      if (event === 'items') return current
+      if (event === 'items' || event === 'evaluate') return current
       return event === 'fail' ? 'failed' : derived()
     case 'queued':
     case 'running':
     case 'evaluating':
       if (event === 'items') return current === 'queued' ? 'running' : current
+      if (event === 'evaluate') return 'evaluating'
       if (event === 'fail') return 'failed'
       if (event === 'cancel') return 'cancelled'
       return derived()
@@ -58,6 +63,7 @@ export function nextRunStatus(
 
 const VERB: Record<RunEvent, string> = {
   items: 'accepts no items',
+  evaluate: 'cannot wait for evaluations',
   complete: 'cannot be completed',
   fail: 'cannot be marked failed',
   cancel: 'cannot be cancelled',

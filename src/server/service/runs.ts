@@ -134,17 +134,19 @@ export class RunService {
   /**
    * Upserts a batch of run items by (run, item id, trial) in one transaction: a re-sent item
    * replaces the stored row and all its scores (keeping its id and ordinal); new items get the
-   * next ordinals. Within a batch, the last copy of a key wins.
+   * next ordinals. Within a batch, the last copy of a key wins. `inTransaction`: the caller's
+   * transaction (which may have locked the run already), else one of its own.
    */
   async addItems(
     projectId: string,
     runId: string,
     items: readonly ItemResult[],
+    inTransaction?: Executor,
   ): Promise<{ accepted: number; inserted: number }> {
     const latest = new Map<string, ItemResult>()
     for (const it of items) latest.set(`${it.trial}\u0000${it.itemId}`, it)
     const unique = [...latest.values()]
-    return this.store.db.transaction().execute(async (trx) => {
+    const work = async (trx: Executor) => {
       const run = await repo.lockRun(trx, runId, projectId)
       if (!run) throw new NotFoundError('run', runId)
       const locked = run
@@ -185,7 +187,22 @@ export class RunService {
         updated_at: now,
       })
       return { accepted: items.length, inserted: seq - locked.item_seq }
+    }
+    return inTransaction ? work(inTransaction) : this.store.db.transaction().execute(work)
+  }
+
+  /**
+   * Every item is in but scores are still due (run status `evaluating`, see run-status.ts); the
+   * verdict stays pending until a `finalize`.
+   */
+  async markEvaluating(projectId: string, runId: string): Promise<Run> {
+    await this.store.db.transaction().execute(async (trx) => {
+      const locked = await repo.lockRun(trx, runId, projectId)
+      if (!locked) throw new NotFoundError('run', runId)
+      const status = nextRunStatus(runId, locked.status as RunStatus, 'evaluate', () => 'succeeded')
+      if (status !== locked.status) await repo.updateRun(trx, runId, { status, updated_at: nowIso() })
     })
+    return this.get(projectId, runId)
   }
 
   /**

@@ -158,3 +158,17 @@ export async function datasetHasExpected(db: Executor, datasetId: string): Promi
     .executeTakeFirst()
   return row !== undefined
 }
+
+/** One item of a dataset by its id. */
+export async function findDatasetItem(
+  db: Executor,
+  datasetId: string,
+  id: string,
+): Promise<DatasetItemsTable | undefined> {
+  return db
+    .selectFrom('dataset_items')
+    .selectAll()
+    .where('dataset_id', '=', datasetId)
+    .where('id', '=', id)
+    .executeTakeFirst()
+}

@@ -1,0 +1,59 @@
+import { sql } from 'kysely'
+import type { Executor } from '../bulk.js'
+import type { NetraRunItemsTable, NetraRunsTable } from '../schema.js'
+
+export async function insertNetraRun(db: Executor, row: NetraRunsTable): Promise<void> {
+  await db.insertInto('netra_runs').values(row).execute()
+}
+
+export async function findNetraRun(db: Executor, runId: string): Promise<NetraRunsTable | undefined> {
+  return db.selectFrom('netra_runs').selectAll().where('run_id', '=', runId).executeTakeFirst()
+}
+
+export async function setEvaluationsDue(db: Executor, runId: string, dueAt: string | null): Promise<void> {
+  await db.updateTable('netra_runs').set({ evaluations_due_at: dueAt }).where('run_id', '=', runId).execute()
+}
+
+export async function upsertNetraRunItem(db: Executor, row: NetraRunItemsTable): Promise<void> {
+  await db
+    .insertInto('netra_run_items')
+    .values(row)
+    .onConflict((oc) =>
+      oc
+        .columns(['run_id', 'ordinal'])
+        .doUpdateSet({ dataset_item_id: row.dataset_item_id, session_id: row.session_id }),
+    )
+    .execute()
+}
+
+/** The Netra facts of a run's items with these ordinals. */
+export async function listNetraRunItems(
+  db: Executor,
+  runId: string,
+  ordinals: readonly number[],
+): Promise<NetraRunItemsTable[]> {
+  if (ordinals.length === 0) return []
+  const lo = Math.min(...ordinals)
+  const hi = Math.max(...ordinals)
+  const rows = await db
+    .selectFrom('netra_run_items')
+    .selectAll()
+    .where('run_id', '=', runId)
+    .where('ordinal', '>=', lo)
+    .where('ordinal', '<=', hi)
+    .execute()
+  const wanted = new Set(ordinals)
+  return rows.filter((r) => wanted.has(r.ordinal))
+}
+
+/** Items whose task completed but that have no score yet: local evaluations still due. */
+export async function countUnscoredCompletedItems(db: Executor, runId: string): Promise<number> {
+  const row = await db
+    .selectFrom('run_items')
+    .select(sql<number>`count(*)`.as('n'))
+    .where('run_id', '=', runId)
+    .where('status', '=', 'completed')
+    .where('score_count', '=', 0)
+    .executeTakeFirst()
+  return Number(row?.n ?? 0)
+}
