@@ -5,6 +5,7 @@
 import { request } from 'node:http'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type RunningServer, startServer } from '../../src/server/index.js'
+import { makeSuite } from '../client/items.js'
 import { DIALECTS, useDatabases } from '../helpers/stores.js'
 
 interface Raw {
@@ -129,6 +130,24 @@ describe.each(DIALECTS)('browser-safe keyless server on %s', (dialect) => {
     )
     expect(pub.status).toBe(200)
     expect(pub.body.uploads[0].presigned_url.startsWith('https://evals.example.com/v2/gen-ai/')).toBe(true)
+  })
+
+  test('run URLs come from the bound address or the public URL, never from Host', async () => {
+    const body = JSON.stringify({ suite: makeSuite('links'), runGroup: 'links' })
+    const headers = (host: string) => ({ host, 'content-type': 'application/json' })
+    const res = await send(server.url, 'POST', '/api/v1/runs', headers('localhost:1'), body)
+    expect(res.status).toBe(201)
+    expect(res.body.run.url).toBe(`${server.url}/runs/${res.body.run.id}`)
+    // an in-process request (the embedded client's path) names the bound address too
+    const injected = await server.dispatch({
+      method: 'GET',
+      path: `/api/v1/runs/${res.body.run.id}`,
+      headers: {},
+    })
+    expect(JSON.parse(injected.text).url).toBe(`${server.url}/runs/${res.body.run.id}`)
+    const pub = await send(publicServer.url, 'POST', '/api/v1/runs', headers('evals.example.com'), body)
+    expect(pub.status).toBe(201)
+    expect(pub.body.run.url).toBe(`https://evals.example.com/runs/${pub.body.run.id}`)
   })
 
   test('security headers on every response: success, client error, unknown route', async () => {

@@ -102,8 +102,23 @@ export function browserGuard(opts: BrowserGuardOptions) {
 /** `scheme://host:port` for absolute URLs: the public URL, else the address this connection arrived on. */
 export function serverOrigin(request: FastifyRequest, publicUrl: string | undefined): string {
   if (publicUrl) return new URL(publicUrl).origin
+  const { address, port } = arrivedOn(request)
+  const bare = address.replace(/^::ffff:(?=\d+\.)/, '')
+  const host = bare.includes(':') ? `[${bare}]` : bare
+  return `http://${host}:${port}`
+}
+
+/**
+ * The local end of the request's connection; for a request served in-process (Fastify `inject`,
+ * the embedded client), which has no socket of its own, the address the server is bound to.
+ */
+function arrivedOn(request: FastifyRequest): { address: string; port: number } {
   const socket = request.raw.socket
-  const address = (socket.localAddress ?? '127.0.0.1').replace(/^::ffff:(?=\d+\.)/, '')
-  const host = address.includes(':') ? `[${address}]` : address
-  return `http://${host}:${socket.localPort ?? 80}`
+  if (socket.localPort) return { address: socket.localAddress ?? '127.0.0.1', port: socket.localPort }
+  const bound = request.server.server.address()
+  if (bound && typeof bound === 'object') {
+    const unspecified = bound.address === '0.0.0.0' || bound.address === '::'
+    return { address: unspecified ? '127.0.0.1' : bound.address, port: bound.port }
+  }
+  return { address: '127.0.0.1', port: 80 }
 }

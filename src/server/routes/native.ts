@@ -66,6 +66,7 @@ import {
 import { IdSchema, MAX_INT32, PageQuerySchema } from '../../schema/common.js'
 import { issueLine } from '../../schema/issues.js'
 import { VERSION } from '../../version.js'
+import { serverOrigin } from '../http/browser-guard.js'
 import { parseRunItemBatch } from '../http/run-item-batch.js'
 import { parseOr400 } from '../http/validate.js'
 import { ForbiddenError, NotFoundError, ValidationError } from '../service/errors.js'
@@ -113,7 +114,9 @@ export interface NativeRouteOptions {
 
 /** Makes a run's dashboard path absolute for the client that asked. */
 export function linker(req: FastifyRequest, publicUrl: string | undefined): (run: Run) => Run {
-  const base = (publicUrl ?? `${req.protocol}://${req.host}`).replace(/\/+$/, '')
+  // the public URL keeps its path (a server behind a proxy at https://host/evalgate/); otherwise the
+  // address the request arrived on, never the Host header
+  const base = (publicUrl ?? serverOrigin(req, undefined)).replace(/\/+$/, '')
   return (run) => (run.url.startsWith('/') ? { ...run, url: `${base}${run.url}` } : run)
 }
 
