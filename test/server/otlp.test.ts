@@ -245,6 +245,18 @@ describe('malformed OTLP requests (SQLite)', () => {
       kind: 'internal',
       attributes: { n: 7, s: 8 },
     })
+    // enums by name, as some JSON encoders write them
+    const named = await post(
+      request(
+        span({ spanId: 'eee19b7ec3c1b175', kind: 'SPAN_KIND_SERVER', status: { code: 'STATUS_CODE_ERROR' } }),
+      ),
+      'application/json',
+    )
+    expect(named.status).toBe(200)
+    const got = (await client(server.url).get('/sdk/traces/spans/eee19b7ec3c1b175')).body.data
+    expect(got).toMatchObject({ kind: 'server', status: { code: 'error' } })
+    // the native route answers 404 for an unknown run or item
+    expect((await client(server.url).get('/api/v1/runs/nope/items/1/spans')).status).toBe(404)
   })
 
   it.each([
