@@ -369,7 +369,7 @@ describe('malformed OTLP requests (SQLite)', () => {
     expect(((await broken.json()) as { code: number }).code).toBe(3)
   })
 
-  it('a body over the limit is a 413, never a 429 or "quota exceeded"', async () => {
+  it('a body over the limit, gzipped or not, is a 413, never a 429 or "quota exceeded"', async () => {
     const small = await startServer({ db: await dbs.next(), bodyLimit: 1024 })
     try {
       const res = await fetch(`${small.url}/v1/traces`, {
@@ -380,6 +380,23 @@ describe('malformed OTLP requests (SQLite)', () => {
       expect(res.status).toBe(413)
       const body = (await res.json()) as { message: string }
       expect(body.message).not.toMatch(/quota/i)
+      // the limit holds for the inflated body: a small gzip of a large body is a 413 too
+      const inflated = request(...Array.from({ length: 50 }, () => span()))
+      const zipped = gzipSync(inflated)
+      expect(zipped.length).toBeLessThan(1024)
+      const bomb = await fetch(`${small.url}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        body: zipped,
+      })
+      expect(bomb.status).toBe(413)
+      // a small gzipped body is accepted
+      const ok = await fetch(`${small.url}/v1/traces`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' },
+        body: gzipSync(request(span())),
+      })
+      expect(ok.status).toBe(200)
     } finally {
       await small.close()
     }
