@@ -159,6 +159,21 @@ describe.each(DIALECTS)('OTLP traces on %s', (dialect) => {
       ExportResultCode.SUCCESS,
     )
     expect((await itemSpans(runId)).spans).toHaveLength(3)
+    // a later copy under the same ids does not replace what was stored
+    const first = spans[0]!.spanContext()
+    const again = await fetch(`${url}/v1/traces`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        resourceSpans: [
+          { scopeSpans: [{ spans: [{ traceId: first.traceId, spanId: first.spanId, name: 'renamed' }] }] },
+        ],
+      }),
+    })
+    expect(again.status).toBe(200)
+    const names = (await itemSpans(runId)).spans.map((s) => s.name)
+    expect(names).toHaveLength(3)
+    expect(names).not.toContain('renamed')
   })
 
   it('spans belong to the project of the key that sent them', async () => {
