@@ -288,7 +288,7 @@ describe('malformed OTLP requests (SQLite)', () => {
     [
       'spans that are not a list',
       JSON.stringify({ resourceSpans: [{ scopeSpans: [{ spans: {} }] }] }),
-      /array/,
+      /^resourceSpans\.0\.scopeSpans\.0\.spans: an array is expected/,
     ],
   ])(
     '%s is a 400 with a google.rpc.Status JSON body, and nothing is stored',

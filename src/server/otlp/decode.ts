@@ -86,17 +86,17 @@ function jsonRequest(body: Buffer): Record<string, unknown> {
   }
   if (!isObject(value))
     throw new OtlpDecodeError('the body must be a JSON object (ExportTraceServiceRequest)')
-  eachOf(value, 'resourceSpans', (rs, p1) =>
-    eachOf(rs, 'scopeSpans', (ss, p2) =>
-      eachOf(ss, 'spans', (span, p3) => {
+  eachOf(value, 'resourceSpans', '', (rs, p1) =>
+    eachOf(rs, 'scopeSpans', `resourceSpans.${p1}.`, (ss, p2) =>
+      eachOf(ss, 'spans', `resourceSpans.${p1}.scopeSpans.${p2}.`, (span, p3) => {
         const at = `resourceSpans.${p1}.scopeSpans.${p2}.spans.${p3}`
         hexId(span, 'traceId', 16, at)
         hexId(span, 'spanId', 8, at)
         hexId(span, 'parentSpanId', 8, at, true)
         nanos(span, 'startTimeUnixNano', at)
         nanos(span, 'endTimeUnixNano', at)
-        eachOf(span, 'events', (ev, i) => nanos(ev, 'timeUnixNano', `${at}.events.${i}`))
-        eachOf(span, 'links', (link, i) => {
+        eachOf(span, 'events', `${at}.`, (ev, i) => nanos(ev, 'timeUnixNano', `${at}.events.${i}`))
+        eachOf(span, 'links', `${at}.`, (link, i) => {
           hexId(link, 'traceId', 16, `${at}.links.${i}`)
           hexId(link, 'spanId', 8, `${at}.links.${i}`)
         })
@@ -114,13 +114,14 @@ function isObject(v: unknown): v is Record<string, unknown> {
 function eachOf(
   parent: Record<string, unknown>,
   key: string,
+  at: string,
   fn: (child: Record<string, unknown>, index: number) => void,
 ): void {
   const list = parent[key]
   if (list === undefined || list === null) return
-  if (!Array.isArray(list)) throw new OtlpDecodeError(`${key}: an array is expected`)
+  if (!Array.isArray(list)) throw new OtlpDecodeError(`${at}${key}: an array is expected`)
   list.forEach((child, i) => {
-    if (!isObject(child)) throw new OtlpDecodeError(`${key}.${i}: an object is expected`)
+    if (!isObject(child)) throw new OtlpDecodeError(`${at}${key}.${i}: an object is expected`)
     fn(child, i)
   })
 }
