@@ -92,6 +92,26 @@ function bar(span: Span, traceStart: bigint, traceNs: bigint): SVGElement {
   )
 }
 
+/** One line over the tree: span count, model calls, their token totals, the tools called. */
+function totals(spans: readonly Span[]): HTMLElement {
+  let calls = 0
+  let input = 0
+  let output = 0
+  const tools = new Set<string>()
+  for (const s of spans) {
+    const a = s.attributes
+    if (a['gen_ai.request.model'] !== undefined || a['gen_ai.response.model'] !== undefined) calls++
+    if (typeof a['gen_ai.usage.input_tokens'] === 'number') input += a['gen_ai.usage.input_tokens']
+    if (typeof a['gen_ai.usage.output_tokens'] === 'number') output += a['gen_ai.usage.output_tokens']
+    const tool = attr(s, 'gen_ai.tool.name')
+    if (tool !== undefined) tools.add(tool)
+  }
+  const parts = [`${spans.length} span${spans.length === 1 ? '' : 's'}`]
+  if (calls > 0) parts.push(`${calls} model call${calls === 1 ? '' : 's'}`, `tokens ${input} / ${output}`)
+  if (tools.size > 0) parts.push(`tools: ${[...tools].join(', ')}`)
+  return h('p', { class: 'muted', 'data-spans-summary': '' }, parts.join(' · '))
+}
+
 export function spanTree(spans: readonly Span[]): HTMLElement {
   let start = BigInt(spans[0]!.startTimeUnixNano)
   let end = BigInt(spans[0]!.endTimeUnixNano)
@@ -146,7 +166,7 @@ export function spanTree(spans: readonly Span[]): HTMLElement {
       ),
     ),
   )
-  return h(
+  const table = h(
     'table',
     { class: 'spans' },
     h(
@@ -163,4 +183,5 @@ export function spanTree(spans: readonly Span[]): HTMLElement {
     ),
     h('tbody', null, rows),
   )
+  return h('div', null, totals(spans), table)
 }

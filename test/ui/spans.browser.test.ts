@@ -154,6 +154,9 @@ describe.skipIf(!hasChromium && !process.env.CI)('span tree in Chromium', () => 
       ['100', '800'],
       ['300', '200'],
     ])
+    expect(await page.locator('[data-spans-summary]').textContent()).toBe(
+      '3 spans · 1 model call · tokens 12 / 34 · tools: search',
+    )
     const llm = rows.nth(1)
     expect(await llm.locator('td.span-name .mono').textContent()).toBe(HOSTILE_NAME)
     expect(await llm.locator('[data-genai="model"]').textContent()).toBe('model gpt-x → gpt-x-2026')
