@@ -12,6 +12,7 @@ import { CompressionAlgorithm } from '@opentelemetry/otlp-exporter-base'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import {
   BasicTracerProvider,
+  BatchSpanProcessor,
   InMemorySpanExporter,
   type ReadableSpan,
   SimpleSpanProcessor,
@@ -421,5 +422,49 @@ describe('malformed OTLP requests (SQLite)', () => {
     const res = await client(server.url).get('/sdk/traces/spans/not-a-span')
     expect(res.status).toBe(400)
     expect(res.body.error).toMatchObject({ code: 'invalid_request' })
+  })
+})
+
+describe('the Netra span probe while the exporter batches (SQLite)', () => {
+  const dbs = useDatabases('sqlite')
+  let server: RunningServer
+  beforeAll(async () => {
+    server = await startServer({ db: await dbs.next() })
+  })
+  afterAll(async () => {
+    await server?.close()
+  })
+
+  it('answers {data: null} until the batch lands, then the span: the SDK stops polling at once', async () => {
+    const created = await client(server.url).post('/api/v1/projects', { name: 'netra-probe' })
+    const key = (await client(server.url).post(`/api/v1/projects/${created.body.id}/keys`, {})).body.key
+    // headers as the Netra SDKs send them to a non-getnetra endpoint: both x-api-key and Bearer
+    const headers = { 'x-api-key': key, authorization: `Bearer ${key}` }
+    const provider = new BasicTracerProvider({
+      spanProcessors: [
+        new BatchSpanProcessor(new JsonExporter({ url: `${server.url}/v1/traces`, headers }), {
+          scheduledDelayMillis: 1500,
+        }),
+      ],
+    })
+    const span = provider.getTracer('netra.evaluation').startSpan('TestRun.nightly')
+    const spanId = span.spanContext().spanId
+    span.end()
+
+    const answers: unknown[] = []
+    const deadline = Date.now() + 30_000
+    for (;;) {
+      const res = await fetch(`${server.url}/sdk/traces/spans/${spanId}`, { headers })
+      expect(res.status).toBe(200)
+      const body = (await res.json()) as { data: { spanId: string } | null }
+      answers.push(body.data === null ? null : body.data.spanId)
+      if (body.data !== null || Date.now() > deadline) break
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+    await provider.shutdown()
+    // not found first (the batch was still waiting), then found, and nothing after it
+    expect(answers[0]).toBeNull()
+    expect(answers.at(-1)).toBe(spanId)
+    expect(answers.filter((a) => a !== null)).toEqual([spanId])
   })
 })
