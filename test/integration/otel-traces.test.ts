@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path'
 import { afterAll, expect, test } from 'vitest'
-import { RunItemSpansSchema } from '../../src/schema/spans.js'
+import { EvalgateApi } from '../../src/client/api.js'
 import { client } from '../helpers/http.js'
 import { REPO, runFixture, type ServeProcess, startServe, stateDir } from '../reporter/helpers.js'
 
@@ -30,11 +30,10 @@ test('spans exported by the suite’s own OTel SDK appear under each run item', 
   const results = (await api.get(`/api/v1/runs/${runs[0].id}/results`)).body
   expect(results.items).toHaveLength(3)
 
+  const typed = new EvalgateApi({ url: server.url })
   const traceIds = new Set<string>()
   for (const item of results.items) {
-    const res = await api.get(`/api/v1/runs/${runs[0].id}/items/${item.ordinal}/spans`)
-    expect(res.status).toBe(200)
-    const { traceId, spanId, spans } = RunItemSpansSchema.parse(res.body)
+    const { traceId, spanId, spans } = await typed.runs.itemSpans(runs[0].id, item.ordinal)
     expect(traceId).toBe(item.traceId)
     traceIds.add(traceId)
     // evalgate's item span is the root of the item's subtree, the LLM call under it, the tool under that
@@ -59,6 +58,7 @@ test('spans exported by the suite’s own OTel SDK appear under each run item', 
     expect(tool!.attributes).toEqual({ 'gen_ai.tool.name': 'lookup' })
     for (const s of spans) expect(s.traceId).toBe(traceId)
   }
+  await typed.close()
   // items do not share a trace
   expect(traceIds.size).toBe(3)
 })
