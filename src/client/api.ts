@@ -18,6 +18,7 @@ import {
 } from '../schema/api.js'
 import type { PageQuerySchema } from '../schema/common.js'
 import type { ItemResultInput } from '../schema/meta.js'
+import { RunItemSpansSchema } from '../schema/spans.js'
 import { Transport, type TransportOptions } from './http.js'
 
 export type ClientOptions = TransportOptions
@@ -113,6 +114,13 @@ export class EvalgateApi {
         method: 'GET',
         path: `/api/v1/runs/${enc(runId)}/compare/${enc(baseRunId)}`,
         schema: RunCompareSchema,
+      }),
+    /** The OTLP spans of one run item (by its 1-based ordinal), linked by the item's trace id. */
+    itemSpans: (runId: string, ordinal: number) =>
+      this.transport.request({
+        method: 'GET',
+        path: `/api/v1/runs/${enc(runId)}/items/${ordinal}/spans`,
+        schema: RunItemSpansSchema,
       }),
   }
 

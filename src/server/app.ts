@@ -10,6 +10,7 @@ import { installErrorHandling } from './http/errors.js'
 import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from './http/framework-errors.js'
 import { parseJsonBody } from './http/json-body.js'
 import { registerNetra } from './netra/index.js'
+import { registerOtlpRoutes } from './otlp/routes.js'
 import { registerNativeRoutes } from './routes/native.js'
 import { ServiceError } from './service/errors.js'
 import type { Services } from './service/index.js'
@@ -54,7 +55,10 @@ function lazySchemaCompilers(): NonNullable<FastifyServerOptions['schemaControll
   }
 }
 
-/** Builds the Fastify app (not listening): native API under /api/v1, the dashboard at /, auth, JSON errors. */
+/**
+ * Builds the Fastify app (not listening): native API under /api/v1, Gradient under /v2/gen-ai, OTLP
+ * traces at /v1/traces (and the Netra span probe), the dashboard at /, auth, JSON errors.
+ */
 export async function buildApp(services: Services, opts: AppOptions = {}): Promise<FastifyInstance> {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT
   // close(): idle keep-alive sockets are closed at once, in-flight requests finish first
@@ -129,6 +133,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     ...(opts.netraEvaluationGraceMs !== undefined ? { evaluationGraceMs: opts.netraEvaluationGraceMs } : {}),
     ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
   })
+  await registerOtlpRoutes(app, services, bodyLimit)
   dashboard.register(app)
   return app
 }

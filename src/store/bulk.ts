@@ -19,7 +19,8 @@ export type PgType = 'text' | 'integer' | 'double precision'
  *   no round trip in-process, and measured on this schema it beats multi-row VALUES lists
  *   (which must be re-parsed and bound per chunk) by about 2×.
  * The SQL text is built directly: the query builder's per-value node trees cost more than the
- * insert itself at ingest volumes.
+ * insert itself at ingest volumes. `onConflict` (e.g. `on conflict (a, b) do nothing`, valid on
+ * both dialects) ends every statement.
  */
 export async function insertRows(
   db: Executor,
@@ -28,11 +29,13 @@ export async function insertRows(
   columns: readonly string[],
   rows: readonly SqlValue[][],
   pgTypes?: readonly PgType[],
+  onConflict?: string,
 ): Promise<void> {
   if (rows.length === 0) return
   const width = columns.length
+  const tail = onConflict ? ` ${onConflict}` : ''
   if (store.sqlite) {
-    const sql = `insert into ${table} (${columns.join(', ')}) values (${new Array(width).fill('?').join(', ')})`
+    const sql = `insert into ${table} (${columns.join(', ')}) values (${new Array(width).fill('?').join(', ')})${tail}`
     const stmt = prepared(store.sqlite, sql)
     // positional arguments bind measurably faster than one array argument (~20% on score rows)
     // the raw handle bypasses the codec that wraps Kysely's connection: encode here. Inside the
@@ -62,7 +65,7 @@ export async function insertRows(
       for (let c = 0; c < width; c++) arrays[c]![r] = row[c] ?? null
     }
     const casts = pgTypes.map((t, i) => `$${i + 1}::${t}[]`).join(', ')
-    const sql = `insert into ${table} (${columns.join(', ')}) select * from unnest(${casts})`
+    const sql = `insert into ${table} (${columns.join(', ')}) select * from unnest(${casts})${tail}`
     await db.executeQuery(CompiledQuery.raw(sql, arrays))
     return
   }
@@ -83,7 +86,7 @@ export async function insertRows(
       }
       tuples[r] = `(${marks.join(', ')})`
     }
-    await db.executeQuery(CompiledQuery.raw(head + tuples.join(', '), params))
+    await db.executeQuery(CompiledQuery.raw(head + tuples.join(', ') + tail, params))
   }
 }
 

@@ -277,6 +277,42 @@ const migrations: Record<string, Migration> = {
     },
   },
   /**
+   * OTLP spans, per project, keyed by (project, trace id, span id): an exporter's retry of a batch
+   * stores nothing twice. A run item links to its spans through run_items.trace_id; the Netra
+   * span probe looks spans up by span id alone.
+   */
+  '0007_spans': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('spans')
+        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+        .addColumn('trace_id', 'text', (c) => c.notNull())
+        .addColumn('span_id', 'text', (c) => c.notNull())
+        .addColumn('parent_span_id', 'text')
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('start_ns', 'text', (c) => c.notNull())
+        .addColumn('end_ns', 'text', (c) => c.notNull())
+        .addColumn('duration_ms', 'double precision', (c) => c.notNull())
+        .addColumn('status_code', 'text', (c) => c.notNull())
+        .addColumn('status_message', 'text')
+        .addColumn('attributes', 'text', (c) => c.notNull())
+        .addColumn('events', 'text', (c) => c.notNull())
+        .addColumn('resource', 'text', (c) => c.notNull())
+        .addColumn('service_name', 'text')
+        .addColumn('scope_name', 'text')
+        .addColumn('scope_version', 'text')
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('spans_pk', ['project_id', 'trace_id', 'span_id'])
+        .execute()
+      await db.schema
+        .createIndex('spans_project_span')
+        .on('spans')
+        .columns(['project_id', 'span_id'])
+        .execute()
+    },
+  },
+  /**
    * What the Netra evaluation API (src/server/netra/) knows of a run beyond the native run: its
    * dataset, its local evaluators and, once the SDK reported it complete, until when local
    * evaluations are awaited; per run item, the dataset item and the session it came from.

@@ -214,6 +214,34 @@ export interface NetraRunItemsTable {
   session_id: string | null
 }
 
+/**
+ * One OTLP span, keyed by (project_id, trace_id, span_id). Ids are lowercase hex; times are
+ * nanoseconds since the epoch as decimal text (exact, unlike a double); JSON columns hold the
+ * attribute maps (OTLP AnyValues as plain JSON), the events and the resource attributes.
+ */
+export interface SpansTable {
+  project_id: string
+  trace_id: string
+  span_id: string
+  parent_span_id: string | null
+  name: string
+  /** `internal` | `server` | `client` | `producer` | `consumer` | `unspecified` */
+  kind: string
+  start_ns: string
+  end_ns: string
+  duration_ms: number
+  /** `unset` | `ok` | `error` */
+  status_code: string
+  status_message: string | null
+  attributes: string
+  events: string
+  resource: string
+  service_name: string | null
+  scope_name: string | null
+  scope_version: string | null
+  received_at: string
+}
+
 export interface Database {
   projects: ProjectsTable
   api_keys: ApiKeysTable
@@ -230,4 +258,5 @@ export interface Database {
   pending_upload_chunks: PendingUploadChunksTable
   netra_runs: NetraRunsTable
   netra_run_items: NetraRunItemsTable
+  spans: SpansTable
 }

@@ -1,7 +1,8 @@
 /** The dashboard's reads of the native API (/api/v1); shapes are the server's zod schemas. */
 import type { Run, RunCompare, RunItem, RunResults, Suite } from '../schema/api.js'
+import type { RunItemSpans } from '../schema/spans.js'
 
-export type { Run, RunCompare, RunItem, RunResults, Suite }
+export type { Run, RunCompare, RunItem, RunItemSpans, RunResults, Suite }
 
 const KEY_STORAGE = 'evalgate.apiKey'
 
@@ -58,6 +59,7 @@ export const api = {
   item: (id: string, ordinal: number) => get<RunItem>(`/runs/${enc(id)}/items/${ordinal}`),
   itemByKey: (id: string, itemId: string, trial: number) =>
     get<RunItem>(`/runs/${enc(id)}/item`, { itemId, trial }),
+  itemSpans: (id: string, ordinal: number) => get<RunItemSpans>(`/runs/${enc(id)}/items/${ordinal}/spans`),
   compare: (headId: string, baseId: string) => get<RunCompare>(`/runs/${enc(headId)}/compare/${enc(baseId)}`),
 }
 

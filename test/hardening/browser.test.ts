@@ -143,6 +143,7 @@ describe.each(DIALECTS)('browser-safe keyless server on %s', (dialect) => {
       method: 'GET',
       path: `/api/v1/runs/${res.body.run.id}`,
       headers: {},
+      body: undefined,
     })
     expect(JSON.parse(injected.text).url).toBe(`${server.url}/runs/${res.body.run.id}`)
     const pub = await send(publicServer.url, 'POST', '/api/v1/runs', headers('evals.example.com'), body)

@@ -12,7 +12,7 @@ import { ServiceError } from '../service/errors.js'
 import { MAX_PARAM_LENGTH } from './framework-errors.js'
 
 /** Paths the dashboard never answers: APIs keep their JSON errors and their auth. */
-const API_PREFIXES = ['/api/', '/v1/', '/v2/', '/evaluations/']
+const API_PREFIXES = ['/api/', '/v1/', '/v2/', '/evaluations/', '/sdk/', '/telemetry/']
 
 /** Page paths the app knows (src/ui/routes.ts); others get index.html with a 404 status. */
 const PAGE_PATH =

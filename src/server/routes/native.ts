@@ -26,6 +26,7 @@
  *   POST /runs/:id/finalize        FinalizeRunBody (optional) → RunSchema
  *   GET  /runs/:id/results?page&perPage&status → RunResultsSchema
  *   GET  /runs/:id/items/:ordinal             → RunItemSchema
+ *   GET  /runs/:id/items/:ordinal/spans       → RunItemSpansSchema (OTLP spans of the item's trace)
  *   GET  /runs/:id/item?itemId&trial          → RunItemSchema (by dataset item id)
  *   GET  /runs/:id/compare/:baseId            → RunCompareSchema
  *
@@ -65,6 +66,7 @@ import {
 } from '../../schema/api.js'
 import { IdSchema, MAX_INT32, PageQuerySchema } from '../../schema/common.js'
 import { issueLine } from '../../schema/issues.js'
+import { RunItemSpansSchema } from '../../schema/spans.js'
 import { VERSION } from '../../version.js'
 import { serverOrigin } from '../http/browser-guard.js'
 import { parseRunItemBatch } from '../http/run-item-batch.js'
@@ -290,6 +292,11 @@ export function registerNativeRoutes(
   app.get('/runs/:id/items/:ordinal', async (req) => {
     const { id, ordinal } = parseOr400(OrdinalParams, req.params, 'params')
     return out(RunItemSchema, await runs.itemByOrdinal(req.projectId, id, ordinal))
+  })
+
+  app.get('/runs/:id/items/:ordinal/spans', async (req) => {
+    const { id, ordinal } = parseOr400(OrdinalParams, req.params, 'params')
+    return typed(RunItemSpansSchema, await services.spans.forRunItem(req.projectId, id, ordinal))
   })
 
   app.get('/runs/:id/item', async (req) => {

@@ -3,6 +3,7 @@ import { DatasetService } from './datasets.js'
 import { MetricService } from './metrics.js'
 import { ProjectService } from './projects.js'
 import { RunService } from './runs.js'
+import { SpanService } from './spans.js'
 import { SuiteService } from './suites.js'
 
 export * from './datasets.js'
@@ -10,6 +11,7 @@ export * from './errors.js'
 export * from './metrics.js'
 export * from './projects.js'
 export * from './runs.js'
+export * from './spans.js'
 export * from './suites.js'
 
 /** The rules of evalgate, independent of HTTP; every function is scoped to a project id. */
@@ -20,6 +22,7 @@ export interface Services {
   metrics: MetricService
   suites: SuiteService
   runs: RunService
+  spans: SpanService
 }
 
 export function createServices(store: Store): Services {
@@ -28,5 +31,6 @@ export function createServices(store: Store): Services {
   const metrics = new MetricService(store)
   const suites = new SuiteService(store, metrics)
   const runs = new RunService(store, suites)
-  return { store, projects, datasets, metrics, suites, runs }
+  const spans = new SpanService(store)
+  return { store, projects, datasets, metrics, suites, runs, spans }
 }

@@ -1,6 +1,7 @@
 /**
  * `/runs/:id/items/:ordinal` and `/runs/:id/item?itemId=&trial=`: one run item with input,
- * expected, output, tool calls, every score with threshold, result and reason, usage and ids.
+ * expected, output, tool calls, every score with threshold, result and reason, usage and ids, and
+ * the spans of its trace (received over OTLP) as a tree with timings.
  */
 import { ApiError, api, type Run, type RunItem } from '../api.js'
 import { itemStatus, passMark, section, stat, table, valueView } from '../components.js'
@@ -8,6 +9,7 @@ import { h } from '../dom.js'
 import { excerpt, jsonText, ms, num, usd, when } from '../format.js'
 import type { Page } from '../nav.js'
 import { paths, type Route } from '../router.js'
+import { spanTree } from '../span-tree.js'
 
 async function loadItem(route: Route): Promise<RunItem> {
   const id = route.params.id!
@@ -54,7 +56,7 @@ async function history(run: Run, item: RunItem) {
 
 export async function itemPage(route: Route): Promise<Page> {
   const [item, run] = await Promise.all([loadItem(route), api.run(route.params.id!)])
-  const itemHistory = await history(run, item)
+  const [itemHistory, trace] = await Promise.all([history(run, item), api.itemSpans(run.id, item.ordinal)])
   const scores = table(
     ['metric', 'score', 'threshold', 'result', 'reason', 'time'],
     item.scores.map((s) => [
@@ -148,6 +150,16 @@ export async function itemPage(route: Route): Promise<Page> {
         )
       : null,
     Object.keys(item.metadata).length > 0 ? section('Metadata', valueView(item.metadata, 'metadata')) : null,
+    section(
+      'Trace',
+      trace.spans.length > 0
+        ? spanTree(trace.spans)
+        : h(
+            'p',
+            { class: 'muted', 'data-empty': 'spans' },
+            `No spans received for trace ${item.traceId}. Export OpenTelemetry spans to this server's /v1/traces to see them here (README: "Traces").`,
+          ),
+    ),
     section(`History in the last ${HISTORY_RUNS} runs of ${run.suiteName}`, itemHistory),
   )
   return {
