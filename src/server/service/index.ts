@@ -1,4 +1,5 @@
 import type { Store } from '../../store/open.js'
+import { JobQueue, type JobQueueOptions } from '../jobs/queue.js'
 import { DatasetService } from './datasets.js'
 import { MetricService } from './metrics.js'
 import { ProjectService } from './projects.js'
@@ -20,13 +21,20 @@ export interface Services {
   metrics: MetricService
   suites: SuiteService
   runs: RunService
+  /** Background work shared by every server on the database (src/server/jobs/README.md). */
+  jobs: JobQueue
 }
 
-export function createServices(store: Store): Services {
+export interface ServicesOptions {
+  jobs?: JobQueueOptions
+}
+
+export function createServices(store: Store, opts: ServicesOptions = {}): Services {
   const projects = new ProjectService(store)
   const datasets = new DatasetService(store)
   const metrics = new MetricService(store)
   const suites = new SuiteService(store, metrics)
   const runs = new RunService(store, suites)
-  return { store, projects, datasets, metrics, suites, runs }
+  const jobs = new JobQueue(store, opts.jobs)
+  return { store, projects, datasets, metrics, suites, runs, jobs }
 }
