@@ -318,6 +318,21 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('jobs_subject_status').on('jobs').columns(['subject', 'status']).execute()
     },
   },
+  /**
+   * Server-side evaluators (src/server/scoring/): a catalogue metric may name the evaluator that
+   * scores it (JSON ServerEvaluatorRef), and scores the server computed are marked `source = 'server'`.
+   */
+  '0006_jobs_server_scores': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('metrics').addColumn('evaluator', 'text').execute()
+      await db.schema.alterTable('scores').addColumn('source', 'text').execute()
+      // evaluationStatus now tracks the evaluation (pending/running/completed/failed); the verdict
+      // stays in the summary
+      await sql`update runs set evaluation_status = 'completed' where evaluation_status in ('passed', 'failed')`.execute(
+        db,
+      )
+    },
+  },
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -65,6 +65,8 @@ export interface MetricsTable {
   range_max: number
   inverted: number
   threshold: number | null
+  /** JSON ServerEvaluatorRef when the server scores this metric; null otherwise. */
+  evaluator: string | null
   created_at: string
   updated_at: string
 }
@@ -168,6 +170,8 @@ export interface ScoresTable {
   metadata: string | null
   error: string | null
   duration_ms: number
+  /** `server` when the server computed the score (src/server/scoring/); null when it was uploaded. */
+  source: string | null
 }
 
 /** One unit of server-side work (src/server/jobs/). */

@@ -1,5 +1,6 @@
 import type { Store } from '../../store/open.js'
 import { JobQueue, type JobQueueOptions } from '../jobs/queue.js'
+import { ServerScoring, type ServerScoringOptions } from '../scoring/index.js'
 import { DatasetService } from './datasets.js'
 import { MetricService } from './metrics.js'
 import { ProjectService } from './projects.js'
@@ -23,10 +24,13 @@ export interface Services {
   runs: RunService
   /** Background work shared by every server on the database (src/server/jobs/README.md). */
   jobs: JobQueue
+  /** Server-side evaluators: scoring jobs and their judge model (src/server/scoring/). */
+  scoring: ServerScoring
 }
 
 export interface ServicesOptions {
   jobs?: JobQueueOptions
+  scoring?: ServerScoringOptions
 }
 
 export function createServices(store: Store, opts: ServicesOptions = {}): Services {
@@ -36,5 +40,8 @@ export function createServices(store: Store, opts: ServicesOptions = {}): Servic
   const suites = new SuiteService(store, metrics)
   const runs = new RunService(store, suites)
   const jobs = new JobQueue(store, opts.jobs)
-  return { store, projects, datasets, metrics, suites, runs, jobs }
+  const scoring = new ServerScoring(store, jobs, opts.scoring)
+  runs.scoring = scoring
+  scoring.onRunSettled((runId) => runs.settle(runId))
+  return { store, projects, datasets, metrics, suites, runs, jobs, scoring }
 }
