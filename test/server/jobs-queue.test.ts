@@ -154,7 +154,7 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
     for (const q of [a, b])
       q.register<{ i: number }>('count', async ({ i }) => {
         runs.set(i, [...(runs.get(i) ?? []), q.owner])
-        await sleep(5)
+        await sleep(20)
       })
     const jobs: Job[] = []
     for (let i = 0; i < 60; i++) jobs.push(await a.enqueue(projectId, 'count', { i }, { subject: 's' }))
