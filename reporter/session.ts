@@ -1,8 +1,10 @@
+import { DEFAULT_EVALUATION_TIMEOUT_MS, seconds, waitForEvaluation } from '../src/client/evaluation.js'
 import type { Outbox } from '../src/client/outbox.js'
 import { type ApiProvider, RunUpload, Uplink } from '../src/client/run-upload.js'
 import type { Run } from '../src/schema/api.js'
 import type { Gate } from '../src/schema/gate.js'
 import type { ItemResult, SuiteDef } from '../src/schema/meta.js'
+import { terminalText } from '../src/util/terminal-text.js'
 import { withGateDefaults } from './gate-defaults.js'
 import type { RunGroup } from './run-group.js'
 import { suiteKey } from './suite-key.js'
@@ -21,6 +23,8 @@ export interface UploadSessionOptions {
   origin?: string
   /** Prints one line (errors and notices). */
   log: (line: string) => void
+  /** How long to wait for the server's evaluators after finalizing (default 10 minutes). */
+  evaluationTimeoutMs?: number
 }
 
 /** One suite's run within a session. */
@@ -154,13 +158,39 @@ export class UploadSession {
       return { state: run, run: null, previous: null }
     }
     try {
-      const fetched = await upload.finalize({ outcome })
+      const fetched = await this.awaitEvaluation(await upload.finalize({ outcome }))
       const previous = await this.previousRun(fetched)
       return { state: run, run: fetched, previous }
     } catch {
       upload.keepForLater() // the failure is recorded on the upload
       return { state: run, run: null, previous: null }
     }
+  }
+
+  /**
+   * Waits for the server's evaluators on the run, saying so; past the timeout the run keeps its
+   * pending verdict (which fails the suite) and a line says why.
+   */
+  private async awaitEvaluation(run: Run): Promise<Run> {
+    const suite = terminalText(run.suiteName)
+    if (run.evaluationStatus === 'running') {
+      const timeoutMs = this.options.evaluationTimeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS
+      this.options.log(
+        `evalgate: waiting for the server's evaluators on ${suite} (timeout ${seconds(timeoutMs)}, EVALGATE_EVALUATION_TIMEOUT_MS)`,
+      )
+      const waited = await waitForEvaluation(await this.uplink.api(), run, { timeoutMs })
+      if (waited.timedOut) {
+        this.options.log(
+          `evalgate: ${suite}: server-side evaluation did not finish within ${seconds(timeoutMs)} (evaluationStatus still running): its verdict is pending, so it fails`,
+        )
+      }
+      run = waited.run
+    }
+    if (run.evaluationStatus === 'failed')
+      this.options.log(
+        `evalgate: ${suite}: some server-side scores could not be computed (evaluationStatus failed; each score keeps its error)`,
+      )
+    return run
   }
 
   private async previousRun(run: Run): Promise<Run | null> {

@@ -1,5 +1,5 @@
 import { z } from 'zod'
-import { RunStatusSchema, RunSummarySchema } from './api.js'
+import { EvaluationStatusSchema, RunStatusSchema, RunSummarySchema } from './api.js'
 import { IdSchema, JsonObjectSchema, JsonValueSchema, TimestampSchema, TurnTypeSchema } from './common.js'
 import { ScoreTypeSchema } from './metric.js'
 
@@ -233,7 +233,8 @@ export const NetraRunResultSchema = z.object({
   name: z.string(),
   status: RunStatusSchema,
   /** The verdict: `pending` until the run is finished, then `passed` or `failed`. */
-  evaluationStatus: z.enum(['pending', 'passed', 'failed']),
+  /** Progress of the run's scoring (pending, running, completed, failed); pass/fail is `testRunSummary.passStatus`. */
+  evaluationStatus: EvaluationStatusSchema,
   datasetId: IdSchema.nullable(),
   suiteId: IdSchema,
   createdAt: TimestampSchema,

@@ -65,6 +65,8 @@ export interface MetricsTable {
   range_max: number
   inverted: number
   threshold: number | null
+  /** JSON ServerEvaluatorRef when the server scores this metric; null otherwise. */
+  evaluator: string | null
   created_at: string
   updated_at: string
 }
@@ -168,6 +170,36 @@ export interface ScoresTable {
   metadata: string | null
   error: string | null
   duration_ms: number
+  /** `server` when the server computed the score (src/server/scoring/); null when it was uploaded. */
+  source: string | null
+}
+
+/** One unit of server-side work (src/server/jobs/). */
+export interface JobsTable {
+  id: string
+  kind: string
+  project_id: string
+  /** Identifies one piece of work of its kind forever: enqueueing an existing key is a no-op. */
+  job_key: string | null
+  /** What the job works on (a run id, an evaluation run id): jobs are counted and cancelled by it. */
+  subject: string | null
+  /** JSON */
+  payload: string
+  /** `queued` | `running` | `succeeded` | `failed` | `cancelled` */
+  status: string
+  /** Claims so far (a claim whose lease lapsed counts). */
+  attempts: number
+  max_attempts: number
+  lease_owner: string | null
+  lease_expires_at: string | null
+  /** Not claimed before this time (backoff after a failure, or a delay asked at enqueue). */
+  run_after: string
+  last_error: string | null
+  /** JSON of what the handler returned (succeeded jobs). */
+  result: string | null
+  created_at: string
+  updated_at: string
+  finished_at: string | null
 }
 
 /** A Gradient presigned-upload slot (src/server/gradient/uploads.ts): pending until a dataset takes it. */
@@ -259,4 +291,5 @@ export interface Database {
   netra_runs: NetraRunsTable
   netra_run_items: NetraRunItemsTable
   spans: SpansTable
+  jobs: JobsTable
 }

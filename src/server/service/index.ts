@@ -1,4 +1,6 @@
 import type { Store } from '../../store/open.js'
+import { JobQueue, type JobQueueOptions } from '../jobs/queue.js'
+import { ServerScoring, type ServerScoringOptions } from '../scoring/index.js'
 import { DatasetService } from './datasets.js'
 import { MetricService } from './metrics.js'
 import { ProjectService } from './projects.js'
@@ -23,14 +25,27 @@ export interface Services {
   suites: SuiteService
   runs: RunService
   spans: SpanService
+  /** Background work shared by every server on the database (src/server/jobs/README.md). */
+  jobs: JobQueue
+  /** Server-side evaluators: scoring jobs and their judge model (src/server/scoring/). */
+  scoring: ServerScoring
 }
 
-export function createServices(store: Store): Services {
+export interface ServicesOptions {
+  jobs?: JobQueueOptions
+  scoring?: ServerScoringOptions
+}
+
+export function createServices(store: Store, opts: ServicesOptions = {}): Services {
   const projects = new ProjectService(store)
   const datasets = new DatasetService(store)
   const metrics = new MetricService(store)
   const suites = new SuiteService(store, metrics)
   const runs = new RunService(store, suites)
   const spans = new SpanService(store)
-  return { store, projects, datasets, metrics, suites, runs, spans }
+  const jobs = new JobQueue(store, opts.jobs)
+  const scoring = new ServerScoring(store, jobs, opts.scoring)
+  runs.scoring = scoring
+  scoring.onRunSettled((runId) => runs.settle(runId))
+  return { store, projects, datasets, metrics, suites, runs, spans, jobs, scoring }
 }

@@ -2,22 +2,22 @@
  * The run status machine: the one place that says which status a run moves to. Status is about
  * execution; whether the run passes is the verdict (src/gate/verdict.ts), which reads it.
  *
- * Events: `items` (a batch was accepted), `evaluate` (every item is in, but scores are still due:
- * e.g. the Netra SDK reported the run complete while its local-evaluation posts are in flight),
- * `complete` (a participant finalized normally; the status is then derived from the items: all
- * errored → failed, some errored or an evaluator error → partially_succeeded, else succeeded),
- * `fail` (a participant reports that the run could not execute), `cancel` (a participant aborted).
+ * Events: `items` (a batch was accepted), `complete` (a participant finalized normally; the status
+ * is then derived from the items: all errored → failed, some errored or an evaluator error →
+ * partially_succeeded, else succeeded), `fail` (a participant reports that the run could not
+ * execute), `cancel` (a participant aborted), `evaluate` (every item is in but scores are still due:
+ * server-side scoring of the run is outstanding, src/server/scoring/, or the Netra SDK reported the
+ * run complete while its local-evaluation posts are in flight, src/server/netra/README.md; the run
+ * waits in `evaluating`, its verdict pending, and a `complete` concludes it — late items of a
+ * finished run with server metrics reopen it).
  *
- * | from \ event          | items      | evaluate   | complete   | fail       | cancel     |
+ * | from \ event          | items      | complete   | fail       | cancel     | evaluate   |
  * | --------------------- | ---------- | ---------- | ---------- | ---------- | ---------- |
- * | queued                | running    | evaluating | derived    | failed     | cancelled  |
- * | running, evaluating   | (same)     | evaluating | derived    | failed     | cancelled  |
- * | succeeded, partially_ | (same)     | (same)     | derived    | failed     | 409        |
- * | failed                | failed     | failed     | failed     | failed     | 409        |
- * | cancelled             | 409        | 409        | cancelled  | 409        | cancelled  |
- *
- * `evaluating` ends with `complete` once the scores are in (or their grace period is over: the
- * Netra routes, src/server/netra/README.md); a finished run does not go back to it.
+ * | queued                | running    | derived    | failed     | cancelled  | evaluating |
+ * | running, evaluating   | (same)     | derived    | failed     | cancelled  | evaluating |
+ * | succeeded, partially_ | (same)     | derived    | failed     | 409        | evaluating |
+ * | failed                | failed     | failed     | failed     | 409        | failed     |
+ * | cancelled             | 409        | cancelled  | 409        | cancelled  | cancelled  |
  *
  * So: cancelled and failed are final. A failure reported by any shard keeps the run failed, and a
  * later shard's normal finalize does not erase it. A finished run may still take a late shard's
@@ -27,7 +27,7 @@
 import type { RunStatus } from '../../schema/api.js'
 import { ConflictError } from './errors.js'
 
-export type RunEvent = 'items' | 'evaluate' | 'complete' | 'fail' | 'cancel'
+export type RunEvent = 'items' | 'complete' | 'fail' | 'cancel' | 'evaluate'
 
 /** The status derived from the items, for `complete` (see `finalStatus` in src/gate/summary.ts). */
 export type DerivedStatus = 'succeeded' | 'partially_succeeded' | 'failed'
@@ -40,7 +40,7 @@ export function nextRunStatus(
 ): RunStatus {
   switch (current) {
     case 'cancelled':
-      if (event === 'complete' || event === 'cancel') return 'cancelled'
+      if (event === 'complete' || event === 'cancel' || event === 'evaluate') return 'cancelled'
       throw illegal(runId, current, event)
     case 'failed':
       if (event === 'cancel') throw illegal(runId, current, event)
@@ -48,7 +48,8 @@ export function nextRunStatus(
     case 'succeeded':
     case 'partially_succeeded':
       if (event === 'cancel') throw illegal(runId, current, event)
-      if (event === 'items' || event === 'evaluate') return current
+      if (event === 'items') return current
+      if (event === 'evaluate') return 'evaluating'
       return event === 'fail' ? 'failed' : derived()
     case 'queued':
     case 'running':
