@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import type { SerializedError } from 'vitest'
 import type { Reporter, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node'
-import { type Connection, connect, DEFAULT_DB_FILE } from '../src/client/connect.js'
+import { type Connection, connect, DEFAULT_DB_FILE, preloadConnect } from '../src/client/connect.js'
 import { Outbox } from '../src/client/outbox.js'
 import type { Run } from '../src/schema/api.js'
 import { firstIssue } from '../src/schema/issues.js'
@@ -90,6 +90,7 @@ export class EvalgateReporter implements Reporter {
 
   onTestRunStart(): void {
     this.startSession()
+    if (!this.connection) preloadConnect({ url: this.options.url, root: this.root, env: this.options.env })
   }
 
   onTestCaseResult(testCase: TestCase): Promise<void> | undefined {

@@ -102,6 +102,21 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
   return connection(api, 'embedded', 'embedded', keySource, dbPath, () => server.close())
 }
 
+/**
+ * Loads, in the background, the modules `connect()` will need for these options, without starting
+ * anything: the embedded server's code (Fastify, the store, SQLite) when no URL is configured and no
+ * `evalgate serve` is recorded. The reporter calls it when a test run starts, so the import overlaps
+ * the Vitest workers' start-up instead of following the last test. Never rejects.
+ */
+export function preloadConnect(
+  options: Pick<ConnectOptions, 'url' | 'root' | 'discover' | 'env'> = {},
+): void {
+  const env = options.env ?? process.env
+  if (options.url ?? (env.EVALGATE_URL || undefined)) return
+  if ((options.discover ?? true) && readServerInfo(resolve(options.root ?? process.cwd()))) return
+  import('../server/index.js').catch(() => {})
+}
+
 function connection(
   api: EvalgateApi,
   mode: ConnectionMode,

@@ -1,5 +1,5 @@
+import { ModelCallError } from './model-call-error.js'
 import type { ChatReply } from './openai-compatible.js'
-import { ModelCallError } from './openai-compatible.js'
 
 /**
  * The slice of a Vercel AI SDK language model (provider specification v2 or v3, e.g.

@@ -1,5 +1,8 @@
 import { getGlobalDispatcher, interceptors, request } from 'undici'
 import type { ResolvedJudgeModel } from './config.js'
+import { ModelCallError } from './model-call-error.js'
+
+export { ModelCallError }
 
 /** The slice of a chat-completions response a judge reads. */
 export interface ChatReply {
@@ -9,17 +12,6 @@ export interface ChatReply {
   /** Model name the endpoint reports (falls back to the requested one). */
   model: string
   latencyMs: number
-}
-
-/** A failed call: `status` is the HTTP status (null for network errors and bad bodies). */
-export class ModelCallError extends Error {
-  constructor(
-    message: string,
-    readonly status: number | null,
-  ) {
-    super(message)
-    this.name = 'ModelCallError'
-  }
 }
 
 /**
