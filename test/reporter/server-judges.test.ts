@@ -3,18 +3,25 @@
  * scores the uploaded items with its judge (the local stand-in), the reporter waits for it and the
  * verdict includes the server's scores.
  */
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import Database from 'better-sqlite3'
 import { afterAll, beforeAll, expect, test } from 'vitest'
 import { openStore } from '../../src/store/open.js'
 import { JUDGE_STAND_IN_KEY, type JudgeStandIn, startJudgeStandIn } from '../examples/judge-stand-in.js'
+import { type GatedJudge, startGatedJudge } from '../helpers/gated-judge.js'
 import { REPO, runFixture, stateDir } from './helpers.js'
 
 const FIXTURE = join(REPO, 'test/fixtures/server-judges')
 let standIn: JudgeStandIn
+let judge: GatedJudge
 beforeAll(async () => {
   standIn = await startJudgeStandIn()
+  judge = await startGatedJudge(standIn.baseUrl)
 })
 afterAll(async () => {
+  await judge.close()
   await standIn.close()
 })
 
@@ -23,24 +30,55 @@ function judgeEnv(state: string, passRate: string) {
     FIXTURE_STATE_DIR: state,
     FIXTURE_GATE_PASSRATE: passRate,
     EVALGATE_JUDGE_MODEL: 'judge-1',
-    OPENAI_BASE_URL: standIn.baseUrl,
+    OPENAI_BASE_URL: judge.baseUrl,
     OPENAI_API_KEY: JUDGE_STAND_IN_KEY,
     EVALGATE_REPLAY: 'off',
   }
+}
+
+/**
+ * Runs the fixture with the judge held until the run is finalized and waiting for it (status
+ * `evaluating`), so the reporter is certain to find the scoring outstanding however fast it is.
+ */
+async function runWithHeldJudge(env: Record<string, string>, db: string, runsBefore: number) {
+  judge.hold()
+  const done = runFixture(env, [], FIXTURE)
+  let finished = false
+  void done.finally(() => {
+    finished = true
+  })
+  while (!finished) {
+    if (existsSync(db)) {
+      const reader = new Database(db, { readonly: true, fileMustExist: true })
+      try {
+        const rows = reader.prepare('select status from runs order by created_at').all() as {
+          status: string
+        }[]
+        if (rows.length > runsBefore && rows.at(-1)?.status === 'evaluating') break
+      } catch {
+        // the embedded server may still be creating its tables
+      } finally {
+        reader.close()
+      }
+    }
+    await sleep(50)
+  }
+  judge.release()
+  return done
 }
 
 test('the reporter waits for the server judge; its scores decide the gate', async () => {
   const state = stateDir('evalgate-server-judges-')
   try {
     const before = standIn.requests.length
-    const failing = await runFixture(judgeEnv(state.dir, '0.8'), [], FIXTURE)
+    const failing = await runWithHeldJudge(judgeEnv(state.dir, '0.8'), state.db, 0)
     expect(failing.output).toContain("evalgate: waiting for the server's evaluators on capitals")
     expect(failing.output).toMatch(/gate failed for capitals: pass rate 0\.75 < 0\.80/)
     expect(failing.code).toBe(1)
     // one judge call per item, none from the Vitest workers
     expect(standIn.requests.length - before).toBe(4)
 
-    const passing = await runFixture(judgeEnv(state.dir, '0.7'), [], FIXTURE)
+    const passing = await runWithHeldJudge(judgeEnv(state.dir, '0.7'), state.db, 1)
     expect(passing.output).toContain("evalgate: waiting for the server's evaluators on capitals")
     expect(passing.code).toBe(0)
 
