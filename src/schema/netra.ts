@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { EvaluationStatusSchema, RunStatusSchema, RunSummarySchema } from './api.js'
 import { IdSchema, JsonObjectSchema, JsonValueSchema, TimestampSchema, TurnTypeSchema } from './common.js'
+import { ServerEvaluatorRefSchema } from './evaluators.js'
 import { ScoreTypeSchema } from './metric.js'
 
 /**
@@ -53,6 +54,12 @@ export const NetraCreateRunBodySchema = z
     name: z.string().min(1).max(300),
     datasetId: absentable(IdSchema),
     localEvaluators: absentable(z.array(NetraEvaluatorConfigSchema).max(200)),
+    /**
+     * evalgate's extension (the Netra SDKs do not send it; Netra configures its platform evaluators
+     * in its UI): evaluators the server runs on every item, by catalogue id (`"correctness"`) or
+     * with what they need stored (`{ "id": "rubric", "criteria": "…" }`); `GET /api/v1/evaluators`.
+     */
+    evaluators: absentable(z.array(z.union([z.string().min(1).max(100), ServerEvaluatorRefSchema])).max(50)),
   })
   .superRefine((body, ctx) => {
     const seen = new Set<string>()

@@ -23,6 +23,7 @@ import * as itemRepo from '../../store/repos/run-items.js'
 import * as runRepo from '../../store/repos/runs.js'
 import type { NetraRunItemsTable, NetraRunsTable } from '../../store/schema.js'
 import { toRunItem } from '../mappers.js'
+import { checkServerEvaluatorRefs, findServerEvaluator } from '../scoring/catalogue.js'
 import { NotFoundError, ValidationError } from '../service/errors.js'
 import type { Services } from '../service/index.js'
 import { nowIso } from '../service/util.js'
@@ -150,7 +151,25 @@ export class NetraService {
       inverted: false,
       threshold: null,
     }))
-    const suite: SuiteDef = { name: body.name, dataset, turnType, metrics, star: null, gate: null }
+    const judged = serverEvaluatorMetrics(body.evaluators ?? [])
+    checkServerEvaluatorRefs(judged, 'evaluators', { byIndex: true })
+    const taken = new Set(metrics.map((m) => m.name))
+    judged.forEach((m, i) => {
+      if (taken.has(m.name))
+        throw new ValidationError(
+          `server evaluator ${JSON.stringify(m.name)} has the name of a local evaluator`,
+          `evaluators.${i}`,
+        )
+      taken.add(m.name)
+    })
+    const suite: SuiteDef = {
+      name: body.name,
+      dataset,
+      turnType,
+      metrics: [...metrics, ...judged],
+      star: null,
+      gate: null,
+    }
     const { run } = await this.services.runs.createOrJoin(projectId, {
       suite,
       name: body.name,
@@ -359,4 +378,25 @@ export class NetraService {
     if (timer) clearTimeout(timer)
     this.timers.delete(runId)
   }
+}
+
+/**
+ * N4's `evaluators` as suite metrics the server scores: named after the evaluator (its default
+ * metric name), passing at 0.5 like the judges' own scales (`GET /api/v1/evaluators`).
+ */
+function serverEvaluatorMetrics(refs: NonNullable<NetraCreateRunBody['evaluators']>): MetricDef[] {
+  return refs.map((r) => {
+    const ref = typeof r === 'string' ? { id: r } : r
+    return {
+      name: findServerEvaluator(ref.id)?.defaultMetricName ?? ref.id,
+      description: `Scored by the server's ${ref.id} evaluator`,
+      scoreType: 'numerical',
+      valueType: 'number',
+      rangeMin: 0,
+      rangeMax: 1,
+      inverted: false,
+      threshold: 0.5,
+      evaluator: ref,
+    }
+  })
 }

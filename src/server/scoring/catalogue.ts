@@ -155,20 +155,26 @@ export function serverMetrics(metrics: readonly MetricDef[]): MetricDef[] {
  * catalogue) or an evaluator that needs criteria without them. `path` is where the metrics are
  * in the request (`suite.metrics`, `metrics`).
  */
-export function checkServerEvaluatorRefs(metrics: readonly MetricDef[], path = 'metrics'): void {
+export function checkServerEvaluatorRefs(
+  metrics: readonly MetricDef[],
+  path = 'metrics',
+  opts: { byIndex?: boolean } = {},
+): void {
+  // byIndex: the request lists the evaluator references themselves (`evaluators.0`), not metrics
+  const at = (i: number, field: string) => (opts.byIndex ? `${path}.${i}` : `${path}.${i}.evaluator.${field}`)
   metrics.forEach((m, i) => {
     if (!m.evaluator) return
     const entry = BY_ID.get(m.evaluator.id)
     if (!entry) {
       throw new ValidationError(
         `unknown server evaluator ${JSON.stringify(m.evaluator.id)} (metric ${JSON.stringify(m.name)}); the server's evaluators: ${ENTRIES.map((e) => e.id).join(', ')}`,
-        `${path}.${i}.evaluator.id`,
+        at(i, 'id'),
       )
     }
     if (entry.needs.includes('criteria') && !m.evaluator.criteria) {
       throw new ValidationError(
         `server evaluator ${JSON.stringify(entry.id)} (metric ${JSON.stringify(m.name)}) needs criteria: set evaluator.criteria`,
-        `${path}.${i}.evaluator.criteria`,
+        at(i, 'criteria'),
       )
     }
   })

@@ -47,13 +47,25 @@ export async function listNetraRunItems(
 }
 
 /** Items whose task completed but that have no score yet: local evaluations still due. */
+/** Completed items without a score from the SDK's local evaluators. */
 export async function countUnscoredCompletedItems(db: Executor, runId: string): Promise<number> {
   const row = await db
     .selectFrom('run_items')
     .select(sql<number>`count(*)`.as('n'))
     .where('run_id', '=', runId)
     .where('status', '=', 'completed')
-    .where('score_count', '=', 0)
+    // scores the SDK posted (N6), not those the server's own evaluators add
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('scores')
+            .select('scores.run_id')
+            .whereRef('scores.run_id', '=', 'run_items.run_id')
+            .whereRef('scores.ordinal', '=', 'run_items.ordinal')
+            .where((eb) => eb.or([eb('scores.source', 'is', null), eb('scores.source', '!=', 'server')])),
+        ),
+      ),
+    )
     .executeTakeFirst()
   return Number(row?.n ?? 0)
 }
