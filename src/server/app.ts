@@ -9,6 +9,7 @@ import { isDashboardRequest, loadDashboard } from './http/dashboard.js'
 import { installErrorHandling } from './http/errors.js'
 import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from './http/framework-errors.js'
 import { parseJsonBody } from './http/json-body.js'
+import { registerAgentRoutes } from './routes/agents.js'
 import { registerNativeRoutes } from './routes/native.js'
 import { ServiceError } from './service/errors.js'
 import type { Services } from './service/index.js'
@@ -118,6 +119,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
       registerNativeRoutes(api, services, services.store.dialect, {
         ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
       })
+      registerAgentRoutes(api, services)
     },
     { prefix: '/api/v1' },
   )

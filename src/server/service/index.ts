@@ -1,4 +1,6 @@
 import type { Store } from '../../store/open.js'
+import { AgentRunService } from '../agents/agent-runs.js'
+import { AgentService } from '../agents/agents.js'
 import { DatasetService } from './datasets.js'
 import { MetricService } from './metrics.js'
 import { ProjectService } from './projects.js'
@@ -20,6 +22,9 @@ export interface Services {
   metrics: MetricService
   suites: SuiteService
   runs: RunService
+  /** Agents (OpenAI-compatible endpoints) and the Gradient evaluation runs that call them. */
+  agents: AgentService
+  agentRuns: AgentRunService
 }
 
 export function createServices(store: Store): Services {
@@ -28,5 +33,7 @@ export function createServices(store: Store): Services {
   const metrics = new MetricService(store)
   const suites = new SuiteService(store, metrics)
   const runs = new RunService(store, suites)
-  return { store, projects, datasets, metrics, suites, runs }
+  const agents = new AgentService(store)
+  const agentRuns = new AgentRunService(store, runs, suites, datasets, agents)
+  return { store, projects, datasets, metrics, suites, runs, agents, agentRuns }
 }
