@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { openStore, type Store } from '../store/open.js'
 import { type AppOptions, buildApp } from './app.js'
+import type { JobQueueOptions } from './jobs/queue.js'
 import { createServices, type Services } from './service/index.js'
 
 export {
@@ -11,6 +12,7 @@ export {
   type Store,
 } from '../store/open.js'
 export { type AppOptions, buildApp, DEFAULT_BODY_LIMIT } from './app.js'
+export * from './jobs/index.js'
 export * from './service/index.js'
 
 export interface StartServerOptions {
@@ -28,6 +30,8 @@ export interface StartServerOptions {
   /** Directory of the built dashboard (default: found next to the server). */
   dashboardDir?: string
   uploadLimits?: AppOptions['uploadLimits']
+  /** The background job queue of this process (lease, concurrency, polling: src/server/jobs/README.md). */
+  jobs?: JobQueueOptions
 }
 
 export interface RunningServer {
@@ -47,7 +51,10 @@ export interface RunningServer {
     headers: Record<string, string>
     body: string | undefined
   }): Promise<{ status: number; text: string }>
-  /** Stops accepting connections, finishes in-flight requests, then closes the database. */
+  /**
+   * Stops accepting connections and claiming jobs, finishes in-flight requests and jobs (jobs past
+   * their grace period are given back to the queue), then closes the database.
+   */
   close(): Promise<void>
 }
 
@@ -59,7 +66,7 @@ export function isLoopbackHost(host: string): boolean {
 export async function startServer(opts: StartServerOptions = {}): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1'
   const store = await openStore(opts.db)
-  const services = createServices(store)
+  const services = createServices(store, opts.jobs ? { jobs: opts.jobs } : {})
   let app: FastifyInstance
   try {
     const appOpts: AppOptions = {
@@ -76,6 +83,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<Runnin
     await store.close().catch(() => {})
     throw err
   }
+  services.jobs.start()
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0)
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host
@@ -103,7 +111,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<Runnin
         // close() open until the keep-alive timeout, so idle sockets are closed as they appear.
         const reaper = setInterval(() => app.server.closeIdleConnections(), 25)
         try {
-          await app.close()
+          await Promise.all([app.close(), services.jobs.stop()])
         } finally {
           clearInterval(reaper)
           await store.close()

@@ -277,6 +277,48 @@ const migrations: Record<string, Migration> = {
     },
   },
   /**
+   * The job queue of server-side work (src/server/jobs/): every server on the database claims from
+   * it with a lease, so work outlives the process that queued it.
+   */
+  '0006_jobs': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('jobs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+        .addColumn('job_key', 'text')
+        .addColumn('subject', 'text')
+        .addColumn('payload', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('max_attempts', 'integer', (c) => c.notNull())
+        .addColumn('lease_owner', 'text')
+        .addColumn('lease_expires_at', 'text')
+        .addColumn('run_after', 'text', (c) => c.notNull())
+        .addColumn('last_error', 'text')
+        .addColumn('result', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .addColumn('finished_at', 'text')
+        .addUniqueConstraint('jobs_kind_key', ['kind', 'job_key'])
+        .execute()
+      // claims: due queued jobs and running jobs whose lease lapsed
+      await db.schema
+        .createIndex('jobs_status_run_after')
+        .on('jobs')
+        .columns(['status', 'run_after'])
+        .execute()
+      await db.schema
+        .createIndex('jobs_status_lease')
+        .on('jobs')
+        .columns(['status', 'lease_expires_at'])
+        .execute()
+      await db.schema.createIndex('jobs_project_kind').on('jobs').columns(['project_id', 'kind']).execute()
+      await db.schema.createIndex('jobs_subject_status').on('jobs').columns(['subject', 'status']).execute()
+    },
+  },
+  /**
    * Agents (OpenAI-compatible endpoints a Gradient evaluation run calls) and the agent run of each
    * run made by one: which agent, how far it got, whether a cancel was asked for.
    */

@@ -170,6 +170,34 @@ export interface ScoresTable {
   duration_ms: number
 }
 
+/** One unit of server-side work (src/server/jobs/). */
+export interface JobsTable {
+  id: string
+  kind: string
+  project_id: string
+  /** Identifies one piece of work of its kind forever: enqueueing an existing key is a no-op. */
+  job_key: string | null
+  /** What the job works on (a run id, an evaluation run id): jobs are counted and cancelled by it. */
+  subject: string | null
+  /** JSON */
+  payload: string
+  /** `queued` | `running` | `succeeded` | `failed` | `cancelled` */
+  status: string
+  /** Claims so far (a claim whose lease lapsed counts). */
+  attempts: number
+  max_attempts: number
+  lease_owner: string | null
+  lease_expires_at: string | null
+  /** Not claimed before this time (backoff after a failure, or a delay asked at enqueue). */
+  run_after: string
+  last_error: string | null
+  /** JSON of what the handler returned (succeeded jobs). */
+  result: string | null
+  created_at: string
+  updated_at: string
+  finished_at: string | null
+}
+
 /** An OpenAI-compatible endpoint; its key is stored encrypted (api_key_enc) or named by env var. */
 export interface AgentsTable {
   id: string
@@ -213,6 +241,7 @@ export interface Database {
   runs: RunsTable
   run_items: RunItemsTable
   scores: ScoresTable
+  jobs: JobsTable
   agents: AgentsTable
   agent_runs: AgentRunsTable
 }

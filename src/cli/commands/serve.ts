@@ -14,6 +14,10 @@ const HELP = `usage: evalgate serve [options]
   --public-url <u>  the URL clients reach this server under (proxy, DNS name): used for the URLs
                     it hands out, and accepted as Host/Origin when no key is required
   --body-limit <n>  maximum request body in bytes (default ${DEFAULT_BODY_LIMIT})
+  --job-concurrency <n>  background jobs (server-side scoring, agent runs) this process runs at
+                    once (default 4; env EVALGATE_JOB_CONCURRENCY)
+  --job-lease-ms <n>     how long a job claim lasts without renewal before another server may take
+                    it over (default 30000; env EVALGATE_JOB_LEASE_MS)
   --log             log requests
 `
 
@@ -47,6 +51,8 @@ export async function run(argv: string[]): Promise<number> {
       'require-auth': { type: 'boolean' },
       'public-url': { type: 'string' },
       'body-limit': { type: 'string' },
+      'job-concurrency': { type: 'string' },
+      'job-lease-ms': { type: 'string' },
       log: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -59,6 +65,18 @@ export async function run(argv: string[]): Promise<number> {
   }
   const port = intOption('port', values.port ?? process.env.EVALGATE_PORT, DEFAULT_PORT)
   const db = values.db ?? defaultDbLocation()
+  const jobConcurrency = intOption(
+    'job-concurrency',
+    values['job-concurrency'] ?? process.env.EVALGATE_JOB_CONCURRENCY,
+    4,
+  )
+  const jobLeaseMs = intOption(
+    'job-lease-ms',
+    values['job-lease-ms'] ?? process.env.EVALGATE_JOB_LEASE_MS,
+    30_000,
+  )
+  if (jobConcurrency < 1) throw new Error('--job-concurrency must be at least 1')
+  if (jobLeaseMs < 100) throw new Error('--job-lease-ms must be at least 100')
   const server: RunningServer = await startServer({
     db,
     host: values.host ?? '127.0.0.1',
@@ -67,6 +85,11 @@ export async function run(argv: string[]): Promise<number> {
     ...(values['public-url'] ? { publicUrl: publicUrlOption(values['public-url']) } : {}),
     logger: values.log === true,
     bodyLimit: intOption('body-limit', values['body-limit'], DEFAULT_BODY_LIMIT),
+    jobs: {
+      concurrency: jobConcurrency,
+      leaseMs: jobLeaseMs,
+      log: (message) => process.stderr.write(`evalgate server: ${message}\n`),
+    },
   })
   // Lets the reporter and the CLI in this directory find this server (src/client/discovery.ts).
   // Written before the URL is announced, so whoever waits for that line can rely on it.

@@ -2,10 +2,12 @@ import pLimit from 'p-limit'
 import type { Agent } from '../../schema/agents.js'
 import { type RunItem, type RunStatus, type Suite, TERMINAL_RUN_STATUSES } from '../../schema/api.js'
 import type { ItemResult } from '../../schema/meta.js'
+import type { Executor } from '../../store/bulk.js'
 import type { Store } from '../../store/open.js'
 import * as agentRepo from '../../store/repos/agents.js'
 import * as runRepo from '../../store/repos/runs.js'
 import type { AgentRunsTable, RunsTable } from '../../store/schema.js'
+import type { JobQueue } from '../jobs/queue.js'
 import type { DatasetService } from '../service/datasets.js'
 import { NotFoundError, ServiceError, ValidationError } from '../service/errors.js'
 import type { RunService } from '../service/runs.js'
@@ -38,10 +40,10 @@ export type RunScorer = (
   signal: AbortSignal,
 ) => Promise<ItemResult[]>
 
-/** Where agent-run work is queued; a server's worker calls `AgentRunService.execute` for each. */
-export interface AgentRunQueue {
-  enqueue(projectId: string, runId: string): Promise<void>
-}
+/** The job kind of agent runs (src/server/jobs); payload `{ runId }`, subject the run id. */
+export const AGENT_RUN_JOB = 'agent-run'
+/** Claims of one agent run before it is given up and the run marked failed (a server dying mid-run costs one). */
+const AGENT_RUN_ATTEMPTS = 3
 
 /** What `execute` reports, for logs and tests. */
 export type ExecuteOutcome = 'finished' | 'cancelled' | 'failed' | 'skipped'
@@ -62,7 +64,7 @@ export type ExecuteOutcome = 'finished' | 'cancelled' | 'failed' | 'skipped'
  * rows already answered are kept and only the others are sent to the agent again.
  */
 export class AgentRunService {
-  private queue: AgentRunQueue | null = null
+  private queue: JobQueue | null = null
 
   constructor(
     private readonly store: Store,
@@ -73,9 +75,27 @@ export class AgentRunService {
     private readonly scorer: RunScorer = (items, suite, signal) => scoreItems(items, suite.metrics, signal),
   ) {}
 
-  /** The queue that carries work to the servers' workers (set when the server starts). */
-  useQueue(queue: AgentRunQueue): void {
+  /**
+   * Registers the agent-run handler on the server's job queue: any server on the database may run
+   * a run, and one whose server died is taken over when its lease lapses. A run whose job fails
+   * for good (attempts used up) is marked failed with the reason, so no run stays running.
+   */
+  attach(queue: JobQueue): void {
     this.queue = queue
+    queue.register<{ runId: string }>(
+      AGENT_RUN_JOB,
+      (payload, { signal }) => this.execute(payload.runId, signal),
+      {
+        maxAttempts: AGENT_RUN_ATTEMPTS,
+        onFailed: async (job, error) => {
+          const runId = (job.payload as { runId?: string } | null)?.runId
+          if (typeof runId !== 'string') return
+          const run = await runRepo.findRun(this.store.db, job.projectId, runId)
+          if (!run || TERMINAL_RUN_STATUSES.includes(run.status as RunStatus)) return
+          await this.finishFailed(job.projectId, runId, `the evaluation run was given up: ${error}`)
+        },
+      },
+    )
   }
 
   /**
@@ -97,6 +117,13 @@ export class AgentRunService {
       throw new ServiceError(422, 'no_worker', 'this server does not run agents (no job queue is attached)')
     const now = nowIso()
     const ids: string[] = []
+    const enqueue = (runId: string, db?: Executor) =>
+      queue.enqueue(
+        projectId,
+        AGENT_RUN_JOB,
+        { runId },
+        { key: runId, subject: runId, ...(db ? { db } : {}) },
+      )
     await this.store.db.transaction().execute(async (trx) => {
       for (const agent of agents) {
         const id = newId()
@@ -136,10 +163,13 @@ export class AgentRunService {
           created_at: now,
           updated_at: now,
         })
+        // the job commits with the run: a crash cannot leave a queued run without its job
+        await enqueue(id, trx)
         ids.push(id)
       }
     })
-    for (const id of ids) await queue.enqueue(projectId, id)
+    // same key: no second job, but this server's queue claims it now instead of at its next poll
+    for (const id of ids) await enqueue(id)
     return ids
   }
 
@@ -166,6 +196,7 @@ export class AgentRunService {
     if (TERMINAL_RUN_STATUSES.includes(run.status)) return { id: runId, status: run.status }
     await agentRepo.updateAgentRun(this.store.db, runId, { cancel_requested: 1, updated_at: nowIso() })
     if (agentRun.phase === 'queued') {
+      await this.queue?.cancel({ subject: runId, kind: AGENT_RUN_JOB })
       // no worker has it yet; if one claims it now, it sees the request and stops at once
       const done = await this.finishCancelled(projectId, runId)
       return { id: runId, status: done.status }

@@ -1,6 +1,7 @@
 import type { Store } from '../../store/open.js'
 import { AgentRunService } from '../agents/agent-runs.js'
 import { AgentService } from '../agents/agents.js'
+import { JobQueue, type JobQueueOptions } from '../jobs/queue.js'
 import { DatasetService } from './datasets.js'
 import { MetricService } from './metrics.js'
 import { ProjectService } from './projects.js'
@@ -22,18 +23,26 @@ export interface Services {
   metrics: MetricService
   suites: SuiteService
   runs: RunService
+  /** Background work shared by every server on the database (src/server/jobs/README.md). */
+  jobs: JobQueue
   /** Agents (OpenAI-compatible endpoints) and the Gradient evaluation runs that call them. */
   agents: AgentService
   agentRuns: AgentRunService
 }
 
-export function createServices(store: Store): Services {
+export interface ServicesOptions {
+  jobs?: JobQueueOptions
+}
+
+export function createServices(store: Store, opts: ServicesOptions = {}): Services {
   const projects = new ProjectService(store)
   const datasets = new DatasetService(store)
   const metrics = new MetricService(store)
   const suites = new SuiteService(store, metrics)
   const runs = new RunService(store, suites)
+  const jobs = new JobQueue(store, opts.jobs)
   const agents = new AgentService(store)
   const agentRuns = new AgentRunService(store, runs, suites, datasets, agents)
-  return { store, projects, datasets, metrics, suites, runs, agents, agentRuns }
+  agentRuns.attach(jobs)
+  return { store, projects, datasets, metrics, suites, runs, jobs, agents, agentRuns }
 }
