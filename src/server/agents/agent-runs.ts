@@ -283,7 +283,11 @@ export class AgentRunService {
         await this.finishCancelled(projectId, runId)
         return 'cancelled'
       }
-      await this.runs.finalize(projectId, runId, { outcome: 'completed' })
+      const failures = await this.failureNote(projectId, runId)
+      await this.runs.finalize(projectId, runId, {
+        outcome: 'completed',
+        ...(failures ? { errorDescription: failures } : {}),
+      })
       await this.setPhase(runId, 'done')
       return 'finished'
     } catch (error) {
@@ -355,6 +359,15 @@ export class AgentRunService {
       await this.runs.addItems(projectId, runId, scored)
       if (page * PAGE >= res.total) break
     }
+  }
+
+  /** `2 of 5 rows failed at the agent; first: …` when some did (the run's error_description). */
+  private async failureNote(projectId: string, runId: string): Promise<string | null> {
+    const res = await this.runs.results(projectId, runId, { page: 1, perPage: 1, status: 'errored' })
+    const first = res.items[0]
+    if (!first) return null
+    const total = res.run.summary.totalItems
+    return `${res.total} of ${total} rows failed at the agent; first (row ${first.ordinal}): ${first.error?.message ?? first.status}`
   }
 
   private async setPhase(runId: string, phase: 'dataset' | 'scoring' | 'done'): Promise<void> {

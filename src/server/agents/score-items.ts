@@ -60,8 +60,8 @@ export async function scoreItems(
   for (const item of items) {
     let scores: ScoreResult[]
     if (item.status !== 'completed') {
-      const reason =
-        item.status === 'timeout' ? 'not evaluated: the agent timed out' : 'not evaluated: the agent failed'
+      const what = item.status === 'timeout' ? 'the agent timed out' : 'the agent failed'
+      const reason = `not evaluated: ${what}${item.error ? ` (${item.error.message})` : ''}`
       scores = metrics.map((def) => unscored(def, { reason }))
     } else {
       const computed = await runEvaluators(
