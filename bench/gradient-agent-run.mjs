@@ -101,7 +101,11 @@ async function startServerProcess(entry, db) {
     })
     child.once('exit', (code) => reject(new Error(`server exited (${code})`)))
   })
-  return { url, stop: () => (child.kill('SIGTERM'), once(child, 'exit')) }
+  const stop = () => {
+    child.kill('SIGTERM')
+    return once(child, 'exit')
+  }
+  return { url, stop }
 }
 
 async function call(base, method, path, body) {
