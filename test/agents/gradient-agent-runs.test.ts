@@ -345,6 +345,29 @@ describe.each(DIALECTS)('Gradient evaluation runs of agents on %s', (dialect) =>
     expect(again.evaluation_run.status).toBe('EVALUATION_RUN_CANCELLED')
   })
 
+  it('fails a run at once, saying why, when the agent key variable is not set on the server', async () => {
+    delete process.env.EVALGATE_TEST_UNSET_AGENT_KEY
+    const unset = await addAgent({
+      name: 'unset-key-bot',
+      baseUrl: agent.baseUrl,
+      model: 'm',
+      apiKeyEnv: 'EVALGATE_TEST_UNSET_AGENT_KEY',
+    })
+    const calls = agent.prompts.length
+    const { evaluation_run_uuids } = await client.agents.evaluationRuns.create({
+      test_case_uuid: testCaseUuid,
+      run_name: 'no key',
+      agent_uuids: [unset.name],
+    })
+    const uuid = evaluation_run_uuids![0]!
+    expect((await follow(uuid)).at(-1)).toBe('EVALUATION_RUN_FAILED')
+    const { evaluation_run } = await client.agents.evaluationRuns.retrieve(uuid)
+    expect(evaluation_run?.error_description).toBe(
+      'agent "unset-key-bot" reads its API key from EVALGATE_TEST_UNSET_AGENT_KEY, which is not set on this server',
+    )
+    expect(agent.prompts.length).toBe(calls)
+  })
+
   it('removes an agent: it is gone, and a run of it is refused naming it', async () => {
     const temp = await addAgent({ name: 'temp-bot', baseUrl: agent.baseUrl, model: 'm', apiKey: 'k' })
     const removed = await api<Agent>('DELETE', `/agents/${temp.id}`)
