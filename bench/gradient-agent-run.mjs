@@ -1,17 +1,20 @@
 // Gradient evaluation run benchmark (issue 12): a 1,000-row test case run against a stand-in agent
 // that answers every call after 50 ms, at agent concurrency 50. Ideal wall time of the dataset
 // phase = items × latency / concurrency = 1,000 × 50 ms / 50 = 1 s. Reported per repeat: the
-// dataset phase (POST /v2/gen-ai/evaluation_runs until the run leaves RUNNING_DATASET) and the
-// whole run (until a final status: scoring with exactMatch and finalizing included), their ratio to
+// dataset phase (POST /v2/gen-ai/evaluation_runs until the agent's last answer) and the whole run
+// (queued until a final status: writing, scoring with exactMatch and finalizing included), their ratio to
 // the ideal, the most calls the agent saw in flight, and the 1-minute load average (the machine is
 // shared: 2 cores, several agents and test suites running at once; wall times swing with it).
 //
 // The server runs in a child process (startServer from an esbuild bundle of src/server/index.ts in
 // bench/.tmp/gradient-agent-run/, SQLite in a temp dir) so that the stand-in agent and the polling
-// client here do not share its event loop. Progress is polled every 20 ms (±20 ms per reading).
+// client here do not share its event loop. The dataset phase is timed here, from the POST to the
+// stand-in's last answer; the whole run by the run's own queued_at and finished_at (the status is
+// polled every 100 ms only to notice the end: polling costs the server a summary per read).
 //
 // Env: BENCH_AGENT_ITEMS (default 1000), BENCH_AGENT_LATENCY_MS (50), BENCH_AGENT_CONCURRENCY (50),
-// BENCH_AGENT_REPEATS (5).
+// BENCH_AGENT_REPEATS (5), BENCH_AGENT_CPU_PROF (a directory: the server process writes a
+// .cpuprofile there; summarise with bench/lib/cpuprofile-summary.mjs).
 // Usage: node bench/gradient-agent-run.mjs
 import { execFileSync, spawn } from 'node:child_process'
 import { once } from 'node:events'
@@ -27,7 +30,7 @@ const LATENCY_MS = Number(process.env.BENCH_AGENT_LATENCY_MS ?? 50)
 const CONCURRENCY = Number(process.env.BENCH_AGENT_CONCURRENCY ?? 50)
 const REPEATS = Number(process.env.BENCH_AGENT_REPEATS ?? 5)
 const IDEAL_MS = (ITEMS * LATENCY_MS) / CONCURRENCY
-const POLL_MS = 20
+const POLL_MS = 100
 
 function buildServer() {
   const outfile = join(repoRoot, 'bench', '.tmp', 'gradient-agent-run', 'server.mjs')
@@ -50,7 +53,7 @@ function buildServer() {
 
 /** The stand-in agent: every chat completion answered after LATENCY_MS; counts calls in flight. */
 async function startAgent() {
-  const stats = { calls: 0, inFlight: 0, maxInFlight: 0 }
+  const stats = { calls: 0, inFlight: 0, maxInFlight: 0, lastAnswerAt: 0 }
   const server = createServer(async (req, res) => {
     let text = ''
     for await (const chunk of req) text += chunk
@@ -59,6 +62,7 @@ async function startAgent() {
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight)
     await new Promise((r) => setTimeout(r, LATENCY_MS))
     stats.inFlight--
+    stats.lastAnswerAt = performance.now()
     const body = JSON.parse(text)
     const prompt = body.messages.at(-1).content
     res.writeHead(200, { 'content-type': 'application/json' })
@@ -88,7 +92,9 @@ async function startServerProcess(entry, db) {
     process.stdout.write('URL ' + s.url + '\\n')
     process.on('SIGTERM', () => s.close().then(() => process.exit(0)))
   `
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+  const prof = process.env.BENCH_AGENT_CPU_PROF
+  const profArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []
+  const child = spawn(process.execPath, [...profArgs, '--input-type=module', '-e', script], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'inherit'],
   })
@@ -165,17 +171,17 @@ async function oneRun(base, ids, agent, i) {
     agent_uuids: [ids.agentId],
   })
   const uuid = evaluation_run_uuids[0]
-  let datasetMs = null
-  let status = ''
+  let run
   for (;;) {
-    status = (await call(base, 'GET', `/v2/gen-ai/evaluation_runs/${uuid}`)).evaluation_run.status
-    const now = performance.now()
-    if (datasetMs === null && !['EVALUATION_RUN_QUEUED', 'EVALUATION_RUN_RUNNING_DATASET'].includes(status))
-      datasetMs = now - t0
-    if (/SUCCESSFUL|FAILED|CANCELLED/.test(status)) break
+    run = (await call(base, 'GET', `/v2/gen-ai/evaluation_runs/${uuid}`)).evaluation_run
+    if (/SUCCESSFUL|FAILED|CANCELLED/.test(run.status)) break
     await new Promise((r) => setTimeout(r, POLL_MS))
   }
-  const totalMs = performance.now() - t0
+  const status = run.status
+  // dataset phase: from the POST until the agent sent its last answer (timed here, not by polling);
+  // whole run: the run's own queued_at → finished_at (server clock, same machine)
+  const datasetMs = agent.stats.lastAnswerAt - t0
+  const totalMs = Date.parse(run.finished_at) - Date.parse(run.queued_at)
   const results = await call(base, 'GET', `/v2/gen-ai/evaluation_runs/${uuid}/results?per_page=1`)
   return {
     status,
