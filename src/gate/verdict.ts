@@ -79,9 +79,12 @@ export function starCheck(star: StarResult): GateCheck {
   }
 }
 
-/** The run's evaluation status (the API field) from its verdict. */
+/**
+ * The run's evaluation status (the API field) when no server-side scoring is involved: pending
+ * until the verdict exists, then completed. The server sets `running` / `failed` from its scoring.
+ */
 export function evaluationStatus(verdict: Verdict): EvaluationStatus {
-  return verdict.passed === null ? 'pending' : verdict.passed ? 'passed' : 'failed'
+  return verdict.passed === null ? 'pending' : 'completed'
 }
 
 /** Messages of the passing checks (e.g. "pass rate 0.92 >= 0.90"). */

@@ -149,8 +149,13 @@ export const TERMINAL_RUN_STATUSES: readonly RunStatus[] = [
   'cancelled',
 ]
 
-/** Quality verdict, separate from execution status. `pending` until the run is finalized. */
-export const EvaluationStatusSchema = z.enum(['pending', 'passed', 'failed'])
+/**
+ * Progress of the run's evaluation (the quality verdict is `summary.passStatus`): `pending` until
+ * the run is finalized or server-side scoring starts; `running` while server-side evaluators score
+ * its items (the verdict waits); `completed` once the verdict is final; `failed` when it is final
+ * but some server-side score or scoring job could not be done (each score keeps its error).
+ */
+export const EvaluationStatusSchema = z.enum(['pending', 'running', 'completed', 'failed'])
 export type EvaluationStatus = z.infer<typeof EvaluationStatusSchema>
 
 export const MetricSummarySchema = z.object({

@@ -1,5 +1,6 @@
 export * from './api.js'
 export * from './common.js'
+export * from './evaluators.js'
 export * from './gate.js'
 export * from './meta.js'
 export * from './metric.js'

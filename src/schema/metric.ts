@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { ServerEvaluatorRefSchema } from './evaluators.js'
 
 export const ScoreTypeSchema = z.enum(['boolean', 'numerical', 'categorical'])
 export type ScoreType = z.infer<typeof ScoreTypeSchema>
@@ -22,6 +23,8 @@ export const MetricDefSchema = z
     rangeMax: z.number().default(1),
     inverted: z.boolean().default(false),
     threshold: z.number().nullable().default(null),
+    /** Scored by the server with this catalogued evaluator (src/server/scoring/), not by the client. */
+    evaluator: ServerEvaluatorRefSchema.optional(),
   })
   .strict()
 export type MetricDef = z.infer<typeof MetricDefSchema>

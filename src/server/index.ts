@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { openStore, type Store } from '../store/open.js'
 import { type AppOptions, buildApp } from './app.js'
 import type { JobQueueOptions } from './jobs/queue.js'
+import type { ServerScoringOptions } from './scoring/index.js'
 import { createServices, type Services } from './service/index.js'
 
 export {
@@ -13,6 +14,7 @@ export {
 } from '../store/open.js'
 export { type AppOptions, buildApp, DEFAULT_BODY_LIMIT } from './app.js'
 export * from './jobs/index.js'
+export { SCORE_ITEMS_KIND, type ServerScoring, type ServerScoringOptions } from './scoring/index.js'
 export * from './service/index.js'
 
 export interface StartServerOptions {
@@ -32,6 +34,8 @@ export interface StartServerOptions {
   uploadLimits?: AppOptions['uploadLimits']
   /** The background job queue of this process (lease, concurrency, polling: src/server/jobs/README.md). */
   jobs?: JobQueueOptions
+  /** Server-side evaluators: judge model, record/replay, batching (src/server/scoring/). */
+  scoring?: ServerScoringOptions
 }
 
 export interface RunningServer {
@@ -66,7 +70,10 @@ export function isLoopbackHost(host: string): boolean {
 export async function startServer(opts: StartServerOptions = {}): Promise<RunningServer> {
   const host = opts.host ?? '127.0.0.1'
   const store = await openStore(opts.db)
-  const services = createServices(store, opts.jobs ? { jobs: opts.jobs } : {})
+  const services = createServices(store, {
+    ...(opts.jobs ? { jobs: opts.jobs } : {}),
+    ...(opts.scoring ? { scoring: opts.scoring } : {}),
+  })
   let app: FastifyInstance
   try {
     const appOpts: AppOptions = {

@@ -15,6 +15,7 @@ import type {
 } from '../schema/api.js'
 import { runPagePath } from '../schema/api.js'
 import type { JsonObject, JsonValue, TurnType } from '../schema/common.js'
+import type { ServerEvaluatorRef } from '../schema/evaluators.js'
 import type { Gate, StarMetric } from '../schema/gate.js'
 import type { ItemError, ScoreResult, ToolCall } from '../schema/meta.js'
 import type { MetricDef, MetricValueType, ScoreType } from '../schema/metric.js'
@@ -96,6 +97,7 @@ export function toMetricDef(r: MetricsTable): MetricDef {
     rangeMax: r.range_max,
     inverted: r.inverted !== 0,
     threshold: r.threshold,
+    ...(r.evaluator !== null ? { evaluator: parseJson<ServerEvaluatorRef>(r.evaluator) } : {}),
   }
 }
 

@@ -319,6 +319,21 @@ const migrations: Record<string, Migration> = {
     },
   },
   /**
+   * Server-side evaluators (src/server/scoring/): a catalogue metric may name the evaluator that
+   * scores it (JSON ServerEvaluatorRef), and scores the server computed are marked `source = 'server'`.
+   */
+  '0006_jobs_server_scores': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('metrics').addColumn('evaluator', 'text').execute()
+      await db.schema.alterTable('scores').addColumn('source', 'text').execute()
+      // evaluationStatus now tracks the evaluation (pending/running/completed/failed); the verdict
+      // stays in the summary
+      await sql`update runs set evaluation_status = 'completed' where evaluation_status in ('passed', 'failed')`.execute(
+        db,
+      )
+    },
+  },
+  /**
    * Agents (OpenAI-compatible endpoints a Gradient evaluation run calls) and the agent run of each
    * run made by one: which agent, how far it got, whether a cancel was asked for.
    */

@@ -65,6 +65,8 @@ export interface MetricsTable {
   range_max: number
   inverted: number
   threshold: number | null
+  /** JSON ServerEvaluatorRef when the server scores this metric; null otherwise. */
+  evaluator: string | null
   created_at: string
   updated_at: string
 }
@@ -168,6 +170,8 @@ export interface ScoresTable {
   metadata: string | null
   error: string | null
   duration_ms: number
+  /** `server` when the server computed the score (src/server/scoring/); null when it was uploaded. */
+  source: string | null
 }
 
 /** One unit of server-side work (src/server/jobs/). */
@@ -222,7 +226,7 @@ export interface AgentRunsTable {
   /** The agent's name when the run was made (the agent may be removed since). */
   agent_name: string
   dataset_id: string
-  /** `queued` | `dataset` | `scoring` | `done`. */
+  /** `queued` | `dataset` | `done` (see src/server/agents/agent-runs.ts). */
   phase: string
   cancel_requested: number
   created_at: string

@@ -131,7 +131,7 @@ describe('programmatic API (Netra-style)', () => {
     expect(envelope.data).toMatchObject({
       id: result.runId,
       status: 'succeeded',
-      evaluationStatus: 'passed',
+      evaluationStatus: 'completed',
       turnType: 'single',
       passStatus: true,
       testRunSummary: { totalItems: 10, passedItems: 8, failedItems: 2, totalCostUsd: 0 },

@@ -6,6 +6,7 @@
 // - judge (a forced `submit_verdict` tool call), by its labels:
 //   faithfulness (…no_claims): `all` when every word of the answer is in the context, else `some`;
 //   answerRelevance (Y/P/N): `Y`; pairwise (A/B/tie): the shorter response;
+//   factuality (A–E): `C` when the submission equals the expert answer (case and spaces aside), else `D`;
 //   correct/incorrect: `incorrect` when the answer has a number the reference lacks, or only one
 //   of them is negative (no, not, cannot, never); else `correct`.
 import { once } from 'node:events'
@@ -113,6 +114,10 @@ export function verdict(labels: string[], prompt: string): string {
     return words(section(prompt, 'Answer')).every((w) => context.has(w)) ? 'all' : 'some'
   }
   if (labels.includes('P')) return 'Y'
+  if (labels.includes('E')) {
+    const norm = (t: string) => t.trim().toLowerCase().replace(/\s+/g, ' ')
+    return norm(section(prompt, 'Submission')) === norm(section(prompt, 'Expert answer')) ? 'C' : 'D'
+  }
   if (labels.includes('tie')) {
     const a = section(prompt, 'Response A')
     const b = section(prompt, 'Response B')

@@ -303,7 +303,7 @@ function fakeRun(
     runGroup: 'g',
     name: 'n',
     status,
-    evaluationStatus: 'passed',
+    evaluationStatus: 'completed',
     datasetVersion: 'v',
     turnType: 'single',
     origin: 'vitest',

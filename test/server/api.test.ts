@@ -114,7 +114,7 @@ describe.each(DIALECTS)('native API on %s', (dialect) => {
     expect(run.summary.passRule).toBe('gate:passRate')
     expect(run.summary.gate!.checks[0]!.message).toBe('pass rate 0.50 < 0.60')
     expect(run.summary.star).toMatchObject({ metric: 'accuracy', passRatePct: (2 / 3) * 100, passed: true })
-    expect(run.evaluationStatus).toBe('failed')
+    expect(run.evaluationStatus).toBe('completed')
     const fin2 = await api.post(`/api/v1/runs/${runId}/finalize`, { outcome: 'completed' })
     expect(fin2.body.summary).toEqual(run.summary)
 
@@ -139,7 +139,7 @@ describe.each(DIALECTS)('native API on %s', (dialect) => {
     const fin3 = await api.post(`/api/v1/runs/${r2.run.id}/finalize`, {})
     expect(fin3.body).toMatchObject({
       status: 'succeeded',
-      evaluationStatus: 'passed',
+      evaluationStatus: 'completed',
       summary: { passStatus: true, passRule: 'gate' },
     })
     const cmp = await api.get(`/api/v1/runs/${r2.run.id}/compare/${runId}`)

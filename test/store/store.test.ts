@@ -338,7 +338,7 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect(before.evaluationStatus).toBe('pending')
     const fin = await services.runs.finalize(projectId, run.id, { outcome: 'completed' })
     expect(fin.status).toBe('succeeded')
-    expect(fin.evaluationStatus).toBe('passed')
+    expect(fin.evaluationStatus).toBe('completed')
     expect(fin.summary).toMatchObject({
       totalItems: 4,
       passedItems: 3,
@@ -372,7 +372,7 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect(late.summary.totalItems).toBe(6)
     expect(late.summary.erroredItems).toBe(1)
     expect(late.status).toBe('partially_succeeded')
-    expect(late.evaluationStatus).toBe('failed')
+    expect(late.evaluationStatus).toBe('completed')
     expect(late.summary.passRule).toBe('gate:passRate')
     const errored = await services.runs.results(projectId, run.id, {
       page: 1,
@@ -410,7 +410,7 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
     expect(fin.suiteVersion).toBe(1)
     expect(fin.datasetVersion).toBe('v1hash')
     expect(fin.summary.gate!.checks[0]).toMatchObject({ condition: 'passRate', expected: 0.5, passed: true })
-    expect(fin.evaluationStatus).toBe('passed')
+    expect(fin.evaluationStatus).toBe('completed')
     // joining the same group with the new definition is another run (the new version's)
     const v2 = await services.runs.createOrJoin(projectId, {
       suite: def({ gate: { passRate: 0.9 } }),

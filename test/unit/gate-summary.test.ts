@@ -250,7 +250,7 @@ describe('computeSummary', () => {
     expect(s.metrics.find((m) => m.name === 'unused')).toMatchObject({ count: 0, mean: null, passRate: null })
     expect(s.metrics.find((m) => m.name === 'extra')).toMatchObject({ count: 1, passRate: null })
     expect(finalStatus(s)).toBe('partially_succeeded')
-    expect(evaluationStatus(s.verdict)).toBe('failed')
+    expect(evaluationStatus(s.verdict)).toBe('completed')
   })
 
   test('pass status: gate, then star alone, null before finalize', () => {
@@ -280,7 +280,7 @@ describe('computeSummary', () => {
     expect(open.passStatus).toBeNull()
     expect(open.star!.passed).toBe(true)
     expect(finalStatus(starOnly)).toBe('succeeded')
-    expect(evaluationStatus(starOnly.verdict)).toBe('passed')
+    expect(evaluationStatus(starOnly.verdict)).toBe('completed')
     expect(evaluationStatus(open.verdict)).toBe('pending')
   })
 

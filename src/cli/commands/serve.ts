@@ -1,6 +1,9 @@
 import { parseArgs } from 'node:util'
 import { removeServerInfo, writeServerInfo } from '../../client/discovery.js'
+import type { JudgeModelSettings } from '../../judges/config.js'
+import { REPLAY_MODES, type ReplayMode } from '../../replay/mode.js'
 import { DEFAULT_BODY_LIMIT, type RunningServer, startServer } from '../../server/index.js'
+import type { ServerScoringOptions } from '../../server/scoring/index.js'
 import { defaultDbLocation } from '../../store/open.js'
 
 export const DEFAULT_PORT = 4477
@@ -18,6 +21,13 @@ const HELP = `usage: evalgate serve [options]
                     once (default 4; env EVALGATE_JOB_CONCURRENCY)
   --job-lease-ms <n>     how long a job claim lasts without renewal before another server may take
                     it over (default 30000; env EVALGATE_JOB_LEASE_MS)
+  --judge-model <m>      model of server-side evaluators (default EVALGATE_JUDGE_MODEL)
+  --judge-base-url <u>   its OpenAI-compatible base URL, up to /v1 (default OPENAI_BASE_URL, else
+                    https://api.openai.com/v1)
+  --judge-api-key-env <NAME>  environment variable holding its API key (default OPENAI_API_KEY)
+  --judge-replay <mode>  record/replay of judge calls: auto, record, replay, strict, off (default
+                    EVALGATE_REPLAY, else replay on CI and auto elsewhere)
+  --judge-recordings <dir>  where judge recordings are kept (default .evalgate/judge-recordings)
   --log             log requests
 `
 
@@ -40,6 +50,33 @@ function publicUrlOption(value: string): string {
   return url.origin
 }
 
+/** Server-side evaluators' settings from the flags (fields left out fall back to the environment). */
+function scoringOptions(values: {
+  'judge-model'?: string | undefined
+  'judge-base-url'?: string | undefined
+  'judge-api-key-env'?: string | undefined
+  'judge-replay'?: string | undefined
+  'judge-recordings'?: string | undefined
+}): ServerScoringOptions {
+  const judge: JudgeModelSettings = {}
+  if (values['judge-model']) judge.model = values['judge-model']
+  if (values['judge-base-url']) judge.baseURL = values['judge-base-url']
+  const keyEnv = values['judge-api-key-env']
+  if (keyEnv !== undefined) {
+    const key = process.env[keyEnv]
+    if (!key) throw new Error(`--judge-api-key-env ${keyEnv}: that environment variable is not set`)
+    judge.apiKey = key
+  }
+  const replay = values['judge-replay']
+  if (replay !== undefined && !REPLAY_MODES.includes(replay as ReplayMode))
+    throw new Error(`--judge-replay must be one of ${REPLAY_MODES.join(', ')}, got ${JSON.stringify(replay)}`)
+  return {
+    ...(Object.keys(judge).length > 0 ? { judge } : {}),
+    ...(replay !== undefined ? { replayMode: replay as ReplayMode } : {}),
+    ...(values['judge-recordings'] ? { recordingsDir: values['judge-recordings'] } : {}),
+  }
+}
+
 /** `evalgate serve`: runs until SIGINT/SIGTERM, then finishes in-flight requests and closes the DB. */
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -53,6 +90,11 @@ export async function run(argv: string[]): Promise<number> {
       'body-limit': { type: 'string' },
       'job-concurrency': { type: 'string' },
       'job-lease-ms': { type: 'string' },
+      'judge-model': { type: 'string' },
+      'judge-base-url': { type: 'string' },
+      'judge-api-key-env': { type: 'string' },
+      'judge-replay': { type: 'string' },
+      'judge-recordings': { type: 'string' },
       log: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -85,6 +127,7 @@ export async function run(argv: string[]): Promise<number> {
     ...(values['public-url'] ? { publicUrl: publicUrlOption(values['public-url']) } : {}),
     logger: values.log === true,
     bodyLimit: intOption('body-limit', values['body-limit'], DEFAULT_BODY_LIMIT),
+    scoring: scoringOptions(values),
     jobs: {
       concurrency: jobConcurrency,
       leaseMs: jobLeaseMs,

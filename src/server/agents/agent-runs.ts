@@ -1,7 +1,8 @@
 import pLimit from 'p-limit'
 import type { Agent } from '../../schema/agents.js'
-import { type RunItem, type RunStatus, type Suite, TERMINAL_RUN_STATUSES } from '../../schema/api.js'
+import { type RunStatus, type Suite, TERMINAL_RUN_STATUSES } from '../../schema/api.js'
 import type { ItemResult } from '../../schema/meta.js'
+import type { MetricDef } from '../../schema/metric.js'
 import type { Executor } from '../../store/bulk.js'
 import type { Store } from '../../store/open.js'
 import * as agentRepo from '../../store/repos/agents.js'
@@ -33,10 +34,14 @@ export interface CreateAgentRunsInput {
   agentIds: readonly string[]
 }
 
-/** Scores a run's stored items with its test case's metrics (the default: scoreItems, built-ins). */
-export type RunScorer = (
+/**
+ * Scores answered rows with the metrics the agent run computes itself (the default: scoreItems,
+ * the built-in evaluators). Metrics with a server evaluator are not given to it: the run service
+ * scores those in the background as rows are written (src/server/scoring/).
+ */
+export type RowScorer = (
   items: readonly ItemResult[],
-  suite: Suite,
+  metrics: readonly MetricDef[],
   signal: AbortSignal,
 ) => Promise<ItemResult[]>
 
@@ -50,14 +55,17 @@ export type ExecuteOutcome = 'finished' | 'cancelled' | 'failed' | 'skipped'
 
 /**
  * Gradient evaluation runs: one run per agent drives the test case's dataset through the agent
- * (bounded concurrency, a timeout per call), then scores the answers with the test case's
- * metrics and finalizes the run (the verdict comes from src/gate through RunService.finalize).
+ * (bounded concurrency, a timeout per call), scores each answer with the test case's metrics and
+ * finalizes the run (the verdict comes from src/gate through RunService.finalize).
  *
  * Phases (agent_runs.phase) and run statuses:
  *   queued  → run `queued`                       (EVALUATION_RUN_QUEUED)
- *   dataset → run `running`                      (EVALUATION_RUN_RUNNING_DATASET)
- *   scoring → run `evaluating`                   (EVALUATION_RUN_EVALUATING_RESULTS)
- *   done    → run succeeded / partially_succeeded / failed / cancelled
+ *   dataset → run `running`                      (EVALUATION_RUN_RUNNING_DATASET): rows answered,
+ *             scored with the built-in metrics and written in batches; rows with server metrics
+ *             (judges by id) are queued for server scoring as they are written
+ *   done    → finalized: `evaluating` while server scoring is outstanding
+ *             (EVALUATION_RUN_EVALUATING_RESULTS), then succeeded / partially_succeeded / failed;
+ *             or cancelled
  * A cancel asked for while the run works shows as CANCELLING until the worker stops.
  *
  * All state is in the database, so `execute` may run on any server and be re-run after a crash:
@@ -72,7 +80,7 @@ export class AgentRunService {
     private readonly suites: SuiteService,
     private readonly datasets: DatasetService,
     private readonly agents: AgentService,
-    private readonly scorer: RunScorer = (items, suite, signal) => scoreItems(items, suite.metrics, signal),
+    private readonly scorer: RowScorer = scoreItems,
   ) {}
 
   /**
@@ -195,9 +203,10 @@ export class AgentRunService {
     const run = await this.runs.get(projectId, runId)
     if (TERMINAL_RUN_STATUSES.includes(run.status)) return { id: runId, status: run.status }
     await agentRepo.updateAgentRun(this.store.db, runId, { cancel_requested: 1, updated_at: nowIso() })
-    if (agentRun.phase === 'queued') {
+    if (agentRun.phase !== 'dataset') {
+      // queued: no worker has it yet (one claiming it now sees the request and stops at once);
+      // done: only server scoring is left, which the cancel stops too
       await this.queue?.cancel({ subject: runId, kind: AGENT_RUN_JOB })
-      // no worker has it yet; if one claims it now, it sees the request and stops at once
       const done = await this.finishCancelled(projectId, runId)
       return { id: runId, status: done.status }
     }
@@ -222,7 +231,8 @@ export class AgentRunService {
     if (!agentRun || agentRun.phase === 'done') return 'skipped'
     const { project_id: projectId } = agentRun
     const run = await this.runs.get(projectId, runId)
-    if (TERMINAL_RUN_STATUSES.includes(run.status)) {
+    // finalized already (a crash before the phase was recorded): `evaluating` waits for server scoring
+    if (TERMINAL_RUN_STATUSES.includes(run.status) || run.status === 'evaluating') {
       await this.setPhase(runId, 'done')
       return 'skipped'
     }
@@ -261,29 +271,21 @@ export class AgentRunService {
       )
     }, CANCEL_POLL_MS)
     try {
-      if (agentRun.phase !== 'scoring') {
-        await this.setPhase(runId, 'dataset')
-        await runRepo.updateRun(this.store.db, runId, {
-          status: 'running',
-          started_at: run.startedAt ?? nowIso(),
-          updated_at: nowIso(),
-        })
-        await this.runDataset(projectId, runId, agentRun.dataset_id, agent, stop.signal)
-      }
+      await this.setPhase(runId, 'dataset')
+      await runRepo.updateRun(this.store.db, runId, {
+        status: 'running',
+        started_at: run.startedAt ?? nowIso(),
+        updated_at: nowIso(),
+      })
+      const ownMetrics = suite.metrics.filter((m) => m.evaluator === undefined)
+      await this.runDataset(projectId, runId, agentRun.dataset_id, agent, ownMetrics, stop.signal)
       if (signal.aborted) return 'skipped'
       if (cancelled || stop.signal.aborted) {
         await this.finishCancelled(projectId, runId)
         return 'cancelled'
       }
-      await this.setPhase(runId, 'scoring')
-      await runRepo.updateRun(this.store.db, runId, { status: 'evaluating', updated_at: nowIso() })
-      await this.scoreRun(projectId, runId, suite, stop.signal)
-      if (signal.aborted) return 'skipped'
-      if (cancelled) {
-        await this.finishCancelled(projectId, runId)
-        return 'cancelled'
-      }
       const failures = await this.failureNote(projectId, runId)
+      // `evaluating` while server scoring of the rows is outstanding; concluded when it is done
       await this.runs.finalize(projectId, runId, {
         outcome: 'completed',
         ...(failures ? { errorDescription: failures } : {}),
@@ -310,6 +312,7 @@ export class AgentRunService {
     runId: string,
     datasetId: string,
     agent: AgentEndpoint,
+    metrics: readonly MetricDef[],
     signal: AbortSignal,
   ): Promise<void> {
     const answered = new Set(await agentRepo.listRunItemIds(this.store.db, runId))
@@ -339,25 +342,15 @@ export class AgentRunService {
             const result = await callAgent(agent, row, signal)
             // an answer cut short by a cancel or a shutdown is not an answer: the row stays to do
             if (signal.aborted) return
-            writer.add(result)
+            const [scored] = await this.scorer([result], metrics, signal)
+            if (signal.aborted || !scored) return
+            writer.add(scored)
           }),
         ),
       )
     } finally {
       limit.clearQueue()
       await writer.close()
-    }
-  }
-
-  /** Scores every stored row with the test case's metrics and stores the scores with the rows. */
-  private async scoreRun(projectId: string, runId: string, suite: Suite, signal: AbortSignal): Promise<void> {
-    for (let page = 1; ; page++) {
-      const res = await this.runs.results(projectId, runId, { page, perPage: PAGE })
-      if (res.items.length === 0) break
-      const scored = await this.scorer(res.items.map(toItemResult), suite, signal)
-      if (signal.aborted) return
-      await this.runs.addItems(projectId, runId, scored)
-      if (page * PAGE >= res.total) break
     }
   }
 
@@ -370,7 +363,7 @@ export class AgentRunService {
     return `${res.total} of ${total} rows failed at the agent; first (row ${first.ordinal}): ${first.error?.message ?? first.status}`
   }
 
-  private async setPhase(runId: string, phase: 'dataset' | 'scoring' | 'done'): Promise<void> {
+  private async setPhase(runId: string, phase: 'dataset' | 'done'): Promise<void> {
     await agentRepo.updateAgentRun(this.store.db, runId, { phase, updated_at: nowIso() })
   }
 
@@ -387,11 +380,6 @@ export class AgentRunService {
     await this.runs.finalize(projectId, runId, { outcome: 'failed', errorDescription: message })
     await this.setPhase(runId, 'done')
   }
-}
-
-function toItemResult(item: RunItem): ItemResult {
-  const { id: _id, runId: _runId, ordinal: _ordinal, ...rest } = item
-  return rest
 }
 
 /**

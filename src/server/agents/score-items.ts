@@ -35,9 +35,10 @@ const BUILTINS: Record<string, Factory> = {
 const EVALUATOR_TIMEOUT_MS = 60_000
 
 /**
- * Scores answered rows with a test case's metrics, on the server. A metric the server can compute
- * (a built-in evaluator, with the test case's threshold) scores every completed row; any other
- * metric gives each row a null score with an error naming it, so the run ends partially
+ * Scores answered rows with the test case's metrics that the agent run computes itself (the
+ * caller leaves out metrics with a server evaluator: the run service scores those in the
+ * background). A built-in evaluator scores every completed row with the test case's threshold;
+ * any other metric gives each row a null score with an error naming it, so the run ends partially
  * successful rather than silently unscored. Rows the agent did not answer are "not evaluated".
  * `passed` follows the rule of src/core/run-item.ts: completed and no metric failed.
  */

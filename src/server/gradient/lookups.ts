@@ -13,6 +13,7 @@ import {
 } from '../../evaluators/index.js'
 import type { Dataset, Metric, Suite } from '../../schema/api.js'
 import type { MetricDef } from '../../schema/metric.js'
+import { serverEvaluatorMetricDefs } from '../scoring/catalogue.js'
 import type { Services } from '../service/index.js'
 import type { TestCaseContext } from './mappers.js'
 
@@ -21,8 +22,15 @@ import type { TestCaseContext } from './mappers.js'
  * (ground truth present, uploaded file size) and the built-in metrics offered in the catalogue.
  */
 
-/** Metric definitions of evalgate's built-in evaluators (those that need no options). */
+/**
+ * Metric definitions of evalgate's built-in evaluators (those that need no options), and the
+ * server-side judge metrics (`server:<evaluator id>`, scored by the server).
+ */
 export function builtinMetricDefs(): MetricDef[] {
+  return [...clientMetricDefs(), ...serverEvaluatorMetricDefs()]
+}
+
+function clientMetricDefs(): MetricDef[] {
   return [
     exactMatch(),
     levenshtein(),

@@ -64,6 +64,12 @@ export interface JobHandlerOptions<P = unknown> {
    * given up after lapsed leases), after the failure is stored; on whichever server decided it.
    */
   onFailed?: (job: Job<P>, error: string, queue: JobQueue) => unknown
+  /**
+   * Called after a job of this kind is stored as finished (`succeeded` or `failed`, not on a retry),
+   * on the server that finished it: the place to act on "all jobs of a subject are done", since
+   * inside the handler the job itself still counts as running.
+   */
+  onSettled?: (job: Job<P>, status: 'succeeded' | 'failed', queue: JobQueue) => unknown
 }
 
 export interface EnqueueOptions {
@@ -427,11 +433,29 @@ export class JobQueue {
       clearTimeout(timer)
     }
     if (controller.signal.aborted) return
-    await settleJob(this.store.db, job.id, this.owner, {
+    const stored = await settleJob(this.store.db, job.id, this.owner, {
       status: 'succeeded',
       result: result === undefined ? null : JSON.stringify(result),
       now: iso(Date.now()),
-    }).catch((e) => this.log(`job ${job.id}: could not store its result: ${errorText(e)}`))
+    }).catch((e) => {
+      this.log(`job ${job.id}: could not store its result: ${errorText(e)}`)
+      return false
+    })
+    if (stored) await this.settled(job, registered, 'succeeded', { result })
+  }
+
+  private async settled(
+    job: Job,
+    registered: Registered,
+    status: 'succeeded' | 'failed',
+    patch: Partial<Job>,
+  ): Promise<void> {
+    if (!registered.options.onSettled) return
+    try {
+      await registered.options.onSettled({ ...job, ...patch, status }, status, this)
+    } catch (err) {
+      this.log(`job ${job.id}: its onSettled hook threw: ${errorText(err)}`)
+    }
   }
 
   private async fail(job: Job, registered: Registered, error: string): Promise<void> {
@@ -444,12 +468,15 @@ export class JobQueue {
       this.log(`job ${job.id}: could not store its failure: ${errorText(e)}`)
       return false
     })
-    if (!stored || !registered.options.onFailed) return
-    try {
-      await registered.options.onFailed({ ...job, status: 'failed', lastError: error }, error, this)
-    } catch (err) {
-      this.log(`job ${job.id}: its onFailed hook threw: ${errorText(err)}`)
+    if (!stored) return
+    if (registered.options.onFailed) {
+      try {
+        await registered.options.onFailed({ ...job, status: 'failed', lastError: error }, error, this)
+      } catch (err) {
+        this.log(`job ${job.id}: its onFailed hook threw: ${errorText(err)}`)
+      }
     }
+    await this.settled(job, registered, 'failed', { lastError: error })
   }
 
   private async renewLeases(): Promise<void> {

@@ -14,6 +14,7 @@
  *   GET  /datasets/:id/items?page&perPage     → { items, page, perPage, total }
  *   GET  /datasets/:id/versions               → { versions }
  *   GET  /metrics                             → { metrics }
+ *   GET  /evaluators                          → ServerEvaluatorListSchema (server-side evaluators by id)
  *   POST /suites                   SuiteDef (upsert by name) → SuiteSchema
  *   GET  /suites                              → { suites }
  *   GET  /suites/:id?version                  → SuiteSchema
@@ -64,9 +65,11 @@ import {
   UpsertSuiteBodySchema,
 } from '../../schema/api.js'
 import { IdSchema, MAX_INT32, PageQuerySchema } from '../../schema/common.js'
+import { ServerEvaluatorListSchema } from '../../schema/evaluators.js'
 import { VERSION } from '../../version.js'
 import { parseRunItemBatch } from '../http/run-item-batch.js'
 import { parseOr400 } from '../http/validate.js'
+import { serverEvaluators } from '../scoring/catalogue.js'
 import { ForbiddenError, NotFoundError, ValidationError } from '../service/errors.js'
 import type { Services } from '../service/index.js'
 
@@ -220,6 +223,13 @@ export function registerNativeRoutes(
   app.get('/metrics', async (req) => ({
     metrics: (await metrics.list(req.projectId)).map((m) => out(MetricSchema, m)),
   }))
+
+  app.get('/evaluators', async () =>
+    out(ServerEvaluatorListSchema, {
+      evaluators: serverEvaluators(),
+      judgeModel: services.scoring.judgeModel(),
+    }),
+  )
 
   // ---------- suites ----------
   app.post('/suites', async (req) => {

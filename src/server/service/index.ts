@@ -2,6 +2,7 @@ import type { Store } from '../../store/open.js'
 import { AgentRunService } from '../agents/agent-runs.js'
 import { AgentService } from '../agents/agents.js'
 import { JobQueue, type JobQueueOptions } from '../jobs/queue.js'
+import { ServerScoring, type ServerScoringOptions } from '../scoring/index.js'
 import { DatasetService } from './datasets.js'
 import { MetricService } from './metrics.js'
 import { ProjectService } from './projects.js'
@@ -25,6 +26,8 @@ export interface Services {
   runs: RunService
   /** Background work shared by every server on the database (src/server/jobs/README.md). */
   jobs: JobQueue
+  /** Server-side evaluators: scoring jobs and their judge model (src/server/scoring/). */
+  scoring: ServerScoring
   /** Agents (OpenAI-compatible endpoints) and the Gradient evaluation runs that call them. */
   agents: AgentService
   agentRuns: AgentRunService
@@ -32,6 +35,7 @@ export interface Services {
 
 export interface ServicesOptions {
   jobs?: JobQueueOptions
+  scoring?: ServerScoringOptions
 }
 
 export function createServices(store: Store, opts: ServicesOptions = {}): Services {
@@ -41,8 +45,11 @@ export function createServices(store: Store, opts: ServicesOptions = {}): Servic
   const suites = new SuiteService(store, metrics)
   const runs = new RunService(store, suites)
   const jobs = new JobQueue(store, opts.jobs)
+  const scoring = new ServerScoring(store, jobs, opts.scoring)
+  runs.scoring = scoring
+  scoring.onRunSettled((runId) => runs.settle(runId))
   const agents = new AgentService(store)
   const agentRuns = new AgentRunService(store, runs, suites, datasets, agents)
   agentRuns.attach(jobs)
-  return { store, projects, datasets, metrics, suites, runs, jobs, agents, agentRuns }
+  return { store, projects, datasets, metrics, suites, runs, jobs, scoring, agents, agentRuns }
 }

@@ -4,6 +4,7 @@ import type { Executor } from '../../store/bulk.js'
 import type { Store } from '../../store/open.js'
 import * as repo from '../../store/repos/metrics.js'
 import { toMetric } from '../mappers.js'
+import { checkServerEvaluatorRefs } from '../scoring/catalogue.js'
 import { NotFoundError } from './errors.js'
 import { newId, nowIso } from './util.js'
 
@@ -45,6 +46,7 @@ export class MetricService {
   }
 
   async upsertMany(db: Executor, projectId: string, defs: readonly MetricDef[]): Promise<void> {
+    checkServerEvaluatorRefs(defs)
     const now = nowIso()
     // one lock order for every transaction (PostgreSQL row locks): no deadlock between suites
     // that list the same metrics in different orders
@@ -61,6 +63,7 @@ export class MetricService {
         range_max: d.rangeMax,
         inverted: d.inverted ? 1 : 0,
         threshold: d.threshold,
+        evaluator: d.evaluator === undefined ? null : JSON.stringify(d.evaluator),
         created_at: now,
         updated_at: now,
       })

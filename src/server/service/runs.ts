@@ -1,11 +1,5 @@
 import type { z } from 'zod'
-import {
-  computeSummary,
-  evaluationStatus,
-  finalStatus,
-  type SummarySuite,
-  withVerdict,
-} from '../../gate/index.js'
+import { computeSummary, finalStatus, type SummarySuite, withVerdict } from '../../gate/index.js'
 import { withRunMetrics } from '../../gate/run-metrics.js'
 import type {
   CreateRunBodySchema,
@@ -22,15 +16,18 @@ import type { ItemResult } from '../../schema/meta.js'
 import type { MetricDef } from '../../schema/metric.js'
 import type { Executor, SqlValue } from '../../store/bulk.js'
 import type { Store } from '../../store/open.js'
+import { cancelJobs, countJobsByStatus } from '../../store/repos/jobs.js'
 import * as itemRepo from '../../store/repos/run-items.js'
 import * as repo from '../../store/repos/runs.js'
+import { countServerScoreErrors } from '../../store/repos/server-scores.js'
 import * as suiteRepo from '../../store/repos/suites.js'
 import type { RunsTable, ScoresTable } from '../../store/schema.js'
 import { TimeSlice } from '../../util/time-slice.js'
 import { toRun, toRunItem } from '../mappers.js'
+import { checkServerEvaluatorRefs, SCORE_ITEMS_KIND, type ServerScoring } from '../scoring/index.js'
 import { NotFoundError } from './errors.js'
 import { runMetricsOf } from './run-metrics.js'
-import { nextRunStatus } from './run-status.js'
+import { nextRunStatus, type RunEvent } from './run-status.js'
 import type { SuiteService } from './suites.js'
 import { newId, nowIso } from './util.js'
 
@@ -54,6 +51,9 @@ function outcomeOf(item: ItemResult): ResultsFilter {
  * receives more items (a late shard) has its status and evaluation status recomputed with it.
  */
 export class RunService {
+  /** Server-side scoring of items whose suite has server metrics (set by createServices). */
+  scoring: ServerScoring | undefined
+
   constructor(
     private readonly store: Store,
     private readonly suites: SuiteService,
@@ -64,6 +64,7 @@ export class RunService {
     projectId: string,
     body: CreateRunInput,
   ): Promise<{ run: Run; suite: Suite; joined: boolean }> {
+    checkServerEvaluatorRefs(body.suite.metrics, 'suite.metrics')
     const suite = await this.suites.upsert(projectId, body.suite)
     const now = nowIso()
     const runGroup = body.runGroup ?? newId()
@@ -144,7 +145,8 @@ export class RunService {
     const latest = new Map<string, ItemResult>()
     for (const it of items) latest.set(`${it.trial}\u0000${it.itemId}`, it)
     const unique = [...latest.values()]
-    return this.store.db.transaction().execute(async (trx) => {
+    let enqueued = 0
+    const result = await this.store.db.transaction().execute(async (trx) => {
       const run = await repo.lockRun(trx, runId, projectId)
       if (!run) throw new NotFoundError('run', runId)
       const locked = run
@@ -158,6 +160,7 @@ export class RunService {
       let seq = locked.item_seq
       const itemRows: SqlValue[][] = new Array(unique.length)
       const scoreRows: SqlValue[][] = []
+      const completed: number[] = []
       // serialising a large batch takes a while: hand the event loop back now and then
       const slice = new TimeSlice()
       for (let i = 0; i < unique.length; i++) {
@@ -172,25 +175,35 @@ export class RunService {
           ordinal = ++seq
         }
         itemRows[i] = itemRepo.encodeRunItem(run.id, ordinal, it, outcomeOf(it), now)
+        if (it.status === 'completed') completed.push(ordinal)
         for (let p = 0; p < it.scores.length; p++)
           scoreRows.push(itemRepo.encodeScore(run.id, ordinal, p, it.scores[p]!))
       }
       await itemRepo.deleteRunItems(trx, this.store, run.id, replaced)
       await itemRepo.insertRunItemRows(trx, this.store, itemRows, scoreRows)
+      // the suite's server metrics score these items in the background (jobs commit with them)
+      if (this.scoring && completed.length > 0 && (await this.scoring.metricsOfRun(trx, locked)).length > 0)
+        enqueued = await this.scoring.enqueue(trx, projectId, run.id, completed)
       await repo.updateRun(trx, run.id, {
         item_seq: seq,
         summary_stale: 1,
-        status,
+        status:
+          enqueued > 0 && locked.finalized === 1 ? nextRunStatus(run.id, status, 'evaluate', unused) : status,
+        ...(enqueued > 0 ? { evaluation_status: 'running' } : {}),
         started_at: locked.started_at ?? now,
         updated_at: now,
       })
       return { accepted: items.length, inserted: seq - locked.item_seq }
     })
+    if (enqueued > 0) this.scoring?.wake()
+    return result
   }
 
   /**
-   * Finalize (idempotent; every shard may call it): recomputes the summary, sets the terminal
-   * status from the items (or the given outcome) and the evaluation status from pass status.
+   * Finalize (idempotent; every shard may call it): recomputes the summary and sets the terminal
+   * status from the items (or the given outcome) with the verdict. While server-side scoring of
+   * the run is outstanding the run is `evaluating` with a pending verdict instead, and concludes
+   * when the scoring does (`settle`). A cancel also cancels that scoring.
    */
   async finalize(projectId: string, runId: string, body: FinalizeRunInput): Promise<Run> {
     const run = await repo.findRun(this.store.db, projectId, runId)
@@ -198,25 +211,56 @@ export class RunService {
     await this.store.db.transaction().execute(async (trx) => {
       const locked = await repo.lockRun(trx, run.id)
       if (!locked) throw new NotFoundError('run', runId)
-      const counted = await this.computeFor(trx, locked)
-      const now = nowIso()
       const event = body.outcome === 'completed' ? 'complete' : body.outcome === 'failed' ? 'fail' : 'cancel'
-      const status = nextRunStatus(run.id, locked.status as RunStatus, event, () => finalStatus(counted))
       const errorDescription = joinErrors(locked.error_description, body.errorDescription)
-      const summary = withVerdict(counted, { status, errorDescription })
-      await repo.updateRun(trx, run.id, {
-        status,
-        evaluation_status: evaluationStatus(summary.verdict),
-        error_description: errorDescription,
-        summary: JSON.stringify(summary),
-        summary_stale: 0,
-        finalized: 1,
-        started_at: locked.started_at ?? now,
-        finished_at: now,
-        updated_at: now,
-      })
+      if (event === 'cancel') await cancelJobs(trx, { subject: run.id, kind: SCORE_ITEMS_KIND }, nowIso())
+      const patch = await this.conclude(trx, locked, event, errorDescription)
+      await repo.updateRun(trx, run.id, { ...patch, error_description: errorDescription, finalized: 1 })
     })
     return this.get(projectId, runId)
+  }
+
+  /**
+   * Concludes a finalized run whose server-side scoring is done: final status, summary, verdict
+   * and evaluation status. A no-op while scoring is outstanding, for a run not finalized, or one
+   * already concluded. Called when a run's scoring jobs finish, and on reads of an evaluating run
+   * (so a server that died between the two cannot leave it evaluating).
+   */
+  async settle(runId: string): Promise<void> {
+    await this.store.db.transaction().execute(async (trx) => {
+      const locked = await repo.lockRun(trx, runId)
+      if (!locked || locked.finalized === 0 || locked.evaluation_status !== 'running') return
+      const patch = await this.conclude(trx, locked, 'complete', locked.error_description)
+      if (patch.evaluation_status !== 'running') await repo.updateRun(trx, runId, patch)
+    })
+  }
+
+  /**
+   * The status, summary (with verdict) and evaluation status of a finalized run after `event`:
+   * `evaluating` with a pending verdict while server scoring is outstanding; else the terminal
+   * status, and the evaluation `failed` when some server score or scoring job could not be done.
+   */
+  private async conclude(
+    trx: Executor,
+    locked: RunsTable,
+    event: RunEvent,
+    errorDescription: string | null,
+  ): Promise<Partial<RunsTable>> {
+    const counted = await this.computeFor(trx, locked)
+    const now = nowIso()
+    let status = nextRunStatus(locked.id, locked.status as RunStatus, event, () => finalStatus(counted))
+    const { outstanding, failed } = await evaluationState(trx, locked.id)
+    if (outstanding > 0) status = nextRunStatus(locked.id, status, 'evaluate', unused)
+    const summary = withVerdict(counted, { status, errorDescription })
+    return {
+      status,
+      evaluation_status: outstanding > 0 ? 'running' : failed ? 'failed' : 'completed',
+      summary: JSON.stringify(summary),
+      summary_stale: 0,
+      started_at: locked.started_at ?? now,
+      finished_at: outstanding > 0 ? null : now,
+      updated_at: now,
+    }
   }
 
   async results(
@@ -344,6 +388,11 @@ export class RunService {
 
   /** The wire run, refreshing a stale cached summary first. */
   private async toWire(row: repo.RunRow): Promise<Run> {
+    if (row.finalized === 1 && row.evaluation_status === 'running') {
+      await this.settle(row.id)
+      const settled = await repo.findRun(this.store.db, row.project_id, row.id)
+      if (settled) row = settled
+    }
     if (row.summary_stale === 0 && row.summary !== null)
       return toRun(row, JSON.parse(row.summary) as RunSummary)
     const refreshed = await this.refresh(row.id)
@@ -356,20 +405,15 @@ export class RunService {
       const locked = await repo.lockRun(trx, runId)
       if (!locked) throw new NotFoundError('run', runId)
       if (locked.summary_stale === 0 && locked.summary !== null) return locked
-      let summary = await this.computeFor(trx, locked)
-      const patch: Partial<RunsTable> = {}
       if (locked.finalized === 1) {
         // Late items of a finished run: its status is derived again, as a `complete` would.
-        const counted = summary
-        const status = nextRunStatus(runId, locked.status as RunStatus, 'complete', () =>
-          finalStatus(counted),
-        )
-        summary = withVerdict(summary, { status, errorDescription: locked.error_description })
-        patch.status = status
-        patch.evaluation_status = evaluationStatus(summary.verdict)
+        const patch = await this.conclude(trx, locked, 'complete', locked.error_description)
+        if (locked.finished_at !== null && patch.finished_at !== null) patch.finished_at = locked.finished_at
+        await repo.updateRun(trx, runId, patch)
+        return { ...locked, ...patch }
       }
-      patch.summary = JSON.stringify(summary)
-      patch.summary_stale = 0
+      const summary = await this.computeFor(trx, locked)
+      const patch: Partial<RunsTable> = { summary: JSON.stringify(summary), summary_stale: 0 }
       await repo.updateRun(trx, runId, patch)
       return { ...locked, ...patch }
     })
@@ -406,6 +450,22 @@ export class RunService {
     if (!runMetrics) return summary
     return withRunMetrics(summary, suite.gate, await runMetricsOf(db, run.id, runMetrics))
   }
+}
+
+const unused = (): never => {
+  throw new Error('unreachable: the evaluate event derives no status')
+}
+
+/** Server scoring of a run still to do, and whether any of it could not be done. */
+async function evaluationState(
+  db: Executor,
+  runId: string,
+): Promise<{ outstanding: number; failed: boolean }> {
+  const jobs = await countJobsByStatus(db, runId, SCORE_ITEMS_KIND)
+  const outstanding = (jobs.queued ?? 0) + (jobs.running ?? 0)
+  const failed =
+    (jobs.failed ?? 0) + (jobs.cancelled ?? 0) > 0 || (await countServerScoreErrors(db, runId)) > 0
+  return { outstanding, failed }
 }
 
 /** Error texts of every participant that reported a failure, each once, in order. */
