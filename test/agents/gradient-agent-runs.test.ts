@@ -10,6 +10,7 @@ import Gradient, { BadRequestError, NotFoundError } from '@digitalocean/gradient
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Agent } from '../../src/schema/agents.js'
 import { type RunningServer, startServer } from '../../src/server/index.js'
+import { JUDGE_STAND_IN_KEY, type JudgeStandIn, startJudgeStandIn } from '../examples/judge-stand-in.js'
 import { DIALECTS, useDatabases } from '../helpers/stores.js'
 import { AGENT_STAND_IN_KEY, type AgentStandIn, startAgentStandIn } from './agent-stand-in.js'
 
@@ -49,6 +50,7 @@ describe.each(DIALECTS)('Gradient evaluation runs of agents on %s', (dialect) =>
   let client: Gradient
   let agent: AgentStandIn
   let slowAgent: AgentStandIn
+  let judge: JudgeStandIn
   let dbLocation = ''
   const metricIds: Record<string, string> = {}
   let testCaseUuid = ''
@@ -104,7 +106,16 @@ describe.each(DIALECTS)('Gradient evaluation runs of agents on %s', (dialect) =>
     agent = await startAgentStandIn({ latencyMs: 20, answers: ANSWERS })
     slowAgent = await startAgentStandIn({ latencyMs: 400, answers: ANSWERS })
     dbLocation = await databases.next()
-    server = await startServer({ db: dbLocation, port: 0, jobs: { pollMs: 100 } })
+    judge = await startJudgeStandIn()
+    server = await startServer({
+      db: dbLocation,
+      port: 0,
+      jobs: { pollMs: 100 },
+      scoring: {
+        judge: { model: 'judge-1', baseURL: judge.baseUrl, apiKey: JUDGE_STAND_IN_KEY, maxRetries: 0 },
+        replayMode: 'off',
+      },
+    })
     client = new Gradient({ baseURL: server.url, accessToken: 'dummy-token', maxRetries: 0 })
     const { metrics } = await client.agents.evaluationMetrics.list()
     for (const m of metrics ?? [])
@@ -114,6 +125,7 @@ describe.each(DIALECTS)('Gradient evaluation runs of agents on %s', (dialect) =>
     await server?.close()
     await agent?.close()
     await slowAgent?.close()
+    await judge?.close()
     if (savedSecret === undefined) delete process.env.EVALGATE_SECRET_KEY
     else process.env.EVALGATE_SECRET_KEY = savedSecret
   })
@@ -253,6 +265,48 @@ describe.each(DIALECTS)('Gradient evaluation runs of agents on %s', (dialect) =>
     // the agent got each row once, with a traceparent joining its spans to the row's trace
     expect(agent.prompts.filter((p) => p === 'capital of France?')).toHaveLength(1)
     expect(agent.traceparents.every((t) => /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/.test(t))).toBe(true)
+  })
+
+  it('scores the answers with a server judge metric of the test case (judge stand-in) besides built-ins', async () => {
+    expect(metricIds['server:correctness']).toBeDefined()
+    const rows = ROWS.filter((r) => !r.query.includes('['))
+    const datasetUuid = await uploadDataset('capitals-judged', csvOf(rows))
+    const tc = await client.agents.evaluationTestCases.create({
+      name: 'capitals-judged',
+      dataset_uuid: datasetUuid,
+      metrics: [metricIds['server:correctness']!, metricIds.exactMatch!],
+      star_metric: { metric_uuid: metricIds['server:correctness']!, success_threshold: 0.5 },
+    })
+    const judgeCalls = judge.requests.length
+    const { evaluation_run_uuids } = await client.agents.evaluationRuns.create({
+      test_case_uuid: tc.test_case_uuid!,
+      run_name: 'judged',
+      agent_uuids: [agentId],
+    })
+    const uuid = evaluation_run_uuids![0]!
+    const seen = await follow(uuid)
+    // every row answered and scored: SUCCESSFUL (execution); whether it passes is the verdict below
+    expect(seen.at(-1)).toBe('EVALUATION_RUN_SUCCESSFUL')
+    const results = await client.agents.evaluationRuns.listResults(uuid, { per_page: 10 })
+    expect(results.prompts).toHaveLength(rows.length)
+    for (const p of results.prompts ?? []) {
+      const names = (p.prompt_level_metric_results ?? []).map((m) => m.metric_name).sort()
+      expect(names).toEqual(['exactMatch', 'server:correctness'])
+      const judged = p.prompt_level_metric_results!.find((m) => m.metric_name === 'server:correctness')!
+      expect(judged.error_description).toBeUndefined()
+      // the stand-in judge (factuality labels) grades C when the answer equals the expert answer
+      expect(judged.number_value).toBe(p.output === p.ground_truth ? 1 : 0)
+    }
+    // one judge call per answered row, made by the server with its judge model
+    expect(judge.requests.length - judgeCalls).toBe(rows.length)
+    expect(judge.requests.at(-1)?.model).toBe('judge-1')
+    const { evaluation_run } = await client.agents.evaluationRuns.retrieve(uuid)
+    expect(evaluation_run?.star_metric_result).toMatchObject({
+      metric_name: 'server:correctness',
+      number_value: 0.75,
+    })
+    // Milan is not Rome: that row fails both metrics, and without a gate every row must pass
+    expect(evaluation_run?.pass_status).toBe(false)
   })
 
   it('answers 404 naming an unknown test case or agent, 400 without agents', async () => {
