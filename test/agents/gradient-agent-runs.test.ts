@@ -5,7 +5,9 @@
  * cancelled. The agent is a local OpenAI-compatible stand-in with scripted latency, errors and
  * timeouts (test/agents/agent-stand-in.ts).
  */
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import Gradient, { BadRequestError, NotFoundError } from '@digitalocean/gradient'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Agent } from '../../src/schema/agents.js'
@@ -307,6 +309,40 @@ describe.each(DIALECTS)('Gradient evaluation runs of agents on %s', (dialect) =>
     })
     // Milan is not Rome: that row fails both metrics, and without a gate every row must pass
     expect(evaluation_run?.pass_status).toBe(false)
+  })
+
+  it('records the agent calls and replays them when EVALGATE_AGENT_REPLAY is set', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'evalgate-agent-rec-'))
+    process.env.EVALGATE_AGENT_REPLAY = 'auto'
+    process.env.EVALGATE_AGENT_RECORDINGS = dir
+    try {
+      const rows = ROWS.slice(0, 2)
+      const tc = await client.agents.evaluationTestCases.create({
+        name: 'replayed',
+        dataset_uuid: await uploadDataset('replayed', csvOf(rows)),
+        metrics: [metricIds.exactMatch!],
+      })
+      const outputs = async () => {
+        const before = agent.prompts.length
+        const { evaluation_run_uuids } = await client.agents.evaluationRuns.create({
+          test_case_uuid: tc.test_case_uuid!,
+          run_name: 'replayed',
+          agent_uuids: [agentId],
+        })
+        expect((await follow(evaluation_run_uuids![0]!)).at(-1)).toBe('EVALUATION_RUN_SUCCESSFUL')
+        const { prompts } = await client.agents.evaluationRuns.listResults(evaluation_run_uuids![0]!)
+        return { calls: agent.prompts.length - before, outputs: prompts!.map((p) => p.output).sort() }
+      }
+      const first = await outputs()
+      expect(first).toEqual({ calls: 2, outputs: ['Madrid', 'Paris'] })
+      expect(readdirSync(dir)).toEqual(['replayed--capitals-bot.jsonl'])
+      // answered from the recordings: the agent is not called again
+      expect(await outputs()).toEqual({ calls: 0, outputs: ['Madrid', 'Paris'] })
+    } finally {
+      delete process.env.EVALGATE_AGENT_REPLAY
+      delete process.env.EVALGATE_AGENT_RECORDINGS
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('answers 404 naming an unknown test case or agent, 400 without agents', async () => {

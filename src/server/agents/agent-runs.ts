@@ -1,4 +1,7 @@
 import pLimit from 'p-limit'
+import type { ReplayMode } from '../../replay/mode.js'
+import { runInScope } from '../../replay/scope.js'
+import { flushRecordings } from '../../replay/store.js'
 import type { Agent } from '../../schema/agents.js'
 import { type RunStatus, type Suite, TERMINAL_RUN_STATUSES } from '../../schema/api.js'
 import type { ItemResult } from '../../schema/meta.js'
@@ -16,6 +19,7 @@ import type { SuiteService } from '../service/suites.js'
 import { newId, nowIso } from '../service/util.js'
 import type { AgentEndpoint, AgentService } from './agents.js'
 import { type AgentRow, callAgent } from './call-agent.js'
+import { agentRecordingsFile, agentReplayMode, agentReplayScope } from './replay.js'
 import { scoreItems } from './score-items.js'
 
 /** `origin` of runs made by an agent run. */
@@ -278,7 +282,8 @@ export class AgentRunService {
         updated_at: nowIso(),
       })
       const ownMetrics = suite.metrics.filter((m) => m.evaluator === undefined)
-      await this.runDataset(projectId, runId, agentRun.dataset_id, agent, ownMetrics, stop.signal)
+      const replay = { mode: agentReplayMode(), file: agentRecordingsFile(suite.name, agent.name) }
+      await this.runDataset(projectId, runId, agentRun.dataset_id, agent, ownMetrics, replay, stop.signal)
       if (signal.aborted) return 'skipped'
       if (cancelled || stop.signal.aborted) {
         await this.finishCancelled(projectId, runId)
@@ -313,6 +318,7 @@ export class AgentRunService {
     datasetId: string,
     agent: AgentEndpoint,
     metrics: readonly MetricDef[],
+    replay: { mode: ReplayMode; file: string },
     signal: AbortSignal,
   ): Promise<void> {
     const answered = new Set(await agentRepo.listRunItemIds(this.store.db, runId))
@@ -339,7 +345,9 @@ export class AgentRunService {
         rows.map((row) =>
           limit(async () => {
             if (signal.aborted) return
-            const result = await callAgent(agent, row, signal)
+            const scope = agentReplayScope(replay.mode, replay.file, row.itemId)
+            const call = () => callAgent(agent, row, signal)
+            const result = await (scope ? runInScope(scope, call) : call())
             // an answer cut short by a cancel or a shutdown is not an answer: the row stays to do
             if (signal.aborted) return
             const [scored] = await this.scorer([result], metrics, signal)
@@ -350,6 +358,11 @@ export class AgentRunService {
       )
     } finally {
       limit.clearQueue()
+      try {
+        if (replay.mode !== 'off') flushRecordings()
+      } catch {
+        // an unwritable recordings directory costs the cache, not the answers
+      }
       await writer.close()
     }
   }
