@@ -345,6 +345,45 @@ describe.each(DIALECTS)('Gradient evaluation runs of agents on %s', (dialect) =>
     }
   })
 
+  it('marks a run FAILED when its job is given up (its servers kept dying): never left running', async () => {
+    const hang = await addAgent({
+      name: 'hang-bot',
+      baseUrl: agent.baseUrl,
+      model: 'm',
+      apiKey: AGENT_STAND_IN_KEY,
+      timeoutMs: 60_000,
+    })
+    const tc = await client.agents.evaluationTestCases.create({
+      name: 'hang',
+      dataset_uuid: await uploadDataset('hang', csvOf([{ query: 'hang here [timeout]', truth: 'x' }])),
+      metrics: [metricIds.exactMatch!],
+    })
+    const { evaluation_run_uuids } = await client.agents.evaluationRuns.create({
+      test_case_uuid: tc.test_case_uuid!,
+      run_name: 'given up',
+      agent_uuids: [hang.id],
+    })
+    const uuid = evaluation_run_uuids![0]!
+    while (!agent.prompts.includes('hang here [timeout]')) await new Promise((r) => setTimeout(r, 20))
+    // as if this was the last allowed claim, by a server that died: its lease lapsed
+    const updated = await server.store.db
+      .updateTable('jobs')
+      .set((eb) => ({
+        attempts: eb.ref('max_attempts'),
+        lease_owner: 'a-dead-server',
+        lease_expires_at: '2000-01-01T00:00:00.000Z',
+      }))
+      .where('subject', '=', uuid)
+      .where('kind', '=', 'agent-run')
+      .executeTakeFirst()
+    expect(Number(updated.numUpdatedRows)).toBe(1)
+    expect((await follow(uuid)).at(-1)).toBe('EVALUATION_RUN_FAILED')
+    const { evaluation_run } = await client.agents.evaluationRuns.retrieve(uuid)
+    expect(evaluation_run?.error_description).toMatch(
+      /^the evaluation run was given up: gave up after 3 attempts .*lease lapsed/,
+    )
+  })
+
   it('answers 404 naming an unknown test case or agent, 400 without agents', async () => {
     const unknownCase = await client.agents.evaluationRuns
       .create({ test_case_uuid: 'no-such-case', run_name: 'x', agent_uuids: [agentId] })
