@@ -1,3 +1,4 @@
+import { evaluationTimeoutMs } from '../src/client/evaluation.js'
 import { type Gate, GateSchema } from '../src/schema/gate.js'
 
 export interface EvalgateReporterOptions {
@@ -29,6 +30,12 @@ export interface EvalgateReporterOptions {
   githubSummary?: boolean
   /** Environment to read (`EVALGATE_*`, CI ids, `GITHUB_STEP_SUMMARY`). Default `process.env`. */
   env?: NodeJS.ProcessEnv
+  /**
+   * How long to wait, after finalizing, for the server's evaluators (suites with server-side
+   * metrics) before the suite fails with a pending verdict. Default `EVALGATE_EVALUATION_TIMEOUT_MS`,
+   * else 600 000 (10 minutes).
+   */
+  evaluationTimeoutMs?: number
 }
 
 export interface ResolvedReporterOptions {
@@ -43,6 +50,7 @@ export interface ResolvedReporterOptions {
   summary: boolean
   githubSummary: boolean
   env: NodeJS.ProcessEnv
+  evaluationTimeoutMs: number
 }
 
 export function resolveReporterOptions(options: EvalgateReporterOptions = {}): ResolvedReporterOptions {
@@ -88,6 +96,15 @@ export function resolveReporterOptions(options: EvalgateReporterOptions = {}): R
     summary: options.summary ?? true,
     githubSummary: options.githubSummary ?? true,
     env,
+    evaluationTimeoutMs: reporterEvaluationTimeout(options.evaluationTimeoutMs, env),
+  }
+}
+
+function reporterEvaluationTimeout(explicit: number | undefined, env: NodeJS.ProcessEnv): number {
+  try {
+    return evaluationTimeoutMs(explicit, env)
+  } catch (error) {
+    throw new TypeError(`evalgate reporter: ${(error as Error).message}`)
   }
 }
 

@@ -259,6 +259,7 @@ export class EvalgateReporter implements Reporter {
       batchSize: this.options.batchSize,
       maxBufferedItems: this.options.batchSize * 10,
       log: (line) => this.log(line),
+      evaluationTimeoutMs: this.options.evaluationTimeoutMs,
     })
     this.session = session
     this.timer = setInterval(() => session.tick(), this.options.flushIntervalMs)

@@ -1,9 +1,11 @@
 import type { EvalgateApi } from '../src/client/api.js'
 import { describeApiError, EvalgateApiError } from '../src/client/errors.js'
+import { DEFAULT_EVALUATION_TIMEOUT_MS, seconds, waitForEvaluation } from '../src/client/evaluation.js'
 import type { Outbox } from '../src/client/outbox.js'
 import type { Run } from '../src/schema/api.js'
 import type { Gate } from '../src/schema/gate.js'
 import type { ItemResult, SuiteDef } from '../src/schema/meta.js'
+import { terminalText } from '../src/util/terminal-text.js'
 import { withGateDefaults } from './gate-defaults.js'
 import type { RunGroup } from './run-group.js'
 import { suiteKey } from './suite-key.js'
@@ -30,6 +32,8 @@ export interface UploadSessionOptions {
   origin?: string
   /** Prints one line (errors and notices). */
   log: (line: string) => void
+  /** How long to wait for the server's evaluators after finalizing (default 10 minutes). */
+  evaluationTimeoutMs?: number
 }
 
 /** One suite's run within a session. */
@@ -142,7 +146,7 @@ export class UploadSession {
     }
     try {
       const { api } = await this.options.api()
-      const fetched = await api.runs.finalize(run.runId, { outcome })
+      const fetched = await this.awaitEvaluation(api, await api.runs.finalize(run.runId, { outcome }))
       const previous = await this.previousRun(api, fetched)
       return { state: run, run: fetched, previous }
     } catch (error) {
@@ -150,6 +154,32 @@ export class UploadSession {
       this.markForUpload(run)
       return { state: run, run: null, previous: null }
     }
+  }
+
+  /**
+   * Waits for the server's evaluators on the run, saying so; past the timeout the run keeps its
+   * pending verdict (which fails the suite) and a line says why.
+   */
+  private async awaitEvaluation(api: EvalgateApi, run: Run): Promise<Run> {
+    const suite = terminalText(run.suiteName)
+    if (run.evaluationStatus === 'running') {
+      const timeoutMs = this.options.evaluationTimeoutMs ?? DEFAULT_EVALUATION_TIMEOUT_MS
+      this.options.log(
+        `evalgate: waiting for the server's evaluators on ${suite} (timeout ${seconds(timeoutMs)}, EVALGATE_EVALUATION_TIMEOUT_MS)`,
+      )
+      const waited = await waitForEvaluation(api, run, { timeoutMs })
+      if (waited.timedOut) {
+        this.options.log(
+          `evalgate: ${suite}: server-side evaluation did not finish within ${seconds(timeoutMs)} (evaluationStatus still running): its verdict is pending, so it fails`,
+        )
+      }
+      run = waited.run
+    }
+    if (run.evaluationStatus === 'failed')
+      this.options.log(
+        `evalgate: ${suite}: some server-side scores could not be computed (evaluationStatus failed; each score keeps its error)`,
+      )
+    return run
   }
 
   private async previousRun(api: EvalgateApi, run: Run): Promise<Run | null> {

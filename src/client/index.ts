@@ -19,6 +19,11 @@ export {
 } from './defaults.js'
 export { readServerInfo, removeServerInfo, type ServerInfo, writeServerInfo } from './discovery.js'
 export { describeApiError, EvalgateApiError, isEvalgateApiError } from './errors.js'
+export {
+  DEFAULT_EVALUATION_TIMEOUT_MS,
+  evaluationTimeoutMs,
+  waitForEvaluation,
+} from './evaluation.js'
 export type { TransportOptions } from './http.js'
 export { Outbox, type OutboxHeader } from './outbox.js'
 export type {

@@ -1,4 +1,5 @@
 import type { Item } from '../dataset/types.js'
+import { serverEvaluatorRef } from '../evaluators/server.js'
 import type { Evaluator } from '../evaluators/types.js'
 import type { JsonValue } from '../schema/common.js'
 import type { ItemError, ItemResult, ItemStatus, ScoreResult } from '../schema/meta.js'
@@ -53,7 +54,11 @@ export function runItem<I, O, E>(options: RunItemOptions<I, O, E>): Promise<Item
 }
 
 async function runInSlot<I, O, E>(options: RunItemOptions<I, O, E>): Promise<ItemResult> {
-  const { suite, item, trial, task, evaluators, timeoutMs, signal } = options
+  const { suite, item, trial, task, timeoutMs, signal } = options
+  // metrics the server scores (serverEvaluator) are declared in the suite, never run here
+  const evaluators = options.evaluators.some((e) => serverEvaluatorRef(e) !== undefined)
+    ? options.evaluators.filter((e) => serverEvaluatorRef(e) === undefined)
+    : options.evaluators
   const startedAt = new Date().toISOString()
   const started = performance.now()
   const span = startItemSpan(`eval ${suite} ${item.id}`, {

@@ -4,6 +4,7 @@ export { defineEvaluator, type EvaluatorSpec } from './define.js'
 export { type EvaluatorOptions, evaluator } from './evaluator.js'
 export { metricDefOf } from './metric.js'
 export { runEvaluator } from './run.js'
+export { type ServerEvaluatorOptions, serverEvaluator, serverEvaluatorRef } from './server.js'
 export type {
   AutoevalsScore,
   AutoevalsScorer,

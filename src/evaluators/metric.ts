@@ -1,4 +1,5 @@
 import type { MetricDef } from '../schema/metric.js'
+import { serverEvaluatorRef } from './server.js'
 import type { Evaluator } from './types.js'
 
 /** The metric definition (identity) of an evaluator: what the server stores and gates on. */
@@ -13,5 +14,7 @@ export function metricDefOf(evaluator: Evaluator): MetricDef {
     threshold: evaluator.threshold ?? null,
   }
   if (evaluator.description !== undefined) def.description = evaluator.description
+  const server = serverEvaluatorRef(evaluator)
+  if (server) def.evaluator = { ...server }
   return def
 }

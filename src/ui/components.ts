@@ -10,7 +10,7 @@ export type Verdict = 'passed' | 'failed' | 'pending' | 'none'
  * gate); `none` when the suite has neither.
  */
 export function verdictOf(run: Run): Verdict {
-  if (run.evaluationStatus === 'pending') return 'pending'
+  if (run.evaluationStatus === 'pending' || run.evaluationStatus === 'running') return 'pending'
   if (run.summary.passStatus === true) return 'passed'
   if (run.summary.passStatus === false) return 'failed'
   return 'none'

@@ -3,9 +3,6 @@
  * the local OpenAI-compatible stand-in, runs uploaded through the real client, scoring in the
  * background through the job queue, and the verdict waiting for it.
  */
-import { once } from 'node:events'
-import { createServer, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { EvalgateApi } from '../../src/client/api.js'
 import type { Run } from '../../src/schema/api.js'
@@ -13,42 +10,10 @@ import type { SuiteDefInput } from '../../src/schema/meta.js'
 import { type RunningServer, type StartServerOptions, startServer } from '../../src/server/index.js'
 import { JUDGE_STAND_IN_KEY, type JudgeStandIn, startJudgeStandIn } from '../examples/judge-stand-in.js'
 import { itemResult } from '../helpers/fixtures.js'
+import { startGatedJudge } from '../helpers/gated-judge.js'
 import { DIALECTS, useDatabases } from '../helpers/stores.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-/** A proxy in front of the stand-in that holds every judge call until `release()`. */
-async function gatedJudge(
-  target: string,
-): Promise<{ baseUrl: string; held(): number; release(): void; close(): Promise<void> }> {
-  let open!: () => void
-  const gate = new Promise<void>((r) => {
-    open = r
-  })
-  let held = 0
-  const server: Server = createServer(async (req, res) => {
-    let body = ''
-    for await (const chunk of req) body += chunk
-    held++
-    await gate
-    const upstream = await fetch(`${target}${req.url!.replace(/^\/v1/, '')}`, {
-      method: req.method!,
-      headers: { 'content-type': 'application/json', authorization: String(req.headers.authorization ?? '') },
-      body,
-    })
-    res.writeHead(upstream.status, { 'content-type': 'application/json' })
-    res.end(await upstream.text())
-  })
-  server.listen(0, '127.0.0.1')
-  await once(server, 'listening')
-  const { port } = server.address() as AddressInfo
-  return {
-    baseUrl: `http://127.0.0.1:${port}/v1`,
-    held: () => held,
-    release: () => open(),
-    close: () => new Promise((r) => server.close(() => r())),
-  }
-}
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms
@@ -105,14 +70,14 @@ describe.each(DIALECTS)('server-side evaluators on %s', (dialect) => {
   }
 
   test('scores an uploaded run in the background; a run finalized meanwhile gets its verdict when scoring completes', async () => {
-    const proxy = await gatedJudge(standIn.baseUrl)
+    const proxy = await startGatedJudge(standIn.baseUrl)
     try {
       const { server, api } = await serve({ baseURL: proxy.baseUrl, apiKey: JUDGE_STAND_IN_KEY })
       const before = standIn.requests.length
       const { run } = await api.runs.createOrJoin({ suite: judgedSuite(), runGroup: `g-${dialect}` })
       expect(run.evaluationStatus).toBe('pending')
       await api.runs.addItems(run.id, items())
-      await until('the judge calls', async () => (proxy.held() >= 2 ? true : undefined))
+      await until('the judge calls', async () => (proxy.received() >= 2 ? true : undefined))
       expect((await api.runs.get(run.id)).evaluationStatus).toBe('running')
 
       const finalized = await api.runs.finalize(run.id, { outcome: 'completed' })
