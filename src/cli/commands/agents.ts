@@ -150,7 +150,14 @@ export function formatAgent(agent: Agent): string {
       : agent.apiKeySource === 'stored'
         ? 'key stored encrypted'
         : 'no key'
-  return terminalText(
-    `${agent.id}\t${agent.name}\t${agent.model} at ${agent.baseUrl}\t${key}\ttimeout ${agent.timeoutMs} ms, concurrency ${agent.concurrency}`,
-  )
+  // each field escaped on its own (terminalText would escape the separating tabs)
+  return [
+    agent.id,
+    agent.name,
+    `${agent.model} at ${agent.baseUrl}`,
+    key,
+    `timeout ${agent.timeoutMs} ms, concurrency ${agent.concurrency}`,
+  ]
+    .map((field) => terminalText(field))
+    .join('\t')
 }
