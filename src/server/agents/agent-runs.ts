@@ -31,6 +31,7 @@ const CANCEL_POLL_MS = 200
 const FLUSH_ITEMS = 100
 const FLUSH_MS = 250
 const PAGE = 500
+const MAX_AGENTS_PER_REQUEST = 50
 
 export interface CreateAgentRunsInput {
   testCaseId: string
@@ -115,6 +116,13 @@ export class AgentRunService {
    * case has no dataset stored on this server.
    */
   async create(projectId: string, input: CreateAgentRunsInput): Promise<string[]> {
+    if (input.agentIds.length > MAX_AGENTS_PER_REQUEST)
+      throw new ValidationError(
+        `agent_uuids names ${input.agentIds.length} agents; at most ${MAX_AGENTS_PER_REQUEST} per request`,
+        'agent_uuids',
+      )
+    if (input.runName.length > 300)
+      throw new ValidationError(`run_name is ${input.runName.length} characters; at most 300`, 'run_name')
     const suite = await this.suites.get(projectId, input.testCaseId)
     const agents: Agent[] = []
     for (const id of input.agentIds) agents.push(await this.agents.get(projectId, id))
