@@ -12,14 +12,20 @@ export interface GatedJudge {
   /** Calls received so far (held or passed). */
   received(): number
   release(): void
+  /** Holds calls again (until the next release). */
+  hold(): void
   close(): Promise<void>
 }
 
 export async function startGatedJudge(target: string): Promise<GatedJudge> {
   let open!: () => void
-  const gate = new Promise<void>((r) => {
-    open = r
-  })
+  let gate!: Promise<void>
+  const hold = () => {
+    gate = new Promise<void>((r) => {
+      open = r
+    })
+  }
+  hold()
   let received = 0
   const server: Server = createServer(async (req, res) => {
     let body = ''
@@ -50,6 +56,7 @@ export async function startGatedJudge(target: string): Promise<GatedJudge> {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     received: () => received,
     release: () => open(),
+    hold,
     close: () =>
       new Promise((r) => {
         server.closeAllConnections()

@@ -154,7 +154,7 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
     for (const q of [a, b])
       q.register<{ i: number }>('count', async ({ i }) => {
         runs.set(i, [...(runs.get(i) ?? []), q.owner])
-        await sleep(5)
+        await sleep(20)
       })
     const jobs: Job[] = []
     for (let i = 0; i < 60; i++) jobs.push(await a.enqueue(projectId, 'count', { i }, { subject: 's' }))
@@ -299,5 +299,22 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
       attempts: 1,
     })
     expect(ranOn).toEqual([a.owner, b.owner])
+  })
+
+  test('finished jobs are pruned once past their retention; unfinished ones never', async () => {
+    const { location, projectId } = await database()
+    const q = await queueOn(location, { retainFinishedMs: 60_000 })
+    q.register('tiny', async () => 'ok')
+    const done = await q.enqueue(projectId, 'tiny', {})
+    const waiting = await q.enqueue(projectId, 'other-kind', {})
+    q.start()
+    await finished(q, done.id)
+    expect(await q.prune()).toBe(0)
+    const store = stores[stores.length - 1]!
+    const longAgo = new Date(Date.now() - 120_000).toISOString()
+    await store.db.updateTable('jobs').set({ finished_at: longAgo, created_at: longAgo }).execute()
+    expect(await q.prune()).toBe(1)
+    expect(await q.get(done.id)).toBeUndefined()
+    expect((await q.get(waiting.id))?.status).toBe('queued')
   })
 })

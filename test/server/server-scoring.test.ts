@@ -3,6 +3,9 @@
  * the local OpenAI-compatible stand-in, runs uploaded through the real client, scoring in the
  * background through the job queue, and the verdict waiting for it.
  */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { EvalgateApi } from '../../src/client/api.js'
 import type { Run } from '../../src/schema/api.js'
@@ -217,6 +220,83 @@ describe.each(DIALECTS)('server-side evaluators on %s', (dialect) => {
       const s = item.scores.find((x) => x.metric === 'correctness')!
       expect(s).toMatchObject({ score: null, passed: false })
       expect(s.error).toMatch(/answered 401: Incorrect API key provided/)
+    }
+  })
+
+  test('judge calls go through record/replay: a second server replays them without the judge', async () => {
+    const recordings = mkdtempSync(join(tmpdir(), 'evalgate-judge-rec-'))
+    try {
+      const run = async (judge: { baseURL: string; apiKey: string }, replayMode: 'auto' | 'strict') => {
+        const { api } = await serve(judge, {
+          scoring: {
+            judge: { model: 'judge-1', maxRetries: 0, ...judge },
+            replayMode,
+            recordingsDir: recordings,
+          },
+        })
+        const { run } = await api.runs.createOrJoin({
+          suite: judgedSuite({ name: 'replayed' }),
+          runGroup: 'r',
+        })
+        await api.runs.addItems(run.id, items())
+        await api.runs.finalize(run.id, { outcome: 'completed' })
+        return until('the evaluation', async () => {
+          const r: Run = await api.runs.get(run.id)
+          return r.evaluationStatus === 'running' ? undefined : r
+        })
+      }
+      const before = standIn.requests.length
+      const recorded = await run({ baseURL: standIn.baseUrl, apiKey: JUDGE_STAND_IN_KEY }, 'auto')
+      expect(recorded.evaluationStatus).toBe('completed')
+      expect(standIn.requests.length - before).toBe(8)
+      expect(readdirSync(recordings)).toEqual(['replayed.jsonl'])
+      // strict replay against a judge that would refuse every call: answered from the recordings
+      const replayed = await run({ baseURL: 'http://127.0.0.1:9/v1', apiKey: 'sk-none' }, 'strict')
+      expect(replayed.evaluationStatus).toBe('completed')
+      expect(replayed.summary.metrics).toEqual(recorded.summary.metrics)
+      expect(standIn.requests.length - before).toBe(8)
+    } finally {
+      rmSync(recordings, { recursive: true, force: true })
+    }
+  })
+
+  test('late items of a concluded run are scored too: the run evaluates again and concludes again', async () => {
+    const judge = await startGatedJudge(standIn.baseUrl)
+    try {
+      const { api } = await serve({ baseURL: judge.baseUrl, apiKey: JUDGE_STAND_IN_KEY })
+      const { run } = await api.runs.createOrJoin({
+        suite: judgedSuite({ name: 'late', gate: { passRate: 0.7 } }),
+        runGroup: 'late',
+      })
+      const all = items()
+      const settled = (id: string) =>
+        until('the evaluation', async () => {
+          const r: Run = await api.runs.get(id)
+          return r.evaluationStatus === 'running' ? undefined : r
+        })
+      judge.release()
+      await api.runs.addItems(run.id, all.slice(0, 3))
+      await api.runs.finalize(run.id, { outcome: 'completed' })
+      const first = await settled(run.id)
+      expect(first).toMatchObject({ status: 'succeeded', evaluationStatus: 'completed' })
+      expect(first.summary).toMatchObject({ totalItems: 3, passedItems: 3, passStatus: true })
+      // a late shard adds the wrong answer while the judge is held
+      judge.hold()
+      await api.runs.addItems(run.id, all.slice(3))
+      const again = await api.runs.get(run.id)
+      expect(again).toMatchObject({ status: 'evaluating', evaluationStatus: 'running' })
+      expect(again.summary.passStatus).toBeNull()
+      judge.release()
+      const second = await settled(run.id)
+      expect(second).toMatchObject({ status: 'succeeded', evaluationStatus: 'completed' })
+      expect(second.summary).toMatchObject({ totalItems: 4, passedItems: 3, passStatus: true })
+      expect(second.summary.metrics.find((m) => m.name === 'correctness')).toMatchObject({
+        count: 4,
+        mean: 0.75,
+      })
+    } finally {
+      judge.release()
+      await judge.close()
     }
   })
 })

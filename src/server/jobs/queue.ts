@@ -6,6 +6,7 @@ import {
   cancelJobs,
   claimJobs,
   countJobsByStatus,
+  deleteFinishedJobs,
   findJob,
   insertJobIfAbsent,
   type JobFilter,
@@ -101,6 +102,8 @@ export interface JobQueueOptions {
   stopGraceMs?: number
   /** Where operational problems go (a failed poll, a failed job). Default: nowhere. */
   log?: (message: string) => void
+  /** Finished jobs are deleted this long after they finished (checked at start and hourly). Default 7 days. */
+  retainFinishedMs?: number
 }
 
 /** Thrown by a handler: the job fails now, without retries. */
@@ -168,6 +171,8 @@ export class JobQueue {
   private readonly retryMaxMs: number
   private readonly stopGraceMs: number
   private readonly log: (message: string) => void
+  private readonly retainFinishedMs: number
+  private pruneTimer: NodeJS.Timeout | undefined
   private readonly handlers = new Map<string, Registered>()
   private readonly inFlight = new Map<string, InFlight>()
   private started = false
@@ -191,6 +196,7 @@ export class JobQueue {
     this.retryMaxMs = opts.retryMaxMs ?? 60_000
     this.stopGraceMs = opts.stopGraceMs ?? 10_000
     this.log = opts.log ?? (() => {})
+    this.retainFinishedMs = opts.retainFinishedMs ?? 7 * 24 * 3600_000
   }
 
   /** Registers the handler of a kind (once per kind). Only registered kinds are claimed by this process. */
@@ -260,7 +266,17 @@ export class JobQueue {
     this.started = true
     this.renewTimer = setInterval(() => void this.renewLeases(), Math.max(10, Math.floor(this.leaseMs / 3)))
     this.renewTimer.unref()
+    const prune = () =>
+      void this.prune().catch((err) => this.log(`job queue: pruning finished jobs failed: ${errorText(err)}`))
+    this.pruneTimer = setInterval(prune, 3600_000)
+    this.pruneTimer.unref()
+    prune()
     this.wake()
+  }
+
+  /** Deletes jobs that finished more than `retainFinishedMs` ago; returns how many. */
+  async prune(): Promise<number> {
+    return deleteFinishedJobs(this.store.db, iso(Date.now() - this.retainFinishedMs))
   }
 
   /**
@@ -293,6 +309,7 @@ export class JobQueue {
         await Promise.race([all(), new Promise((r) => setTimeout(r, 1000).unref())])
       }
       if (this.renewTimer) clearInterval(this.renewTimer)
+      if (this.pruneTimer) clearInterval(this.pruneTimer)
     })()
     return this.stopped
   }

@@ -128,6 +128,7 @@ export class ServerScoring {
   private readonly recordingsDir: string
   private replayMode: ReplayMode | undefined
   private settleRun: SettleRun = async () => {}
+  private readonly versionMetrics = new Map<string, MetricDef[]>()
 
   constructor(
     private readonly store: Store,
@@ -184,10 +185,20 @@ export class ServerScoring {
     return jobs
   }
 
-  /** The server metrics of a run's suite version ([] when it has none). */
+  /**
+   * The server metrics of a run's suite version ([] when it has none). Suite versions never
+   * change once written, so they are remembered (every accepted batch asks).
+   */
   async metricsOfRun(db: Executor, run: { suite_id: string; suite_version: number }): Promise<MetricDef[]> {
+    const key = `${run.suite_id}\u0000${run.suite_version}`
+    const known = this.versionMetrics.get(key)
+    if (known) return known
     const version = await findSuiteVersion(db, run.suite_id, run.suite_version)
-    return version ? serverMetrics(JSON.parse(version.metrics) as MetricDef[]) : []
+    if (!version) return []
+    const metrics = serverMetrics(JSON.parse(version.metrics) as MetricDef[])
+    if (this.versionMetrics.size >= 1000) this.versionMetrics.clear()
+    this.versionMetrics.set(key, metrics)
+    return metrics
   }
 
   /**

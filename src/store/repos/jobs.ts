@@ -207,3 +207,13 @@ export async function cancelJobs(
   const r = await q.executeTakeFirst()
   return Number(r.numUpdatedRows)
 }
+
+/** Deletes jobs that finished (succeeded, failed, cancelled) before `before`; returns how many. */
+export async function deleteFinishedJobs(db: Executor, before: string): Promise<number> {
+  const r = await db
+    .deleteFrom('jobs')
+    .where('status', 'in', [...FINISHED_JOB_STATUSES])
+    .where('finished_at', '<', before)
+    .executeTakeFirst()
+  return Number(r.numDeletedRows)
+}
