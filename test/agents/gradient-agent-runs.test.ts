@@ -427,6 +427,11 @@ describe.each(DIALECTS)('Gradient evaluation runs of agents on %s', (dialect) =>
     expect(runs.evaluation_runs?.map((r) => r.evaluation_run_uuid)).toEqual(
       expect.arrayContaining([good, bad]),
     )
+    expect(runs.evaluation_runs?.find((r) => r.evaluation_run_uuid === bad)).toMatchObject({
+      agent_uuid: wrong.id,
+      agent_name: 'wrong-key-bot',
+      agent_deleted: false,
+    })
   })
 
   it('cancels a running run: CANCELLING, then CANCELLED, answered rows kept, no calls after', async () => {
@@ -495,6 +500,13 @@ describe.each(DIALECTS)('Gradient evaluation runs of agents on %s', (dialect) =>
       'agent "unset-key-bot" reads its API key from EVALGATE_TEST_UNSET_AGENT_KEY, which is not set on this server',
     )
     expect(agent.prompts.length).toBe(calls)
+    // the run keeps naming its agent once the agent is removed
+    expect((await api('DELETE', `/agents/${unset.id}`)).status).toBe(200)
+    expect((await client.agents.evaluationRuns.retrieve(uuid)).evaluation_run).toMatchObject({
+      agent_uuid: unset.id,
+      agent_name: 'unset-key-bot',
+      agent_deleted: true,
+    })
   })
 
   it('removes an agent: it is gone, and a run of it is refused naming it', async () => {

@@ -225,11 +225,30 @@ export class AgentRunService {
     return { id: runId, status: 'cancelling' }
   }
 
-  /** Whether a cancel was asked for and the run is not final yet (Gradient's CANCELLING). */
-  async isCancelling(projectId: string, run: { id: string; status: RunStatus }): Promise<boolean> {
-    if (TERMINAL_RUN_STATUSES.includes(run.status)) return false
-    const agentRun = await agentRepo.findAgentRun(this.store.db, run.id, projectId)
-    return agentRun?.cancel_requested === 1
+  /**
+   * For the Gradient run shape, by run id: the agent of each run made by an agent run (and
+   * whether it was removed since) and whether a cancel is pending (CANCELLING). Runs not made by
+   * an agent run are absent.
+   */
+  async gradientFacts(
+    projectId: string,
+    runs: ReadonlyArray<{ id: string; status: RunStatus }>,
+  ): Promise<Map<string, { agent: { uuid: string; name: string; deleted: boolean }; cancelling: boolean }>> {
+    const rows = await agentRepo.listAgentRunsWithAgent(
+      this.store.db,
+      projectId,
+      runs.map((r) => r.id),
+    )
+    const status = new Map(runs.map((r) => [r.id, r.status]))
+    return new Map(
+      rows.map((r) => [
+        r.run_id,
+        {
+          agent: { uuid: r.agent_id, name: r.agent_name, deleted: r.agent_exists === 0 },
+          cancelling: r.cancel_requested === 1 && !TERMINAL_RUN_STATUSES.includes(status.get(r.run_id)!),
+        },
+      ]),
+    )
   }
 
   /**

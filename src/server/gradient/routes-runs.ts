@@ -36,20 +36,11 @@ export function registerRunRoutes(app: FastifyInstance, services: Services): voi
   /** Value types and description of the suite version the run was made with; its agent, if any. */
   async function runContext(projectId: string, run: Run): Promise<RunContext> {
     const suite = await services.suites.get(projectId, run.suiteId, run.suiteVersion)
-    const agentRun = await services.agentRuns.find(projectId, run.id)
-    let agent: RunContext['agent']
-    if (agentRun) {
-      const exists = await services.agents.get(projectId, agentRun.agent_id).then(
-        () => true,
-        () => false,
-      )
-      agent = { uuid: agentRun.agent_id, name: agentRun.agent_name, deleted: !exists }
-    }
+    const facts = (await services.agentRuns.gradientFacts(projectId, [run])).get(run.id)
     return {
       valueTypes: metricValueTypes(suite.metrics),
       ...(suite.description !== undefined ? { suiteDescription: suite.description } : {}),
-      ...(agent ? { agent } : {}),
-      ...(agentRun ? { cancelling: await services.agentRuns.isCancelling(projectId, run) } : {}),
+      ...(facts ?? {}),
     }
   }
 

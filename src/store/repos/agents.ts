@@ -77,3 +77,24 @@ export async function listRunItemIds(db: Executor, runId: string): Promise<strin
   const rows = await db.selectFrom('run_items').select('item_id').where('run_id', '=', runId).execute()
   return rows.map((r) => r.item_id)
 }
+
+/** The agent runs among `runIds` (one project), each with whether its agent still exists. */
+export async function listAgentRunsWithAgent(
+  db: Executor,
+  projectId: string,
+  runIds: readonly string[],
+): Promise<Array<AgentRunsTable & { agent_exists: number }>> {
+  if (runIds.length === 0) return []
+  const rows = await db
+    .selectFrom('agent_runs as ar')
+    .leftJoin('agents as a', 'a.id', 'ar.agent_id')
+    .selectAll('ar')
+    .select('a.id as existing_agent_id')
+    .where('ar.project_id', '=', projectId)
+    .where('ar.run_id', 'in', [...runIds])
+    .execute()
+  return rows.map(({ existing_agent_id, ...r }) => ({
+    ...r,
+    agent_exists: existing_agent_id === null ? 0 : 1,
+  }))
+}
