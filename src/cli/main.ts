@@ -26,6 +26,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<CommandMod
     summary: 'manage API keys               create --project <name> [--db …] | list --project <name>',
     load: () => import('./commands/keys.js'),
   },
+  agents: {
+    summary:
+      'agents for Gradient evaluation runs  add --name … --base-url … --model … | list | remove | cancel <run>',
+    load: () => import('./commands/agents.js'),
+  },
   runs: {
     summary: 'recent runs per suite, with pass status  [--suite <name>] [--group <id>] [--limit n]',
     load: () => import('./commands/runs.js'),

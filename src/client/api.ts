@@ -1,5 +1,11 @@
 import { z } from 'zod'
 import {
+  AgentListSchema,
+  AgentSchema,
+  CancelRunResponseSchema,
+  type CreateAgentBody,
+} from '../schema/agents.js'
+import {
   type CreateDatasetBody,
   type CreateRunBody,
   CreateRunResponseSchema,
@@ -121,6 +127,33 @@ export class EvalgateApi {
         method: 'GET',
         path: `/api/v1/runs/${enc(runId)}/items/${ordinal}/spans`,
         schema: RunItemSpansSchema,
+      }),
+  }
+
+  /** Agents the server calls in Gradient evaluation runs; keys go in, never come out. */
+  readonly agents = {
+    add: (body: CreateAgentBody) =>
+      this.transport.request({
+        method: 'POST',
+        path: '/api/v1/agents',
+        body,
+        schema: AgentSchema,
+        idempotent: false,
+      }),
+    list: () => this.transport.request({ method: 'GET', path: '/api/v1/agents', schema: AgentListSchema }),
+    remove: (idOrName: string) =>
+      this.transport.request({
+        method: 'DELETE',
+        path: `/api/v1/agents/${enc(idOrName)}`,
+        schema: AgentSchema,
+        idempotent: false,
+      }),
+    /** Cancels an agent's evaluation run (idempotent). */
+    cancelRun: (runId: string) =>
+      this.transport.request({
+        method: 'POST',
+        path: `/api/v1/runs/${enc(runId)}/cancel`,
+        schema: CancelRunResponseSchema,
       }),
   }
 

@@ -11,6 +11,7 @@ import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from './http/fr
 import { parseJsonBody } from './http/json-body.js'
 import { registerNetra } from './netra/index.js'
 import { registerOtlpRoutes } from './otlp/routes.js'
+import { registerAgentRoutes } from './routes/agents.js'
 import { registerNativeRoutes } from './routes/native.js'
 import { ServiceError } from './service/errors.js'
 import type { Services } from './service/index.js'
@@ -125,6 +126,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
       registerNativeRoutes(api, services, services.store.dialect, {
         ...(opts.publicUrl !== undefined ? { publicUrl: opts.publicUrl } : {}),
       })
+      registerAgentRoutes(api, services)
     },
     { prefix: '/api/v1' },
   )

@@ -370,6 +370,42 @@ const migrations: Record<string, Migration> = {
     },
   },
   /**
+   * Agents (OpenAI-compatible endpoints a Gradient evaluation run calls) and the agent run of each
+   * run made by one: which agent, how far it got, whether a cancel was asked for.
+   */
+  '0008_agents': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('agents')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('project_id', 'text', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('base_url', 'text', (c) => c.notNull())
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('api_key_enc', 'text')
+        .addColumn('api_key_env', 'text')
+        .addColumn('timeout_ms', 'integer', (c) => c.notNull())
+        .addColumn('concurrency', 'integer', (c) => c.notNull())
+        .addColumn('system_prompt', 'text')
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('agents_project_name', ['project_id', 'name'])
+        .execute()
+      await db.schema
+        .createTable('agent_runs')
+        .addColumn('run_id', 'text', (c) => c.primaryKey().references('runs.id').onDelete('cascade'))
+        .addColumn('project_id', 'text', (c) => c.notNull())
+        .addColumn('agent_id', 'text', (c) => c.notNull())
+        .addColumn('agent_name', 'text', (c) => c.notNull())
+        .addColumn('dataset_id', 'text', (c) => c.notNull())
+        .addColumn('phase', 'text', (c) => c.notNull())
+        .addColumn('cancel_requested', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('updated_at', 'text', (c) => c.notNull())
+        .execute()
+      await db.schema.createIndex('agent_runs_phase').on('agent_runs').column('phase').execute()
+    },
+  },
+  /**
    * What the Netra evaluation API (src/server/netra/) knows of a run beyond the native run: its
    * dataset, its local evaluators and, once the SDK reported it complete, until when local
    * evaluations are awaited; per run item, the dataset item and the session it came from.

@@ -274,6 +274,37 @@ export interface SpansTable {
   received_at: string
 }
 
+/** An OpenAI-compatible endpoint; its key is stored encrypted (api_key_enc) or named by env var. */
+export interface AgentsTable {
+  id: string
+  project_id: string
+  name: string
+  base_url: string
+  model: string
+  /** AES-256-GCM ciphertext (src/server/agents/secrets.ts), or null. */
+  api_key_enc: string | null
+  api_key_env: string | null
+  timeout_ms: number
+  concurrency: number
+  system_prompt: string | null
+  created_at: string
+}
+
+/** The agent side of a run made by `POST /v2/gen-ai/evaluation_runs` (one per agent). */
+export interface AgentRunsTable {
+  run_id: string
+  project_id: string
+  agent_id: string
+  /** The agent's name when the run was made (the agent may be removed since). */
+  agent_name: string
+  dataset_id: string
+  /** `queued` | `dataset` | `done` (see src/server/agents/agent-runs.ts). */
+  phase: string
+  cancel_requested: number
+  created_at: string
+  updated_at: string
+}
+
 export interface Database {
   projects: ProjectsTable
   api_keys: ApiKeysTable
@@ -292,4 +323,6 @@ export interface Database {
   netra_run_items: NetraRunItemsTable
   spans: SpansTable
   jobs: JobsTable
+  agents: AgentsTable
+  agent_runs: AgentRunsTable
 }

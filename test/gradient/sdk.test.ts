@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import Gradient, { BadRequestError, NotFoundError, UnprocessableEntityError } from '@digitalocean/gradient'
+import Gradient, { BadRequestError, NotFoundError } from '@digitalocean/gradient'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Suite } from '../../src/schema/api.js'
 import type { ItemResultInput, SuiteDefInput } from '../../src/schema/meta.js'
@@ -504,8 +504,9 @@ describe.each(DIALECTS)('Gradient SDK against evalgate on %s', (dialect) => {
     const create = await client.agents.evaluationRuns
       .create({ test_case_uuid: testCaseUuid, agent_uuids: ['a'], run_name: 'r' })
       .catch((e: unknown) => e)
-    expect(create).toBeInstanceOf(UnprocessableEntityError)
-    expect((create as Error).message).toMatch(/does not run evaluation test cases against remote agents/)
+    // runs against agents: test/agents/gradient-agent-runs.test.ts
+    expect(create).toBeInstanceOf(NotFoundError)
+    expect((create as Error).message).toBe('404 agent "a" not found')
   })
 
   it('scopes data to the project of a real API key', async () => {

@@ -201,6 +201,10 @@ export interface RunContext {
   /** Value types of the run's metrics, by name (from its suite). */
   valueTypes: MetricTypes
   suiteDescription?: string
+  /** The agent of a run made by `POST /evaluation_runs`. */
+  agent?: { uuid: string; name: string; deleted: boolean }
+  /** A cancel was asked for and the worker has not stopped yet: EVALUATION_RUN_CANCELLING. */
+  cancelling?: boolean
 }
 
 export function toGradientRun(run: Run, ctx: RunContext): APIEvaluationRun {
@@ -208,7 +212,7 @@ export function toGradientRun(run: Run, ctx: RunContext): APIEvaluationRun {
   return omitUndefined({
     evaluation_run_uuid: run.id,
     run_name: run.name,
-    status: toGradientRunStatus(run.status),
+    status: ctx.cancelling ? 'EVALUATION_RUN_CANCELLING' : toGradientRunStatus(run.status),
     pass_status: summary.verdict.passed ?? undefined,
     star_metric_result: summary.star
       ? toStarMetricResult(summary.star, ctx.valueTypes.get(summary.star.metric))
@@ -224,6 +228,9 @@ export function toGradientRun(run: Run, ctx: RunContext): APIEvaluationRun {
     test_case_name: run.suiteName,
     test_case_description: ctx.suiteDescription,
     test_case_version: run.suiteVersion,
+    agent_uuid: ctx.agent?.uuid,
+    agent_name: ctx.agent?.name,
+    agent_deleted: ctx.agent?.deleted,
   })
 }
 

@@ -7,7 +7,7 @@ import {
   PromptIdParamSchema,
 } from '../../schema/gradient.js'
 import type { Services } from '../service/index.js'
-import { GradientHttpError } from './errors.js'
+import { badRequest } from './errors.js'
 import { parseGradient, requestOrigin } from './http.js'
 import { catalogueWithBuiltins } from './lookups.js'
 import {
@@ -24,31 +24,44 @@ const PromptParams = z.object({ uuid: z.string().min(1).max(200), prompt_id: Pro
 
 /**
  * Evaluation runs and metrics.
- *   POST /evaluation_runs                          422: evalgate does not call remote agents
+ *   POST /evaluation_runs                          one run per agent: the test case's dataset
+ *                                                  through the agent, scored with its metrics
+ *   POST /evaluation_runs/:uuid/cancel             evalgate's own (the SDK has no cancel method)
  *   GET  /evaluation_runs/:uuid                    retrieve
  *   GET  /evaluation_runs/:uuid/results            prompts, `page` / `per_page`, links + meta
  *   GET  /evaluation_runs/:uuid/results/:prompt_id one prompt (prompt_id = run item ordinal)
  *   GET  /evaluation_metrics                       the project's catalogue + built-in metrics
  */
 export function registerRunRoutes(app: FastifyInstance, services: Services): void {
-  /** Value types and description of the suite version the run was made with. */
+  /** Value types and description of the suite version the run was made with; its agent, if any. */
   async function runContext(projectId: string, run: Run): Promise<RunContext> {
     const suite = await services.suites.get(projectId, run.suiteId, run.suiteVersion)
+    const facts = (await services.agentRuns.gradientFacts(projectId, [run])).get(run.id)
     return {
       valueTypes: metricValueTypes(suite.metrics),
       ...(suite.description !== undefined ? { suiteDescription: suite.description } : {}),
+      ...(facts ?? {}),
     }
   }
 
   app.post('/evaluation_runs', async (req) => {
     const body = parseGradient(CreateEvaluationRunBodySchema, req.body, 'body')
-    if (body.test_case_uuid !== undefined) await services.suites.get(req.projectId, body.test_case_uuid)
-    throw new GradientHttpError(
-      422,
-      'evalgate does not run evaluation test cases against remote agents: run the suite with Vitest ' +
-        '(describeEval + the evalgate reporter) and read its runs with ' +
-        'GET /v2/gen-ai/evaluation_test_cases/{test_case_uuid}/evaluation_runs',
-    )
+    if (body.test_case_uuid === undefined) throw badRequest('test_case_uuid is required', 'test_case_uuid')
+    if (body.agent_uuids === undefined || body.agent_uuids.length === 0)
+      throw badRequest('agent_uuids must name at least one agent (see `evalgate agents list`)', 'agent_uuids')
+    const ids = await services.agentRuns.create(req.projectId, {
+      testCaseId: body.test_case_uuid,
+      agentIds: body.agent_uuids,
+      runName: body.run_name ?? `${body.test_case_uuid} ${new Date().toISOString()}`,
+    })
+    return { evaluation_run_uuids: ids }
+  })
+
+  app.post('/evaluation_runs/:uuid/cancel', async (req) => {
+    const { uuid } = parseGradient(RunParams, req.params, 'params')
+    await services.agentRuns.cancel(req.projectId, uuid)
+    const run = await services.runs.get(req.projectId, uuid)
+    return { evaluation_run: toGradientRun(run, await runContext(req.projectId, run)) }
   })
 
   app.get('/evaluation_runs/:uuid', async (req) => {

@@ -120,6 +120,7 @@ export function registerTestCaseRoutes(app: FastifyInstance, services: Services)
       RUNS_PER_TEST_CASE,
     )
     const versions = new Map([[suite.version, suite]])
+    const agentFacts = await services.agentRuns.gradientFacts(req.projectId, runs)
     const out = []
     for (const run of runs) {
       let def = versions.get(run.suiteVersion)
@@ -131,6 +132,7 @@ export function registerTestCaseRoutes(app: FastifyInstance, services: Services)
         toGradientRun(run, {
           valueTypes: metricValueTypes(def.metrics),
           ...(def.description !== undefined ? { suiteDescription: def.description } : {}),
+          ...(agentFacts.get(run.id) ?? {}),
         }),
       )
     }

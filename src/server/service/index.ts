@@ -1,4 +1,6 @@
 import type { Store } from '../../store/open.js'
+import { AgentRunService } from '../agents/agent-runs.js'
+import { AgentService } from '../agents/agents.js'
 import { JobQueue, type JobQueueOptions } from '../jobs/queue.js'
 import { ServerScoring, type ServerScoringOptions } from '../scoring/index.js'
 import { DatasetService } from './datasets.js'
@@ -29,6 +31,9 @@ export interface Services {
   jobs: JobQueue
   /** Server-side evaluators: scoring jobs and their judge model (src/server/scoring/). */
   scoring: ServerScoring
+  /** Agents (OpenAI-compatible endpoints) and the Gradient evaluation runs that call them. */
+  agents: AgentService
+  agentRuns: AgentRunService
 }
 
 export interface ServicesOptions {
@@ -47,5 +52,8 @@ export function createServices(store: Store, opts: ServicesOptions = {}): Servic
   const scoring = new ServerScoring(store, jobs, opts.scoring)
   runs.scoring = scoring
   scoring.onRunSettled((runId) => runs.settle(runId))
-  return { store, projects, datasets, metrics, suites, runs, spans, jobs, scoring }
+  const agents = new AgentService(store)
+  const agentRuns = new AgentRunService(store, runs, suites, datasets, agents)
+  agentRuns.attach(jobs)
+  return { store, projects, datasets, metrics, suites, runs, spans, jobs, scoring, agents, agentRuns }
 }

@@ -1,0 +1,77 @@
+import { z } from 'zod'
+
+/**
+ * Agents: OpenAI-compatible chat-completions endpoints registered on the server, which a Gradient
+ * evaluation run (`POST /v2/gen-ai/evaluation_runs`) drives a test case's dataset through.
+ *
+ * An agent's API key is either stored encrypted on the server (`apiKey` on create) or read from
+ * the server's environment at call time (`apiKeyEnv`, the variable's name). No response ever
+ * carries the key: only `apiKeySource` says where it comes from.
+ */
+
+/** An environment variable name (POSIX portable: letters, digits, underscore; no leading digit). */
+export const EnvVarNameSchema = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,199}$/, 'must be an environment variable name (letters, digits, _)')
+
+export const AgentBaseUrlSchema = z
+  .string()
+  .max(2000)
+  .refine((s) => {
+    try {
+      const u = new URL(s)
+      return (u.protocol === 'http:' || u.protocol === 'https:') && u.username === '' && u.password === ''
+    } catch {
+      return false
+    }
+  }, 'must be an absolute http(s) URL without credentials (e.g. https://api.openai.com/v1)')
+
+export const DEFAULT_AGENT_TIMEOUT_MS = 60_000
+export const DEFAULT_AGENT_CONCURRENCY = 8
+
+export const CreateAgentBodySchema = z
+  .object({
+    name: z.string().trim().min(1).max(200),
+    /** Base URL of the OpenAI-compatible API: requests go to `{baseUrl}/chat/completions`. */
+    baseUrl: AgentBaseUrlSchema,
+    model: z.string().min(1).max(300),
+    /** A key to store encrypted at rest. */
+    apiKey: z.string().min(1).max(10_000).optional(),
+    /** Name of an environment variable of the server holding the key. */
+    apiKeyEnv: EnvVarNameSchema.optional(),
+    /** Per-call timeout. */
+    timeoutMs: z.number().int().min(1).max(3_600_000).default(DEFAULT_AGENT_TIMEOUT_MS),
+    /** Calls in flight at once within one evaluation run. */
+    concurrency: z.number().int().min(1).max(1000).default(DEFAULT_AGENT_CONCURRENCY),
+    /** Optional system message sent before each row's messages. */
+    systemPrompt: z.string().max(100_000).optional(),
+  })
+  .strict()
+  .refine((b) => !(b.apiKey !== undefined && b.apiKeyEnv !== undefined), {
+    message: 'give apiKey or apiKeyEnv, not both',
+    path: ['apiKeyEnv'],
+  })
+export type CreateAgentBody = z.input<typeof CreateAgentBodySchema>
+
+export const AgentApiKeySourceSchema = z.enum(['none', 'stored', 'env'])
+
+export const AgentSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  baseUrl: z.string(),
+  model: z.string(),
+  /** Where the key comes from; the key itself is never returned. */
+  apiKeySource: AgentApiKeySourceSchema,
+  /** The variable's name when `apiKeySource` is `env`. */
+  apiKeyEnv: z.string().optional(),
+  timeoutMs: z.number().int(),
+  concurrency: z.number().int(),
+  systemPrompt: z.string().optional(),
+  createdAt: z.string(),
+})
+export type Agent = z.infer<typeof AgentSchema>
+
+export const AgentListSchema = z.object({ agents: z.array(AgentSchema) })
+
+/** What a cancel answers: the run's status after the request (cancelling or already final). */
+export const CancelRunResponseSchema = z.object({ id: z.string(), status: z.string() })
