@@ -10,11 +10,11 @@ import type { Executor } from '../../store/bulk.js'
 import type { Store } from '../../store/open.js'
 import * as agentRepo from '../../store/repos/agents.js'
 import * as runRepo from '../../store/repos/runs.js'
-import type { AgentRunsTable, RunsTable } from '../../store/schema.js'
+import type { AgentRunsTable } from '../../store/schema.js'
 import type { JobQueue } from '../jobs/queue.js'
 import type { DatasetService } from '../service/datasets.js'
 import { NotFoundError, ServiceError, ValidationError } from '../service/errors.js'
-import type { RunService } from '../service/runs.js'
+import { newRunRow, type RunService } from '../service/runs.js'
 import type { SuiteService } from '../service/suites.js'
 import { newId, nowIso } from '../service/util.js'
 import type { AgentEndpoint, AgentService } from './agents.js'
@@ -147,30 +147,14 @@ export class AgentRunService {
     await this.store.db.transaction().execute(async (trx) => {
       for (const agent of agents) {
         const id = newId()
-        const run: RunsTable = {
+        const run = newRunRow(projectId, suite, {
           id,
-          project_id: projectId,
-          suite_id: suite.id,
-          suite_version: suite.version,
-          run_group: id,
+          runGroup: id,
           name: input.runName,
-          status: 'queued',
-          evaluation_status: 'pending',
-          dataset_version: suite.datasetVersion,
-          turn_type: suite.turnType,
           origin: AGENT_RUN_ORIGIN,
-          error_description: null,
-          expected_items: dataset.itemCount,
-          item_seq: 0,
-          summary: null,
-          summary_stale: 1,
-          finalized: 0,
-          queued_at: now,
-          started_at: null,
-          finished_at: null,
-          created_at: now,
-          updated_at: now,
-        }
+          expectedItems: dataset.itemCount,
+          now,
+        })
         await runRepo.insertRunIfAbsent(trx, run)
         await agentRepo.insertAgentRun(trx, {
           run_id: id,

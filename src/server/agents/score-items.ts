@@ -1,35 +1,8 @@
 import { runEvaluators, unscored } from '../../core/evaluate.js'
-import {
-  containsAll,
-  containsAny,
-  contains as containsEvaluator,
-  exactMatch,
-  jsonDiff,
-  jsonValid,
-  levenshtein,
-  listContains,
-  numericDiff,
-  toolCalls,
-} from '../../evaluators/index.js'
+import { BUILTINS_BY_NAME } from '../../evaluators/builtins/by-name.js'
 import type { Evaluator } from '../../evaluators/types.js'
 import type { ItemResult, ScoreResult } from '../../schema/meta.js'
 import type { MetricDef } from '../../schema/metric.js'
-
-type Factory = (options: { threshold?: number | null }) => Evaluator
-
-/** evalgate's built-in evaluators that need no options, by metric name (the catalogue's built-ins). */
-const BUILTINS: Record<string, Factory> = {
-  exactMatch: (o) => exactMatch(o) as Evaluator,
-  levenshtein: (o) => levenshtein(o) as Evaluator,
-  contains: (o) => containsEvaluator(o) as Evaluator,
-  containsAll: (o) => containsAll(o) as Evaluator,
-  containsAny: (o) => containsAny(o) as Evaluator,
-  jsonValid: (o) => jsonValid(o) as Evaluator,
-  jsonDiff: (o) => jsonDiff(o) as Evaluator,
-  numericDiff: (o) => numericDiff(o) as Evaluator,
-  listContains: (o) => listContains(o) as Evaluator,
-  toolCalls: (o) => toolCalls(o) as Evaluator,
-}
 
 /** Per-item scoring time limit. */
 const EVALUATOR_TIMEOUT_MS = 60_000
@@ -49,7 +22,7 @@ export async function scoreItems(
 ): Promise<ItemResult[]> {
   const evaluators: Evaluator[] = []
   for (const def of metrics) {
-    const factory = BUILTINS[def.name]
+    const factory = BUILTINS_BY_NAME[def.name]
     if (!factory) continue
     try {
       evaluators.push(factory({ threshold: def.threshold }))

@@ -1,16 +1,5 @@
-import {
-  containsAll,
-  containsAny,
-  contains as containsEvaluator,
-  exactMatch,
-  jsonDiff,
-  jsonValid,
-  levenshtein,
-  listContains,
-  metricDefOf,
-  numericDiff,
-  toolCalls,
-} from '../../evaluators/index.js'
+import { BUILTINS_BY_NAME } from '../../evaluators/builtins/by-name.js'
+import { metricDefOf } from '../../evaluators/index.js'
 import type { Dataset, Metric, Suite } from '../../schema/api.js'
 import type { MetricDef } from '../../schema/metric.js'
 import { serverEvaluatorMetricDefs } from '../scoring/catalogue.js'
@@ -31,18 +20,7 @@ export function builtinMetricDefs(): MetricDef[] {
 }
 
 function clientMetricDefs(): MetricDef[] {
-  return [
-    exactMatch(),
-    levenshtein(),
-    containsEvaluator(),
-    containsAll(),
-    containsAny(),
-    jsonValid(),
-    jsonDiff(),
-    numericDiff(),
-    listContains(),
-    toolCalls(),
-  ].map((e) => metricDefOf(e))
+  return Object.values(BUILTINS_BY_NAME).map((make) => metricDefOf(make({})))
 }
 
 /**

@@ -69,30 +69,14 @@ export class RunService {
     const now = nowIso()
     const runGroup = body.runGroup ?? newId()
     const id = newId()
-    const row: RunsTable = {
+    const row = newRunRow(projectId, suite, {
       id,
-      project_id: projectId,
-      suite_id: suite.id,
-      suite_version: suite.version,
-      run_group: runGroup,
+      runGroup,
       name: body.name ?? `${suite.name} ${now}`,
-      status: 'queued',
-      evaluation_status: 'pending',
-      dataset_version: suite.datasetVersion,
-      turn_type: suite.turnType,
       origin: body.origin,
-      error_description: null,
-      expected_items: body.expectedItems ?? null,
-      item_seq: 0,
-      summary: null,
-      summary_stale: 1,
-      finalized: 0,
-      queued_at: now,
-      started_at: null,
-      finished_at: null,
-      created_at: now,
-      updated_at: now,
-    }
+      expectedItems: body.expectedItems ?? null,
+      now,
+    })
     const stored = await repo.insertRunIfAbsent(this.store.db, row)
     const joined = stored.id !== id
     const run = await this.toWire(stored)
@@ -491,4 +475,43 @@ function joinErrors(stored: string | null, reported: string | undefined): string
   if (reported === undefined || reported === '') return stored
   if (stored === null || stored === '') return reported
   return stored.split('\n').includes(reported) ? stored : `${stored}\n${reported}`
+}
+
+/** The row of a new, queued run of `suite` (its current version and dataset version). */
+export function newRunRow(
+  projectId: string,
+  suite: Pick<Suite, 'id' | 'version' | 'datasetVersion' | 'turnType'>,
+  run: {
+    id: string
+    runGroup: string
+    name: string
+    origin: string
+    expectedItems: number | null
+    now: string
+  },
+): RunsTable {
+  return {
+    id: run.id,
+    project_id: projectId,
+    suite_id: suite.id,
+    suite_version: suite.version,
+    run_group: run.runGroup,
+    name: run.name,
+    status: 'queued',
+    evaluation_status: 'pending',
+    dataset_version: suite.datasetVersion,
+    turn_type: suite.turnType,
+    origin: run.origin,
+    error_description: null,
+    expected_items: run.expectedItems,
+    item_seq: 0,
+    summary: null,
+    summary_stale: 1,
+    finalized: 0,
+    queued_at: run.now,
+    started_at: null,
+    finished_at: null,
+    created_at: run.now,
+    updated_at: run.now,
+  }
 }
