@@ -16,14 +16,22 @@
 // BENCH_AGENT_REPEATS (5), BENCH_AGENT_CPU_PROF (a directory: the server process writes a
 // .cpuprofile there; summarise with bench/lib/cpuprofile-summary.mjs).
 // Usage: node bench/gradient-agent-run.mjs
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { machineInfo, median, printTable, repoRoot, round, writeResult } from './lib/harness.mjs'
+import {
+  buildServerBundle,
+  machineInfo,
+  median,
+  printTable,
+  repoRoot,
+  round,
+  writeResult,
+} from './lib/harness.mjs'
 
 const ITEMS = Number(process.env.BENCH_AGENT_ITEMS ?? 1000)
 const LATENCY_MS = Number(process.env.BENCH_AGENT_LATENCY_MS ?? 50)
@@ -31,25 +39,6 @@ const CONCURRENCY = Number(process.env.BENCH_AGENT_CONCURRENCY ?? 50)
 const REPEATS = Number(process.env.BENCH_AGENT_REPEATS ?? 5)
 const IDEAL_MS = (ITEMS * LATENCY_MS) / CONCURRENCY
 const POLL_MS = 100
-
-function buildServer() {
-  const outfile = join(repoRoot, 'bench', '.tmp', 'gradient-agent-run', 'server.mjs')
-  execFileSync(
-    join(repoRoot, 'node_modules', '.bin', 'esbuild'),
-    [
-      join(repoRoot, 'src', 'server', 'index.ts'),
-      '--bundle',
-      '--platform=node',
-      '--format=esm',
-      '--target=node22',
-      '--packages=external',
-      `--outfile=${outfile}`,
-      '--log-level=warning',
-    ],
-    { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] },
-  )
-  return outfile
-}
 
 /** The stand-in agent: every chat completion answered after LATENCY_MS; counts calls in flight. */
 async function startAgent() {
@@ -194,7 +183,7 @@ async function oneRun(base, ids, agent, i) {
   }
 }
 
-const entry = buildServer()
+const entry = buildServerBundle('gradient-agent-run')
 const dir = mkdtempSync(join(tmpdir(), 'evalgate-bench-agent-'))
 const agent = await startAgent()
 const server = await startServerProcess(entry, join(dir, 'bench.db'))

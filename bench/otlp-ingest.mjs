@@ -15,16 +15,16 @@
 // Env: BENCH_OTLP_SPANS (spans per repeat, default 20480), BENCH_OTLP_BATCH (512),
 // BENCH_OTLP_REPEATS (5).
 // Usage: node bench/otlp-ingest.mjs
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { context, SpanKind, trace } from '@opentelemetry/api'
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
-import { machineInfo, median, printTable, repoRoot, round, writeResult } from './lib/harness.mjs'
+import { buildServerBundle, machineInfo, median, printTable, round, writeResult } from './lib/harness.mjs'
 
 const SPANS = Number(process.env.BENCH_OTLP_SPANS ?? 20_480)
 const BATCH = Number(process.env.BENCH_OTLP_BATCH ?? 512)
@@ -83,25 +83,6 @@ function bodies(spans, encoding) {
 const CONTENT_TYPE = { json: 'application/json', protobuf: 'application/x-protobuf' }
 
 // ---------- server in a child process ----------
-function buildServer() {
-  if (process.env.BENCH_SERVER_ENTRY) return resolve(process.env.BENCH_SERVER_ENTRY)
-  const outfile = join(repoRoot, 'bench', '.tmp', 'otlp-ingest', 'server.mjs')
-  execFileSync(
-    join(repoRoot, 'node_modules', '.bin', 'esbuild'),
-    [
-      join(repoRoot, 'src', 'server', 'index.ts'),
-      '--bundle',
-      '--platform=node',
-      '--format=esm',
-      '--target=node22',
-      '--packages=external',
-      `--outfile=${outfile}`,
-      '--log-level=warning',
-    ],
-    { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] },
-  )
-  return outfile
-}
 
 async function startChildServer(entry, db, cwd) {
   const code = `const { startServer } = await import(${JSON.stringify(pathToFileURL(entry).href)})
@@ -167,7 +148,7 @@ function stats(values) {
   }
 }
 
-const entry = buildServer()
+const entry = buildServerBundle('otlp-ingest')
 const dir = mkdtempSync(join(tmpdir(), 'evalgate-bench-otlp-'))
 const server = await startChildServer(entry, join(dir, 'evalgate.db'), dir)
 const results = []

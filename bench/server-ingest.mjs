@@ -21,9 +21,9 @@ import { execFileSync, spawn } from 'node:child_process'
 import { chownSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
-import { dirname, join, resolve } from 'node:path'
+import { dirname, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
-import { machineInfo, median, printTable, repoRoot, round, writeResult } from './lib/harness.mjs'
+import { buildServerBundle, machineInfo, median, printTable, round, writeResult } from './lib/harness.mjs'
 
 const ITEMS = Number(process.env.BENCH_SERVER_ITEMS ?? 20_000)
 const BATCH = Number(process.env.BENCH_SERVER_BATCH ?? 1_000)
@@ -371,28 +371,7 @@ async function benchDialect(dialect, bodies, readBodies) {
   }
 }
 
-/** The server bundle to start: BENCH_SERVER_ENTRY, else a fresh esbuild bundle of the sources. */
-function buildServer() {
-  if (process.env.BENCH_SERVER_ENTRY) return resolve(process.env.BENCH_SERVER_ENTRY)
-  const outfile = join(repoRoot, 'bench', '.tmp', 'server-ingest', 'server.mjs')
-  execFileSync(
-    join(repoRoot, 'node_modules', '.bin', 'esbuild'),
-    [
-      join(repoRoot, 'src', 'server', 'index.ts'),
-      '--bundle',
-      '--platform=node',
-      '--format=esm',
-      '--target=node22',
-      '--packages=external',
-      `--outfile=${outfile}`,
-      '--log-level=warning',
-    ],
-    { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] },
-  )
-  return outfile
-}
-
-const serverEntry = buildServer()
+const serverEntry = buildServerBundle('server-ingest')
 const bodies = batchBodies(ITEMS)
 const readBodies = batchBodies(READ_RUN_ITEMS)
 const results = []

@@ -1,5 +1,5 @@
 // Shared helpers of the describeEval benchmarks: fixture projects, spawned `vitest run`, timing, results.
-import { spawn, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import {
   cpSync,
   existsSync,
@@ -11,7 +11,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs'
-import { dirname, join, relative } from 'node:path'
+import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { stripVTControlCharacters } from 'node:util'
 
@@ -235,4 +235,28 @@ export function printTable(rows) {
   console.log(line(rows[0]))
   console.log(widths.map((w) => '-'.repeat(w)).join('  '))
   for (const row of rows.slice(1)) console.log(line(row))
+}
+
+/**
+ * The evalgate server for benchmarks that run it in a child process: BENCH_SERVER_ENTRY, else a
+ * fresh esbuild bundle of the sources (dependencies external) at bench/.tmp/<name>/server.mjs.
+ */
+export function buildServerBundle(name) {
+  if (process.env.BENCH_SERVER_ENTRY) return resolve(process.env.BENCH_SERVER_ENTRY)
+  const outfile = join(benchDir, '.tmp', name, 'server.mjs')
+  execFileSync(
+    join(repoRoot, 'node_modules', '.bin', 'esbuild'),
+    [
+      join(repoRoot, 'src', 'server', 'index.ts'),
+      '--bundle',
+      '--platform=node',
+      '--format=esm',
+      '--target=node22',
+      '--packages=external',
+      `--outfile=${outfile}`,
+      '--log-level=warning',
+    ],
+    { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] },
+  )
+  return outfile
 }
