@@ -16,20 +16,18 @@
 // BENCH_AGENT_REPEATS (5), BENCH_AGENT_CPU_PROF (a directory: the server process writes a
 // .cpuprofile there; summarise with bench/lib/cpuprofile-summary.mjs).
 // Usage: node bench/gradient-agent-run.mjs
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import {
   buildServerBundle,
   machineInfo,
   median,
   printTable,
-  repoRoot,
   round,
+  startServerProcess,
   writeResult,
 } from './lib/harness.mjs'
 
@@ -71,36 +69,6 @@ async function startAgent() {
   server.listen(0, '127.0.0.1')
   await once(server, 'listening')
   return { url: `http://127.0.0.1:${server.address().port}/v1`, stats, close: () => server.close() }
-}
-
-/** startServer in a child process; resolves with its URL. */
-async function startServerProcess(entry, db) {
-  const script = `
-    const { startServer } = await import(${JSON.stringify(pathToFileURL(entry).href)})
-    const s = await startServer({ db: ${JSON.stringify(db)}, port: 0, jobs: { pollMs: 50 } })
-    process.stdout.write('URL ' + s.url + '\\n')
-    process.on('SIGTERM', () => s.close().then(() => process.exit(0)))
-  `
-  const prof = process.env.BENCH_AGENT_CPU_PROF
-  const profArgs = prof ? ['--cpu-prof', `--cpu-prof-dir=${prof}`] : []
-  const child = spawn(process.execPath, [...profArgs, '--input-type=module', '-e', script], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  let out = ''
-  const url = await new Promise((resolve, reject) => {
-    child.stdout.on('data', (d) => {
-      out += d
-      const m = /URL (\S+)/.exec(out)
-      if (m) resolve(m[1])
-    })
-    child.once('exit', (code) => reject(new Error(`server exited (${code})`)))
-  })
-  const stop = () => {
-    child.kill('SIGTERM')
-    return once(child, 'exit')
-  }
-  return { url, stop }
 }
 
 async function call(base, method, path, body) {
@@ -186,7 +154,11 @@ async function oneRun(base, ids, agent, i) {
 const entry = buildServerBundle('gradient-agent-run')
 const dir = mkdtempSync(join(tmpdir(), 'evalgate-bench-agent-'))
 const agent = await startAgent()
-const server = await startServerProcess(entry, join(dir, 'bench.db'))
+const server = await startServerProcess(entry, {
+  db: join(dir, 'bench.db'),
+  options: { jobs: { pollMs: 50 } },
+  cpuProfDir: process.env.BENCH_AGENT_CPU_PROF,
+})
 const runs = []
 try {
   const ids = await setup(server.url, agent.url)

@@ -15,16 +15,22 @@
 // Env: BENCH_OTLP_SPANS (spans per repeat, default 20480), BENCH_OTLP_BATCH (512),
 // BENCH_OTLP_REPEATS (5).
 // Usage: node bench/otlp-ingest.mjs
-import { spawn } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
 import { context, SpanKind, trace } from '@opentelemetry/api'
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer'
 import { resourceFromAttributes } from '@opentelemetry/resources'
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base'
-import { buildServerBundle, machineInfo, median, printTable, round, writeResult } from './lib/harness.mjs'
+import {
+  buildServerBundle,
+  machineInfo,
+  median,
+  printTable,
+  round,
+  startServerProcess,
+  writeResult,
+} from './lib/harness.mjs'
 
 const SPANS = Number(process.env.BENCH_OTLP_SPANS ?? 20_480)
 const BATCH = Number(process.env.BENCH_OTLP_BATCH ?? 512)
@@ -84,38 +90,6 @@ const CONTENT_TYPE = { json: 'application/json', protobuf: 'application/x-protob
 
 // ---------- server in a child process ----------
 
-async function startChildServer(entry, db, cwd) {
-  const code = `const { startServer } = await import(${JSON.stringify(pathToFileURL(entry).href)})
-const s = await startServer({ db: ${JSON.stringify(db)}, port: 0 })
-process.stdout.write(JSON.stringify({ url: s.url }) + '\\n')
-process.on('SIGTERM', () => { s.close().then(() => process.exit(0)) })`
-  const child = spawn(process.execPath, ['--input-type=module', '-e', code], {
-    cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stderr = ''
-  child.stderr.on('data', (c) => {
-    stderr += c
-  })
-  const url = await new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout.on('data', (c) => {
-      out += c
-      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]).url)
-    })
-    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${stderr}`)))
-  })
-  return {
-    url,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve()
-        child.once('exit', () => resolve())
-        child.kill('SIGTERM')
-      }),
-  }
-}
-
 // ---------- measurement ----------
 async function send(url, encoding, list, concurrency) {
   let next = 0
@@ -150,7 +124,7 @@ function stats(values) {
 
 const entry = buildServerBundle('otlp-ingest')
 const dir = mkdtempSync(join(tmpdir(), 'evalgate-bench-otlp-'))
-const server = await startChildServer(entry, join(dir, 'evalgate.db'), dir)
+const server = await startServerProcess(entry, { db: join(dir, 'evalgate.db'), cwd: dir })
 const results = []
 try {
   for (const encoding of ['json', 'protobuf']) {

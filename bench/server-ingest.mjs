@@ -17,13 +17,20 @@
 // BENCH_SERVER_DIALECTS (sqlite,postgres), BENCH_SERVER_CPU_PROF (a directory: the server process
 // writes a .cpuprofile there; summarise with bench/lib/cpuprofile-summary.mjs).
 // Usage: node bench/server-ingest.mjs
-import { execFileSync, spawn } from 'node:child_process'
+import { execFileSync } from 'node:child_process'
 import { chownSync, existsSync, mkdtempSync, readFileSync, realpathSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { buildServerBundle, machineInfo, median, printTable, round, writeResult } from './lib/harness.mjs'
+import {
+  buildServerBundle,
+  machineInfo,
+  median,
+  printTable,
+  round,
+  startServerProcess,
+  writeResult,
+} from './lib/harness.mjs'
 
 const ITEMS = Number(process.env.BENCH_SERVER_ITEMS ?? 20_000)
 const BATCH = Number(process.env.BENCH_SERVER_BATCH ?? 1_000)
@@ -105,43 +112,6 @@ function batchBodies(count) {
 }
 
 // ---------- server in a child process ----------
-async function startChildServer(db, cwd) {
-  const entry = pathToFileURL(serverEntry).href
-  const code = `const { startServer } = await import(${JSON.stringify(entry)})
-const s = await startServer({ db: ${JSON.stringify(db)}, port: 0 })
-process.stdout.write(JSON.stringify({ url: s.url }) + '\\n')
-process.on('SIGTERM', () => { s.close().then(() => process.exit(0)) })`
-  const prof = process.env.BENCH_SERVER_CPU_PROF
-    ? ['--cpu-prof', '--cpu-prof-dir', process.env.BENCH_SERVER_CPU_PROF]
-    : []
-  const child = spawn(process.execPath, [...prof, '--input-type=module', '-e', code], {
-    cwd,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let stderr = ''
-  child.stderr.on('data', (c) => {
-    stderr += c
-  })
-  const url = await new Promise((resolve, reject) => {
-    let out = ''
-    child.stdout.on('data', (c) => {
-      out += c
-      const line = out.split('\n')[0]
-      if (out.includes('\n')) resolve(JSON.parse(line).url)
-    })
-    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${stderr}`)))
-  })
-  return {
-    url,
-    pid: child.pid,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve()
-        child.once('exit', () => resolve())
-        child.kill('SIGTERM')
-      }),
-  }
-}
 
 // ---------- throwaway PostgreSQL ----------
 function postgresBin() {
@@ -301,7 +271,11 @@ async function benchDialect(dialect, bodies, readBodies) {
       pg = await startPostgres(bin)
       db = pg.url
     }
-    server = await startChildServer(db, tmp)
+    server = await startServerProcess(serverEntry, {
+      db,
+      cwd: tmp,
+      cpuProfDir: process.env.BENCH_SERVER_CPU_PROF,
+    })
     const base = server.url
 
     // each configuration REPEATS times into fresh runs: the machine is shared, so report the

@@ -12,7 +12,7 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { stripVTControlCharacters } from 'node:util'
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
@@ -259,4 +259,42 @@ export function buildServerBundle(name) {
     { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] },
   )
   return outfile
+}
+
+/**
+ * `startServer` of a server bundle (buildServerBundle) in a child process, on `db`, with extra
+ * start options (JSON) and an optional CPU profile directory; resolves with its URL, pid and stop.
+ */
+export async function startServerProcess(entry, { db, cwd = repoRoot, options = {}, cpuProfDir } = {}) {
+  const code = `const { startServer } = await import(${JSON.stringify(pathToFileURL(entry).href)})
+const s = await startServer({ ...${JSON.stringify(options)}, db: ${JSON.stringify(db)}, port: 0 })
+process.stdout.write(JSON.stringify({ url: s.url }) + '\\n')
+process.on('SIGTERM', () => { s.close().then(() => process.exit(0)) })`
+  const prof = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : []
+  const child = spawn(process.execPath, [...prof, '--input-type=module', '-e', code], {
+    cwd,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stderr = ''
+  child.stderr.on('data', (c) => {
+    stderr += c
+  })
+  const url = await new Promise((resolve, reject) => {
+    let out = ''
+    child.stdout.on('data', (c) => {
+      out += c
+      if (out.includes('\n')) resolve(JSON.parse(out.split('\n')[0]).url)
+    })
+    child.on('exit', (code) => reject(new Error(`server exited ${code}: ${stderr}`)))
+  })
+  return {
+    url,
+    pid: child.pid,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve()
+        child.once('exit', () => resolve())
+        child.kill('SIGTERM')
+      }),
+  }
 }
