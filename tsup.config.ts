@@ -9,6 +9,7 @@ export default defineConfig({
     'reporter/index': 'reporter/index.ts',
     'judges/index': 'src/judges/index.ts',
     'server/index': 'src/server/index.ts',
+    'server/embedded-thread': 'src/server/embedded-thread.ts',
     'cli/main': 'src/cli/main.ts',
   },
   format: ['esm', 'cjs'],

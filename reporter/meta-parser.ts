@@ -1,4 +1,4 @@
-import type { z } from 'zod'
+import type * as z from 'zod'
 import { isObject, validItemResult } from '../src/schema/item-result-check.js'
 import { type EvalMeta, EvalMetaSchema, type SuiteDef } from '../src/schema/meta.js'
 

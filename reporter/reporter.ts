@@ -1,8 +1,8 @@
-import { appendFileSync } from 'node:fs'
+import { appendFileSync, existsSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import type { SerializedError } from 'vitest'
-import type { Reporter, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node'
-import { type Connection, connect, DEFAULT_DB_FILE, preloadConnect } from '../src/client/connect.js'
+import type { Reporter, TestCase, TestModule, TestRunEndReason, TestSpecification, Vitest } from 'vitest/node'
+import { type Connection, connect, DEFAULT_DB_FILE } from '../src/client/connect.js'
 import { Outbox } from '../src/client/outbox.js'
 import type { Run } from '../src/schema/api.js'
 import { firstIssue } from '../src/schema/issues.js'
@@ -10,6 +10,7 @@ import { EVAL_META_KEY } from '../src/schema/meta.js'
 import { type Colors, colorEnabled, terminalColors } from '../src/util/colors.js'
 import { assertSupportedNode } from '../src/util/supported-node.js'
 import { terminalBlock, terminalText } from '../src/util/terminal-text.js'
+import { isEvalFile } from '../src/vitest/eval-files.js'
 import {
   closingLine,
   decideExitCode,
@@ -88,9 +89,20 @@ export class EvalgateReporter implements Reporter {
     vitest.onClose(() => this.close())
   }
 
-  onTestRunStart(): void {
+  /**
+   * Connects right away (starts the embedded server's thread, or checks the discovered server) when
+   * this run will upload, so the server is ready when the first result arrives; it starts beside
+   * the test workers' start-up. A project that has never uploaded and runs no eval file connects
+   * at its first eval result instead (a describeEval in a plain test file), so plain test runs
+   * never create a database.
+   */
+  onTestRunStart(specifications: ReadonlyArray<TestSpecification> = []): void {
     this.startSession()
-    if (!this.connection) preloadConnect({ url: this.options.url, root: this.root, env: this.options.env })
+    if (this.connection) return
+    const uploads =
+      specifications.some((spec) => isEvalFile(spec.moduleId)) ||
+      existsSync(resolve(this.root, this.options.dbPath ?? DEFAULT_DB_FILE))
+    if (uploads) this.connect().catch(() => {}) // a failure is reported by the upload that needs it
   }
 
   onTestCaseResult(testCase: TestCase): Promise<void> | undefined {

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path'
 import { EvalgateApi } from './api.js'
 import { readServerInfo, SERVER_INFO_FILE } from './discovery.js'
+import { startEmbeddedServer } from './embedded.js'
 
 export type ConnectionMode = 'remote' | 'discovered' | 'embedded'
 
@@ -83,38 +84,18 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
   }
 
   const dbPath = resolve(root, options.dbPath ?? DEFAULT_DB_FILE)
-  const { startServer } = await import('../server/index.js')
-  const server = await startServer({
+  const server = await startEmbeddedServer({
     db: dbPath,
     host: '127.0.0.1',
     port: 0,
     requireAuth: false,
     logger: false,
   })
-  // Requests go to the server in-process (Fastify inject: the same routes and validation as over
-  // HTTP), sparing the loopback hop and the HTTP client's import; the server still listens on
-  // server.url for anything else.
-  const api = new EvalgateApi({
-    url: server.url,
-    ...clientOptions,
-    dispatch: (request) => server.dispatch(request),
-  })
+  // Requests go to the server in-process (its thread, through Fastify inject: the same routes and
+  // validation as over HTTP), sparing the loopback hop and the HTTP client's import; the server
+  // still listens on server.url for anything else.
+  const api = new EvalgateApi({ url: server.url, ...clientOptions, dispatch: server.dispatch })
   return connection(api, 'embedded', 'embedded', keySource, dbPath, () => server.close())
-}
-
-/**
- * Loads, in the background, the modules `connect()` will need for these options, without starting
- * anything: the embedded server's code (Fastify, the store, SQLite) when no URL is configured and no
- * `evalgate serve` is recorded. The reporter calls it when a test run starts, so the import overlaps
- * the Vitest workers' start-up instead of following the last test. Never rejects.
- */
-export function preloadConnect(
-  options: Pick<ConnectOptions, 'url' | 'root' | 'discover' | 'env'> = {},
-): void {
-  const env = options.env ?? process.env
-  if (options.url ?? (env.EVALGATE_URL || undefined)) return
-  if ((options.discover ?? true) && readServerInfo(resolve(options.root ?? process.cwd()))) return
-  import('../server/index.js').catch(() => {})
 }
 
 function connection(

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Pool } from 'undici'
-import type { z } from 'zod'
+import type * as z from 'zod'
 import { ApiErrorSchema } from '../schema/common.js'
 import { firstIssue } from '../schema/issues.js'
 import { EvalgateApiError } from './errors.js'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { ChatMessageSchema, type TurnType } from '../schema/common.js'
 import { describeValue } from '../util/describe-value.js'
 import { findNonJson, formatPath } from '../util/json-check.js'

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { TurnTypeSchema } from '../schema/common.js'
 import { describeValue } from '../util/describe-value.js'
 import { formatPath } from '../util/json-check.js'

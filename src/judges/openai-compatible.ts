@@ -1,4 +1,3 @@
-import { getGlobalDispatcher, interceptors, request } from 'undici'
 import type { ResolvedJudgeModel } from './config.js'
 import { ModelCallError } from './model-call-error.js'
 
@@ -24,6 +23,9 @@ export async function chatCompletion(
   body: Record<string, unknown>,
   signal?: AbortSignal,
 ): Promise<ChatReply> {
+  // Loaded on the first model call: the embedded server and the workers import this module without
+  // calling a model in most runs, and undici is ~80 CommonJS files.
+  const { getGlobalDispatcher, interceptors, request } = await import('undici')
   const dispatcher = getGlobalDispatcher().compose(
     interceptors.retry({
       maxRetries: settings.maxRetries,

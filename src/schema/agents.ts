@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * Agents: OpenAI-compatible chat-completions endpoints registered on the server, which a Gradient

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /** Any JSON value. Model outputs and dataset inputs are arbitrary JSON and are stored verbatim. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 
 /**
  * A metric scored by the server: the id of an evaluator in the server's catalogue

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { RunMetricsSchema } from './run-metrics.js'
 
 const Fraction = z.number().min(0).max(1)

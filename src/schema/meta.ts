@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { JsonObjectSchema, JsonValueSchema, MAX_INT32, TurnTypeSchema } from './common.js'
 import { GateSchema, StarMetricSchema } from './gate.js'
 import { issuePath } from './issues.js'

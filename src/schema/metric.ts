@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { ServerEvaluatorRefSchema } from './evaluators.js'
 
 export const ScoreTypeSchema = z.enum(['boolean', 'numerical', 'categorical'])

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import { EvaluationStatusSchema, RunStatusSchema, RunSummarySchema } from './api.js'
 import { IdSchema, JsonObjectSchema, JsonValueSchema, TimestampSchema, TurnTypeSchema } from './common.js'
 import { ServerEvaluatorRefSchema } from './evaluators.js'

@@ -2,7 +2,7 @@
  * Spans received over OTLP (/v1/traces), as the native API and the Netra span probe return them.
  * Ids are lowercase hex; times are nanoseconds since the epoch as decimal strings (exact).
  */
-import { z } from 'zod'
+import * as z from 'zod'
 import { JsonValueSchema } from './common.js'
 
 export const TraceIdSchema = z.string().regex(/^[0-9a-f]{32}$/)

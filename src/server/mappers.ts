@@ -1,6 +1,6 @@
 /** Row → wire mappers for the native API, written once and used by every route and service. */
 
-import type { z } from 'zod'
+import type * as z from 'zod'
 import type {
   ApiKeySchema,
   Dataset,

@@ -1,4 +1,4 @@
-import { z } from 'zod'
+import * as z from 'zod'
 import type { TurnType } from '../schema/common.js'
 import { TurnTypeSchema } from '../schema/common.js'
 import { type Gate, GateSchema, type StarMetric, StarMetricSchema } from '../schema/gate.js'

@@ -6,6 +6,7 @@ import type { JudgeModelSettings } from '../judges/config.js'
 import type { Gate } from '../schema/gate.js'
 import { assertSupportedNode } from '../util/supported-node.js'
 import './augment.js'
+import { EVAL_FILE_PATTERN } from './eval-files.js'
 import { isReplaySummaryReporter, ReplaySummaryReporter } from './replay-summary.js'
 import {
   type EvalgateSettings,
@@ -108,8 +109,7 @@ export function evalgate(options: EvalgatePluginOptions = {}): Plugin {
   }
 }
 
-/** Eval files: `faq.eval.ts`, `faq.eval.mjs`, `agent.eval.tsx`, … anywhere under the root. */
-export const EVAL_FILE_PATTERN = '**/*.eval.?(c|m)[jt]s?(x)'
+export { EVAL_FILE_PATTERN }
 
 /**
  * Vitest's `include` with eval files added: Vitest's defaults plus eval files when the user set no

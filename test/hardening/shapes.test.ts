@@ -84,7 +84,7 @@ describe.each(DIALECTS)('strict shapes on %s', (dialect) => {
 
   test('a large batch goes through the sliced parser end to end', async () => {
     const items = Array.from({ length: 300 }, (_, i) =>
-      makeItem(i, { output: `${'"]},{['.repeat(10)}${'x'.repeat(5000)}` }),
+      makeItem(i, { output: `${'"]},{['.repeat(10)}${'x'.repeat(15_000)}` }),
     )
     const body = JSON.stringify({ items })
     expect(body.length).toBeGreaterThan(CHUNKED_PARSE_MIN_CHARS)

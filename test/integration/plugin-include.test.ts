@@ -1,4 +1,6 @@
+import { matchesGlob } from 'node:path'
 import { describe, expect, test } from 'vitest'
+import { isEvalFile } from '../../src/vitest/eval-files.js'
 import { EVAL_FILE_PATTERN, withEvalFiles } from '../../src/vitest/plugin.js'
 import { runFixture } from './describe-eval-harness.js'
 
@@ -29,5 +31,29 @@ describe('the plugin collects eval files (fixture plugin-include)', () => {
     expect(withEvalFiles(['llm/**/*.eval.ts', 'x.test.ts'])).toEqual(['llm/**/*.eval.ts', 'x.test.ts'])
     expect(withEvalFiles(undefined)).toContain(EVAL_FILE_PATTERN)
     expect(withEvalFiles(undefined).length).toBeGreaterThan(1)
+  })
+
+  test("isEvalFile (the reporter's rule) says what the include glob says", () => {
+    const paths = [
+      'faq.eval.ts',
+      '/abs/evals/faq.eval.mjs',
+      'a/b/agent.eval.tsx',
+      'x/a.eval.cjs',
+      'x/a.eval.mts',
+      'x/a.eval.jsx',
+      'x/a.eval.js',
+      'x/a.evals.ts',
+      'x/a.eval.json',
+      'x/a.eval.ts.bak',
+      'x/eval.ts',
+      'x/.eval.ts',
+      'x/a.eval.d',
+      'x/a.test.ts',
+      'x.eval.ts/a.test.ts',
+    ]
+    for (const path of paths) {
+      expect(isEvalFile(path), path).toBe(matchesGlob(path.replace(/^\//, ''), EVAL_FILE_PATTERN))
+    }
+    expect(paths.filter(isEvalFile).length).toBe(7)
   })
 })

@@ -1,4 +1,4 @@
-import type { z } from 'zod'
+import type * as z from 'zod'
 import type { Agent, CreateAgentBodySchema } from '../../schema/agents.js'
 import type { Store } from '../../store/open.js'
 import * as repo from '../../store/repos/agents.js'

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
-import type { z } from 'zod'
+import type * as z from 'zod'
 import type { GradientError } from '../../schema/gradient.js'
 import { serverOrigin } from '../http/browser-guard.js'
 import { ServiceError } from '../service/errors.js'

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
-import { z } from 'zod'
+import * as z from 'zod'
 import { CreateEvaluationDatasetBodySchema, PresignedUrlsBodySchema } from '../../schema/gradient.js'
 import type { NewDatasetItem, Services } from '../service/index.js'
 import { badRequest } from './errors.js'

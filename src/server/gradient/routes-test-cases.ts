@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { z } from 'zod'
+import * as z from 'zod'
 import type { Metric } from '../../schema/api.js'
 import type { StarMetric } from '../../schema/gate.js'
 import {

@@ -10,8 +10,12 @@
 
 import { TimeSlice } from '../../util/time-slice.js'
 
-/** Bodies at least this long are parsed in slices. */
-export const CHUNKED_PARSE_MIN_CHARS = 1024 * 1024
+/**
+ * Bodies at least this long are parsed in slices. Below it one `JSON.parse` (~25 ms for 4 MiB)
+ * beats the scan (~15 ms per MiB on top of the per-element parses), and the reporter's upload
+ * batches (~1 MiB) stay on the fast path.
+ */
+export const CHUNKED_PARSE_MIN_CHARS = 4 * 1024 * 1024
 
 const HEAD = /\s*\{\s*"items"\s*:\s*\[/y
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod'
+import type * as z from 'zod'
 import { firstIssue } from '../../schema/issues.js'
 import { ValidationError } from '../service/errors.js'
 

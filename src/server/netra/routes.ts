@@ -15,7 +15,7 @@
  * `error.message`, and fail silently with an empty id on anything that is not JSON.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { z } from 'zod'
+import * as z from 'zod'
 import { IdSchema } from '../../schema/common.js'
 import {
   NetraAddDatasetItemBodySchema,

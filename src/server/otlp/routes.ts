@@ -19,7 +19,7 @@
  */
 import { createGunzip, type Gunzip } from 'node:zlib'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { z } from 'zod'
+import * as z from 'zod'
 import { SpanIdSchema, SpanProbeResponseSchema } from '../../schema/spans.js'
 import { parseOr400 } from '../http/validate.js'
 import { ServiceError } from '../service/errors.js'

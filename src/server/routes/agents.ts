@@ -12,7 +12,7 @@
  * to a URL of the caller's choosing, with a key, which a plain project key should not be able to do.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { z } from 'zod'
+import * as z from 'zod'
 import {
   AgentListSchema,
   AgentSchema,

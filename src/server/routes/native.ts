@@ -35,7 +35,7 @@
  * else the request's protocol and host).
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { z } from 'zod'
+import * as z from 'zod'
 import {
   AddDatasetItemsBodySchema,
   ApiKeySchema,

@@ -1,4 +1,4 @@
-import type { z } from 'zod'
+import type * as z from 'zod'
 import { assignItemIds, datasetVersion, type VersionedItem } from '../../dataset/identity.js'
 import type { Dataset, DatasetItem, DatasetItemInputSchema, DatasetVersion } from '../../schema/api.js'
 import type { TurnType } from '../../schema/common.js'

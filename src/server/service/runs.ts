@@ -1,4 +1,4 @@
-import type { z } from 'zod'
+import type * as z from 'zod'
 import { computeSummary, finalStatus, type SummarySuite, withVerdict } from '../../gate/index.js'
 import { withRunMetrics } from '../../gate/run-metrics.js'
 import type {
