@@ -19,6 +19,7 @@ import { flushRecordings, recordingsPathFor } from '../replay/store.js'
 import type { JsonValue } from '../schema/common.js'
 import { ChatMessageSchema } from '../schema/common.js'
 import type { StarMetric } from '../schema/gate.js'
+import { TimeSlice } from '../util/time-slice.js'
 import {
   checkSuiteDef,
   EVAL_META_KEY,
@@ -124,6 +125,17 @@ interface ItemRun {
   pending?: Promise<ItemResult>
   /** Replay scope of the latest start: its counts go to the test's meta. */
   scope?: ReplayScope
+  /** Started by the suite (ahead of its test), so the suite does not start it again. */
+  started?: boolean
+}
+
+/**
+ * How many items the suite keeps started ahead of the test that is waiting: enough that its
+ * limiter always has `concurrency` items running and as many queued, so tests never wait for a
+ * start, without holding thousands of started items (promises, signals, closures) at once.
+ */
+function startAhead(concurrency: number): number {
+  return Math.max(2 * concurrency, 16)
 }
 
 /**
@@ -172,6 +184,21 @@ function declareItemTests(
     return pending
   }
 
+  // The runs whose test will run, in test order; `next` is the first not yet started.
+  let toStart: ItemRun[] = []
+  let next = 0
+  let startedAhead = 0
+  const ahead = startAhead(plan.concurrency)
+  const topUp = () => {
+    while (startedAhead < ahead && next < toStart.length) {
+      const run = toStart[next++]!
+      if (run.started) continue
+      run.started = true
+      run.pending = start(run)
+      startedAhead++
+    }
+  }
+
   // Vitest 3 calls beforeAll hooks with (suite), Vitest 4 with (context, suite); Vitest 4 also
   // parses the hook's parameter list for fixtures, so the hook declares no parameters.
   beforeAll(function startItems() {
@@ -188,6 +215,9 @@ function declareItemTests(
       .join('/')
     recordings = recordingsPathFor(vitestSuite.file.filepath)
     if (plan.replayMode !== 'off') installReplay()
+    toStart = []
+    next = 0
+    startedAhead = 0
     for (let i = 0; i < runs.length; i++) {
       const test = tests[i]!
       const run = runs[i]!
@@ -196,10 +226,12 @@ function declareItemTests(
           `evalgate: describeEval(${JSON.stringify(plan.name)}): test ${i} is ${JSON.stringify(test.name)}, expected ${JSON.stringify(run.name)}`,
         )
       }
+      run.started = false
       // After -t, .only, .skip, test ids and tag filters, only tests in mode "run" will run
       // ("queued" is what runTest also accepts).
-      if (test.mode === 'run' || test.mode === 'queued') run.pending = start(run)
+      if (test.mode === 'run' || test.mode === 'queued') toStart.push(run)
     }
+    topUp()
   })
   afterAll(() => {
     cancel.abort(cancelledError('the suite finished before this item was used'))
@@ -215,10 +247,16 @@ function declareItemTests(
       // already running in the suite's limiter. Timeout 0: the engine bounds the task (`timeout`,
       // from slot acquisition) and each evaluator (`evaluatorTimeout`), so the test always settles.
       test(run.name, { concurrent: false, timeout: 0 }, async (context) => {
-        // A retry or repeat of this test (or a test not started by beforeAll) runs the item afresh.
-        const pending = run.pending ?? start(run)
+        // A retry or repeat of this test (or a test the suite did not start) runs the item afresh.
+        let pending = run.pending
+        if (pending) startedAhead--
+        else {
+          run.started = true
+          pending = start(run)
+        }
         const scope = run.scope
         run.pending = undefined
+        topUp()
         const signal = context.signal
         // Aborted while waiting: the run was cancelled; stop the suite's pending items too.
         const onCancel = () => cancel.abort(signal.reason)
@@ -229,6 +267,11 @@ function declareItemTests(
         } finally {
           signal?.removeEventListener('abort', onCancel)
         }
+        // Items that finish without I/O (deterministic tasks, replayed model calls) would run the
+        // whole suite in one turn of the event loop; Vitest's results to the main process then
+        // wait in the IPC pipe until the end. Every few ms the worker lets the pipe drain, so the
+        // reporter uploads while the tests still run.
+        if (ipcSlice.due()) await ipcSlice.pause()
         const meta: EvalMeta = {
           schemaVersion: 1,
           suite,
@@ -252,6 +295,9 @@ function declareItemTests(
     }
   }
 }
+
+/** This worker's stretches of synchronous test work (see the item test). */
+const ipcSlice = new TimeSlice(2)
 
 /** The slice of Vitest's suite task (3.2 and 4) that beforeAll reads. */
 interface SuiteTask {
