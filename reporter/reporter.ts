@@ -20,6 +20,7 @@ import {
   type SuiteOutcome,
 } from './exit-code.js'
 import { EvalMetaParser } from './meta-parser.js'
+import { canReleaseEvalMeta } from './meta-release.js'
 import {
   type EvalgateReporterOptions,
   type ResolvedReporterOptions,
@@ -73,6 +74,8 @@ export class EvalgateReporter implements Reporter {
   private invalidPayloads = 0
   private readonly colors: Colors
   private metaParser = new EvalMetaParser()
+  /** No other reporter reads `meta.evalgate`: drop it from the test once taken (meta-release.ts). */
+  private releaseMeta = false
 
   constructor(options: EvalgateReporterOptions = {}) {
     assertSupportedNode()
@@ -86,6 +89,11 @@ export class EvalgateReporter implements Reporter {
     this.root = vitest.config.root
     this.watching = Boolean(vitest.config.watch)
     this.sharded = vitest.config.shard != null
+    this.releaseMeta = canReleaseEvalMeta(
+      vitest.config.reporters as unknown[],
+      Boolean(vitest.config.ui),
+      isEvalgateReporter,
+    )
     vitest.onClose(() => this.close())
   }
 
@@ -121,6 +129,7 @@ export class EvalgateReporter implements Reporter {
       )
       return undefined
     }
+    if (this.releaseMeta) delete (testCase.meta() as Record<string, unknown>)[EVAL_META_KEY]
     const failed = state === 'failed'
     if (failed) this.failedEvalTests.add(testCase.id)
     return session.add(parsed.data.suite, parsed.data.result, failed)

@@ -1,24 +1,33 @@
-import {
-  type Attributes,
-  context,
-  isSpanContextValid,
-  type Span,
-  SpanKind,
-  SpanStatusCode,
-  TraceFlags,
-  type Tracer,
-  type TracerProvider,
-  trace,
-} from '@opentelemetry/api'
+import { createRequire } from 'node:module'
+import type { Attributes, Span, Tracer, TracerProvider } from '@opentelemetry/api'
 import { randomSpanId, randomTraceId } from './ids.js'
 
 export const TRACER_NAME = 'evalgate'
 
+type OtelApi = typeof import('@opentelemetry/api')
+
+/**
+ * Where every copy of the OpenTelemetry API v1 keeps the registered SDK parts (tracer provider,
+ * context manager, propagator): absent until something registers one.
+ */
+const OTEL_GLOBAL = Symbol.for('opentelemetry.js.api.1')
+let api: OtelApi | undefined
+
+/**
+ * The OpenTelemetry API, loaded the first time an item starts after an SDK registered itself.
+ * Without one the API is a no-op, so the ~20 ms of loading it in every Vitest worker is skipped.
+ */
+function otel(): OtelApi | undefined {
+  if (!(OTEL_GLOBAL in globalThis)) return undefined
+  api ??= createRequire(import.meta.url)('@opentelemetry/api') as OtelApi
+  return api
+}
+
 let cached: { provider: TracerProvider; tracer: Tracer } | undefined
 
 /** The evalgate tracer of the current global provider (re-resolved when the provider changes). */
-function tracer(): Tracer {
-  const provider = trace.getTracerProvider()
+function tracer(otelApi: OtelApi): Tracer {
+  const provider = otelApi.trace.getTracerProvider()
   if (cached?.provider !== provider) cached = { provider, tracer: provider.getTracer(TRACER_NAME) }
   return cached.tracer
 }
@@ -43,10 +52,20 @@ export interface ItemSpan {
  * item still gets a unique, valid trace/span id pair.
  */
 export function startItemSpan(name: string, attributes: Attributes): ItemSpan {
+  const otelApi = otel()
+  if (!otelApi) {
+    // No SDK: no span to record, no context to carry; the item still gets unique, valid ids.
+    return {
+      ids: { traceId: randomTraceId(), spanId: randomSpanId() },
+      run: (fn) => fn(),
+      end() {},
+    }
+  }
+  const { context, isSpanContextValid, SpanKind, SpanStatusCode, TraceFlags, trace } = otelApi
   const parentContext = context.active()
   const parent = trace.getSpanContext(parentContext)
   const validParent = parent && isSpanContextValid(parent) ? parent : undefined
-  const span = tracer().startSpan(name, { kind: SpanKind.INTERNAL, attributes }, parentContext)
+  const span = tracer(otelApi).startSpan(name, { kind: SpanKind.INTERNAL, attributes }, parentContext)
   const own = span.spanContext()
   const recorded = isSpanContextValid(own) && own.spanId !== validParent?.spanId
 

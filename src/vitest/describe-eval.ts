@@ -19,7 +19,6 @@ import { flushRecordings, recordingsPathFor } from '../replay/store.js'
 import type { JsonValue } from '../schema/common.js'
 import { ChatMessageSchema } from '../schema/common.js'
 import type { StarMetric } from '../schema/gate.js'
-import { TimeSlice } from '../util/time-slice.js'
 import {
   checkSuiteDef,
   EVAL_META_KEY,
@@ -28,6 +27,7 @@ import {
   parseSuiteDef,
   type SuiteDef,
 } from '../schema/meta.js'
+import { TimeSlice } from '../util/time-slice.js'
 import './augment.js'
 import { EvalItemFailure, failureMessage } from './failure.js'
 import {
