@@ -218,10 +218,6 @@ export class UploadSession {
     }
     let run = this.suites.get(key)
     if (!run) {
-      // The first item of a suite: reach the server now (start the embedded one, probe a recorded
-      // one) while the tests go on, rather than when the first batch is full or the run ends. The
-      // provider keeps its promise, so a failure is reported by the upload that awaits it.
-      this.options.api().catch(() => {})
       const def = withGateDefaults(suite, this.options.gateDefaults)
       run = new SuiteRun(
         key,
@@ -234,6 +230,10 @@ export class UploadSession {
         }),
       )
       this.suites.set(key, run)
+      // The first item of a suite: create (or join) its run now, while the tests go on, rather
+      // than when the first batch is full or the run ends (that connects to the server too, if
+      // the reporter has not yet). A failure is recorded on the run and reported as before.
+      run.upload.open().catch(() => {})
     }
     return run
   }
