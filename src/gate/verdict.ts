@@ -17,15 +17,8 @@
  * 5. No gate: every item must pass (errored and timed-out items are failing items), and the star
  *    metric, when there is one, must pass.
  */
-import {
-  type EvaluationStatus,
-  type GateCheck,
-  type RunStatus,
-  type RunSummary,
-  type StarResult,
-  TERMINAL_RUN_STATUSES,
-  type Verdict,
-} from '../schema/api.js'
+import type { EvaluationStatus, GateCheck, RunSummary, StarResult, Verdict } from '../schema/api.js'
+import { type RunStatus, TERMINAL_RUN_STATUSES } from '../schema/run-status.js'
 import { fmt } from './format.js'
 
 /** What the verdict is decided from: the run's status and the counts, gate and star of its summary. */
