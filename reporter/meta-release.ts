@@ -5,7 +5,8 @@ import { isReplaySummaryReporter } from '../src/vitest/replay-summary.js'
  * evalgate's own) configured, nothing after the evalgate reporter reads `meta.evalgate`, so the
  * reporter takes the payload out of the test once it has it: Vitest would otherwise keep every
  * item's result (input, output, scores: ~1 KB each) until the process ends. `json`, `junit`,
- * `blob`, `html`, any custom reporter and the UI keep it (they, or `evalgate upload`, read it).
+ * `blob`, `html`, any custom reporter and the UI keep it (they read it: a JSON report is how users
+ * and our own tests look at item results).
  */
 const TERMINAL_REPORTERS = new Set([
   'default',

@@ -90,7 +90,7 @@ describe('the reporter releases the payload it took', () => {
     expect(meta).toEqual({ other: 1 })
   })
 
-  test('a JSON report is written: kept for it (and for `evalgate upload`)', async () => {
+  test('a JSON report is written: kept for it', async () => {
     const { meta, sent } = await deliver([
       ['default', {}],
       ['json', {}],
