@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { SerializedError, ThreadCommand, ThreadEvent } from '../server/embedded-thread.js'
-import type { StartServerOptions } from '../server/index.js'
+import type { StartServerOptions } from '../server/start.js'
 import type { Dispatch, DispatchRequest } from './http.js'
 
 export interface EmbeddedServer {
@@ -32,9 +32,12 @@ export async function startEmbeddedServer(
   options: EmbeddedServerOptions,
   threadScript: URL | null = DEFAULT_THREAD_SCRIPT,
 ): Promise<EmbeddedServer> {
-  if (threadScript && existsSync(fileURLToPath(threadScript))) return startThread(options, threadScript)
-  const { startServer } = await import('../server/index.js')
-  const server = await startServer(options)
+  // The reporter's requests take the native routes' direct path: Fastify loads only if something
+  // else (the dashboard, an SDK, an OTLP exporter) reaches the server.
+  const serverOptions: StartServerOptions = { ...options, httpApp: 'first-request' }
+  if (threadScript && existsSync(fileURLToPath(threadScript))) return startThread(serverOptions, threadScript)
+  const { startServer } = await import('../server/start.js')
+  const server = await startServer(serverOptions)
   return {
     url: server.url,
     runsIn: 'in-process',
@@ -43,7 +46,7 @@ export async function startEmbeddedServer(
   }
 }
 
-function startThread(options: EmbeddedServerOptions, script: URL): Promise<EmbeddedServer> {
+function startThread(options: StartServerOptions, script: URL): Promise<EmbeddedServer> {
   // A small young generation: the thread's garbage (request bodies, parsed batches) is collected
   // often instead of growing this process's peak memory; scavenges of a few MiB are cheap.
   const worker = new Worker(script, {

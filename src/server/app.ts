@@ -1,3 +1,4 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { createRequire } from 'node:module'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { gradientAuthHook } from './gradient/auth.js'
@@ -8,15 +9,12 @@ import { browserGuard, SECURITY_HEADERS } from './http/browser-guard.js'
 import { isDashboardRequest, loadDashboard } from './http/dashboard.js'
 import { installErrorHandling } from './http/errors.js'
 import { clientErrorHandler, frameworkErrors, MAX_PARAM_LENGTH } from './http/framework-errors.js'
-import { parseJsonBody } from './http/json-body.js'
+import { DEFAULT_BODY_LIMIT, parseRequestBody } from './http/json-body.js'
 import { registerNetra } from './netra/index.js'
 import { registerOtlpRoutes } from './otlp/routes.js'
 import { registerAgentRoutes } from './routes/agents.js'
 import { registerNativeRoutes } from './routes/native.js'
-import { ServiceError } from './service/errors.js'
 import type { Services } from './service/index.js'
-
-export const DEFAULT_BODY_LIMIT = 50 * 1024 * 1024
 
 export interface AppOptions {
   /** Require an API key on every request (always true when bound to a non-loopback host). */
@@ -37,6 +35,12 @@ export interface AppOptions {
   uploadLimits?: Partial<UploadLimits>
   /** Netra routes: how long a run reported complete waits for local evaluations (default 60 s). */
   netraEvaluationGraceMs?: number
+  /**
+   * Serve on an http server that already exists (the embedded server listens before the app
+   * loads): given Fastify's request handler, returns that server. Its creator routes requests to
+   * the handler, answers client errors and closes it.
+   */
+  serverFactory?: (handler: (req: IncomingMessage, res: ServerResponse) => void) => Server
 }
 
 /**
@@ -60,6 +64,8 @@ function lazySchemaCompilers(): NonNullable<FastifyServerOptions['schemaControll
  * Builds the Fastify app (not listening): native API under /api/v1, Gradient under /v2/gen-ai, OTLP
  * traces at /v1/traces (and the Netra span probe), the dashboard at /, auth, JSON errors.
  */
+export { DEFAULT_BODY_LIMIT }
+
 export async function buildApp(services: Services, opts: AppOptions = {}): Promise<FastifyInstance> {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT
   // close(): idle keep-alive sockets are closed at once, in-flight requests finish first
@@ -74,7 +80,9 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
       if (isDashboardRequest(req.method, req.url)) return dashboard.notFound(req, reply)
       return frameworkErrors(err, req, reply)
     },
-    clientErrorHandler,
+    // on a server of its own the creator answers client errors (it listened before Fastify loaded)
+    clientErrorHandler: opts.serverFactory ? () => {} : clientErrorHandler,
+    ...(opts.serverFactory ? { serverFactory: opts.serverFactory } : {}),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     schemaController: lazySchemaCompilers(),
   })
@@ -85,12 +93,9 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
   app.removeContentTypeParser('application/json')
   // Large bodies are parsed in slices (src/server/http/json-body.ts), never blocking the loop long.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, text, done) => {
-    const s = text as string
-    if (s.trim() === '') return done(null, undefined)
-    parseJsonBody(s).then(
+    parseRequestBody(text as string).then(
       (value) => done(null, value),
-      (err: Error) =>
-        done(new ServiceError(400, 'invalid_json', `malformed JSON body: ${err.message}`), undefined),
+      (err: Error) => done(err, undefined),
     )
   })
 

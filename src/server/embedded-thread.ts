@@ -7,7 +7,7 @@
 import { enableCompileCache } from 'node:module'
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads'
 import type { DispatchRequest } from '../client/http.js'
-import type { RunningServer, StartServerOptions } from './index.js'
+import type { RunningServer, StartServerOptions } from './start.js'
 
 /** Main thread → server thread. */
 export type ThreadCommand = { type: 'request'; id: number; request: DispatchRequest } | { type: 'close' }
@@ -65,7 +65,7 @@ function serve(server: RunningServer, port: MessagePort): void {
 // afresh) on disk, as Node's own CLI tools do; only this thread's loads are affected.
 enableCompileCache?.()
 // Not a top-level await: tsup also emits a CommonJS copy of every entry.
-import('./index.js')
+import('./start.js')
   .then(({ startServer }) => startServer(workerData as StartServerOptions))
   .then(
     (server) => {

@@ -22,8 +22,10 @@ export interface AuthOptions {
   defaultProjectId: string
 }
 
+type Headers = Record<string, string | string[] | undefined>
+
 /** The API key of a request: `Authorization: Bearer <key>`, else `x-api-key`. */
-export function requestKey(request: FastifyRequest): string | undefined {
+export function requestKey(request: { headers: Headers }): string | undefined {
   const auth = request.headers.authorization
   if (typeof auth === 'string') {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(auth)
@@ -34,25 +36,38 @@ export function requestKey(request: FastifyRequest): string | undefined {
   return undefined
 }
 
+export interface Caller {
+  projectId: string
+  keyless: boolean
+  keyScope: 'project' | 'admin'
+}
+
 /**
  * Resolves the request's project: a given key must be valid and selects its project; without a
  * key, the default project, unless keys are required (non-loopback bind or requireAuth).
  */
+export async function resolveCaller(
+  services: Services,
+  opts: AuthOptions,
+  headers: Headers,
+): Promise<Caller> {
+  const key = requestKey({ headers })
+  if (key === undefined) {
+    if (opts.requireAuth)
+      throw new UnauthorizedError('an API key is required (Authorization: Bearer <key> or x-api-key)')
+    return { projectId: opts.defaultProjectId, keyless: true, keyScope: 'project' }
+  }
+  const found = await services.projects.authenticateKey(key)
+  if (!found) throw new UnauthorizedError('invalid or revoked API key')
+  return { projectId: found.projectId, keyless: false, keyScope: found.scope }
+}
+
+/** `resolveCaller` as a Fastify hook: decorates the request with the caller. */
 export function authHook(services: Services, opts: AuthOptions) {
   return async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    const key = requestKey(request)
-    if (key === undefined) {
-      if (opts.requireAuth)
-        throw new UnauthorizedError('an API key is required (Authorization: Bearer <key> or x-api-key)')
-      request.projectId = opts.defaultProjectId
-      request.keyless = true
-      request.keyScope = 'project'
-      return
-    }
-    const found = await services.projects.authenticateKey(key)
-    if (!found) throw new UnauthorizedError('invalid or revoked API key')
-    request.projectId = found.projectId
-    request.keyScope = found.scope
-    request.keyless = false
+    const caller = await resolveCaller(services, opts, request.headers)
+    request.projectId = caller.projectId
+    request.keyless = caller.keyless
+    request.keyScope = caller.keyScope
   }
 }

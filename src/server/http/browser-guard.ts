@@ -11,6 +11,7 @@
  * Absolute URLs the server hands out (presigned uploads, pagination links) are built from the
  * configured public URL or the address the connection arrived on, never from `Host`.
  */
+import type { AddressInfo } from 'node:net'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { ServiceError } from '../service/errors.js'
 
@@ -102,23 +103,26 @@ export function browserGuard(opts: BrowserGuardOptions) {
 /** `scheme://host:port` for absolute URLs: the public URL, else the address this connection arrived on. */
 export function serverOrigin(request: FastifyRequest, publicUrl: string | undefined): string {
   if (publicUrl) return new URL(publicUrl).origin
-  const { address, port } = arrivedOn(request)
-  const bare = address.replace(/^::ffff:(?=\d+\.)/, '')
-  const host = bare.includes(':') ? `[${bare}]` : bare
-  return `http://${host}:${port}`
+  const socket = request.raw.socket
+  if (socket.localPort) return originOf(socket.localAddress ?? '127.0.0.1', socket.localPort)
+  // served in-process (Fastify `inject`), without a socket of its own
+  return boundOrigin(request.server.server.address())
 }
 
 /**
- * The local end of the request's connection; for a request served in-process (Fastify `inject`,
- * the embedded client), which has no socket of its own, the address the server is bound to.
+ * The origin of a request served in-process (Fastify `inject`, the embedded server's direct
+ * dispatch), which has no socket of its own: the address the server is bound to.
  */
-function arrivedOn(request: FastifyRequest): { address: string; port: number } {
-  const socket = request.raw.socket
-  if (socket.localPort) return { address: socket.localAddress ?? '127.0.0.1', port: socket.localPort }
-  const bound = request.server.server.address()
+export function boundOrigin(bound: AddressInfo | string | null): string {
   if (bound && typeof bound === 'object') {
     const unspecified = bound.address === '0.0.0.0' || bound.address === '::'
-    return { address: unspecified ? '127.0.0.1' : bound.address, port: bound.port }
+    return originOf(unspecified ? '127.0.0.1' : bound.address, bound.port)
   }
-  return { address: '127.0.0.1', port: 80 }
+  return originOf('127.0.0.1', 80)
+}
+
+function originOf(address: string, port: number): string {
+  const bare = address.replace(/^::ffff:(?=\d+\.)/, '')
+  const host = bare.includes(':') ? `[${bare}]` : bare
+  return `http://${host}:${port}`
 }

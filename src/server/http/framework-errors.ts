@@ -3,10 +3,10 @@
  * parameter, oversized headers, a request timeout), in the documented shapes: the native
  * `{ error: { message, code } }` envelope, or Gradient's `{ id, message }` under /v2/gen-ai.
  */
-import { STATUS_CODES } from 'node:http'
 import type { Socket } from 'node:net'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { SECURITY_HEADERS } from './browser-guard.js'
+import { nodeHttp } from './node-http.js'
 
 /** Longest path parameter routed to its handler (ids are at most 200 characters; longer is a 400 from zod). */
 export const MAX_PARAM_LENGTH = 1000
@@ -61,7 +61,7 @@ export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): 
       .map(([k, v]) => `${k}: ${v}\r\n`)
       .join('')
     socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${headers}\r\n${body}`,
+      `HTTP/1.1 ${status} ${nodeHttp().STATUS_CODES[status] ?? ''}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n${headers}\r\n${body}`,
     )
   }
   socket.destroy(err)

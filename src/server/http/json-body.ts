@@ -9,6 +9,10 @@
  */
 
 import { TimeSlice } from '../../util/time-slice.js'
+import { ServiceError } from '../service/errors.js'
+
+/** Default maximum request body in bytes (a 413 above it). */
+export const DEFAULT_BODY_LIMIT = 50 * 1024 * 1024
 
 /**
  * Bodies at least this long are parsed in slices. Below it one `JSON.parse` (~25 ms for 4 MiB)
@@ -101,4 +105,17 @@ async function parseArrayElements(
     }
   } else if (out.length > 0 || last.trim() !== '') return null
   return out
+}
+
+/**
+ * A JSON request body as every route sees it: blank text is "no body" (POST /finalize), malformed
+ * text a 400 `invalid_json`.
+ */
+export async function parseRequestBody(text: string): Promise<unknown> {
+  if (text.trim() === '') return undefined
+  try {
+    return await parseJsonBody(text)
+  } catch (err) {
+    throw new ServiceError(400, 'invalid_json', `malformed JSON body: ${(err as Error).message}`)
+  }
 }

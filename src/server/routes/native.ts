@@ -33,8 +33,12 @@
  *
  * Every run in a response carries `url`, its dashboard page (absolute: the server's public URL,
  * else the request's protocol and host).
+ *
+ * The routes are a table of handlers over `ApiCall` (the caller's project, params, query, body):
+ * Fastify serves them over HTTP (`registerNativeRoutes`), and the embedded server's in-process
+ * client calls the same handlers without loading Fastify (http/direct-dispatch.ts).
  */
-import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import * as z from 'zod'
 import {
   AddDatasetItemsBodySchema,
@@ -117,22 +121,82 @@ export interface NativeRouteOptions {
   publicUrl?: string
 }
 
+/** What a native route handler sees of a request, however it arrived (HTTP or in-process). */
+export interface ApiCall {
+  /** The project every data access is scoped to (http/auth.ts). */
+  projectId: string
+  keyless: boolean
+  keyScope: 'project' | 'admin'
+  params: unknown
+  query: unknown
+  body: unknown
+  /** Base of the absolute URLs handed out: the public URL, else the address the request arrived on. */
+  linkBase(): string
+}
+
+export interface ApiReply {
+  status(code: number): unknown
+}
+
+export interface ApiRoute {
+  method: 'GET' | 'POST' | 'DELETE'
+  /** Path under /api/v1, with `:name` parameters. */
+  url: string
+  handle(call: ApiCall, reply: ApiReply): Promise<unknown>
+}
+
+/** Makes a run's dashboard path absolute under `base` (the public URL keeps its path). */
+export function runLinker(base: string): (run: Run) => Run {
+  const trimmed = base.replace(/\/+$/, '')
+  return (run) => (run.url.startsWith('/') ? { ...run, url: `${trimmed}${run.url}` } : run)
+}
+
 /** Makes a run's dashboard path absolute for the client that asked. */
 export function linker(req: FastifyRequest, publicUrl: string | undefined): (run: Run) => Run {
   // the public URL keeps its path (a server behind a proxy at https://host/evalgate/); otherwise the
   // address the request arrived on, never the Host header
-  const base = (publicUrl ?? serverOrigin(req, undefined)).replace(/\/+$/, '')
-  return (run) => (run.url.startsWith('/') ? { ...run, url: `${base}${run.url}` } : run)
+  return runLinker(publicUrl ?? serverOrigin(req, undefined))
 }
 
+/** Serves the native routes through Fastify (mounted under /api/v1 by app.ts). */
 export function registerNativeRoutes(
   app: FastifyInstance,
   services: Services,
   dialect: 'sqlite' | 'postgres',
   opts: NativeRouteOptions = {},
 ) {
+  for (const route of nativeRoutes(services, dialect)) {
+    app.route({
+      method: route.method,
+      url: route.url,
+      handler: (req: FastifyRequest, reply: FastifyReply) =>
+        route.handle(fastifyCall(req, opts.publicUrl), reply),
+    })
+  }
+}
+
+function fastifyCall(req: FastifyRequest, publicUrl: string | undefined): ApiCall {
+  return {
+    projectId: req.projectId,
+    keyless: req.keyless,
+    keyScope: req.keyScope,
+    params: req.params,
+    query: req.query,
+    body: req.body,
+    linkBase: () => publicUrl ?? serverOrigin(req, undefined),
+  }
+}
+
+/** The native API's routes, in the order they are documented above. */
+export function nativeRoutes(services: Services, dialect: 'sqlite' | 'postgres'): ApiRoute[] {
   const { projects, datasets, metrics, suites, runs } = services
-  const link = (req: FastifyRequest) => linker(req, opts.publicUrl)
+  const link = (req: ApiCall) => runLinker(req.linkBase())
+  const routes: ApiRoute[] = []
+  const app = {
+    get: (url: string, handle: ApiRoute['handle']) => routes.push({ method: 'GET', url, handle }),
+    post: (url: string, handle: ApiRoute['handle']) => routes.push({ method: 'POST', url, handle }),
+    delete: (url: string, handle: ApiRoute['handle']) => routes.push({ method: 'DELETE', url, handle }),
+  }
 
   app.get('/health', async () => out(HealthSchema, { ok: true, version: API_VERSION, dialect }))
 
@@ -150,7 +214,7 @@ export function registerNativeRoutes(
   })
 
   /** Keys are managed by an admin credential: keyless loopback (the server's machine) or an admin key of the project. */
-  const requireKeyAdmin = (req: FastifyRequest, projectId: string) => {
+  const requireKeyAdmin = (req: ApiCall, projectId: string) => {
     if (req.keyless) return
     if (projectId !== req.projectId) throw new NotFoundError('project', projectId)
     if (req.keyScope !== 'admin')
@@ -321,4 +385,5 @@ export function registerNativeRoutes(
     const l = link(req)
     return typed(RunCompareSchema, { ...compare, base: l(compare.base), head: l(compare.head) })
   })
+  return routes
 }
