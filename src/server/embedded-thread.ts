@@ -61,8 +61,8 @@ function serve(server: RunningServer, port: MessagePort): void {
   })
 }
 
-// V8's code cache for this thread's modules (Fastify, the store, the routes: ~0.2 s to compile
-// afresh) on disk, as Node's own CLI tools do; only this thread's loads are affected.
+// V8's code cache for this thread's modules (the store, the schemas, the routes, Fastify when it
+// loads: ~0.2 s to compile afresh) on disk, as Node's own CLI tools do; only this thread's loads.
 enableCompileCache?.()
 // Not a top-level await: tsup also emits a CommonJS copy of every entry.
 import('./start.js')

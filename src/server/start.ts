@@ -47,6 +47,8 @@ export interface RunningServer {
   host: string
   services: Services
   store: Store
+  /** Whether the HTTP app (Fastify) has been built: with `httpApp: 'first-request'`, only once needed. */
+  readonly httpAppLoaded: boolean
   /**
    * Serves one request in-process, without a socket: the native API through its route handlers
    * directly (http/direct-dispatch.ts), anything else through Fastify's `inject` (same routes,
@@ -74,6 +76,7 @@ export function isLoopbackHost(host: string): boolean {
 interface HttpFront {
   server: Server
   app(): Promise<FastifyInstance>
+  loaded(): boolean
   /** Stops accepting connections; in-flight requests finish. */
   close(): Promise<void>
 }
@@ -128,6 +131,9 @@ export async function startServer(opts: StartServerOptions = {}): Promise<Runnin
     host,
     services,
     store,
+    get httpAppLoaded() {
+      return front.loaded()
+    },
     async dispatch(request) {
       const served = direct(request)
       if (served) return served
@@ -170,7 +176,7 @@ async function listenWithApp(
   const app = await buildApp(services, appOpts)
   await app.listen({ host, port })
   const ready = Promise.resolve(app)
-  return { server: app.server, app: () => ready, close: () => app.close() }
+  return { server: app.server, app: () => ready, loaded: () => true, close: () => app.close() }
 }
 
 /**
@@ -225,6 +231,7 @@ async function listenBeforeApp(
   return {
     server,
     app: load,
+    loaded: () => app !== null,
     async close() {
       // Fastify closes only servers it listened on; this one is closed here, after the app
       if (app) await app.then((a) => a.close()).catch(() => {})

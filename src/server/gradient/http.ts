@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import type * as z from 'zod'
 import type { GradientError } from '../../schema/gradient.js'
 import { serverOrigin } from '../http/browser-guard.js'
+import { ONE_SHOT_PARSE } from '../http/validate.js'
 import { ServiceError } from '../service/errors.js'
 import { ERROR_IDS, fromZodError, GradientHttpError } from './errors.js'
 
@@ -18,7 +19,7 @@ export function parseGradient<S extends z.ZodType>(
   data: unknown,
   where: 'body' | 'query' | 'params',
 ): z.infer<S> {
-  const result = schema.safeParse(data ?? (where === 'body' ? {} : data))
+  const result = schema.safeParse(data ?? (where === 'body' ? {} : data), ONE_SHOT_PARSE)
   if (result.success) return result.data
   throw fromZodError(result.error, where)
 }

@@ -76,7 +76,7 @@ import { RunItemSpansSchema } from '../../schema/spans.js'
 import { VERSION } from '../../version.js'
 import { serverOrigin } from '../http/browser-guard.js'
 import { parseRunItemBatch } from '../http/run-item-batch.js'
-import { parseOr400 } from '../http/validate.js'
+import { ONE_SHOT_PARSE, parseOr400 } from '../http/validate.js'
 import { serverEvaluators } from '../scoring/catalogue.js'
 import { ForbiddenError, NotFoundError, ValidationError } from '../service/errors.js'
 import type { Services } from '../service/index.js'
@@ -102,7 +102,7 @@ const SuiteRunsQuery = z.object({
 
 /** Serialises `value` after checking it against the response schema (a server bug otherwise). */
 function out<S extends z.ZodType>(schema: S, value: z.infer<S>): z.infer<S> {
-  const r = schema.safeParse(value)
+  const r = schema.safeParse(value, ONE_SHOT_PARSE)
   if (!r.success) throw new Error(`response does not match its schema: ${issueLine(r.error)}`)
   return r.data
 }
