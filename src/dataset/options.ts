@@ -1,5 +1,6 @@
 import * as z from 'zod'
 import { TurnTypeSchema } from '../schema/common.js'
+import { PARSE_ONCE } from '../schema/parse-once.js'
 import { describeValue } from '../util/describe-value.js'
 import { formatPath } from '../util/json-check.js'
 import { DatasetError } from './errors.js'
@@ -31,7 +32,7 @@ export function checkDefinition<T>(kind: string, name: unknown, options: unknown
       `${label}: the name must be a non-empty string of at most 300 characters, got ${describeValue(name)}`,
     )
   }
-  const result = schema.safeParse(options ?? {})
+  const result = schema.safeParse(options ?? {}, PARSE_ONCE)
   if (result.success) return result.data
   const issue = result.error.issues[0]!
   const path =

@@ -2,6 +2,7 @@ import * as z from 'zod'
 import type { TurnType } from '../schema/common.js'
 import { TurnTypeSchema } from '../schema/common.js'
 import { type Gate, GateSchema, type StarMetric, StarMetricSchema } from '../schema/gate.js'
+import { PARSE_ONCE } from '../schema/parse-once.js'
 
 /** Options of one describeEval suite. */
 export interface DescribeEvalOptions {
@@ -70,7 +71,7 @@ export function parseOptions(options: unknown, suiteLabel: string): ParsedOption
   if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new DescribeEvalError(`${suiteLabel}: options must be an object, got ${typeName(options)}`)
   }
-  const parsed = DescribeEvalOptionsSchema.safeParse(options)
+  const parsed = DescribeEvalOptionsSchema.safeParse(options, PARSE_ONCE)
   if (parsed.success) return parsed.data
   const problems = parsed.error.issues.map((issue) => {
     if (issue.code === 'unrecognized_keys') {

@@ -1,8 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
 import type * as z from 'zod'
 import type { GradientError } from '../../schema/gradient.js'
+import { PARSE_ONCE } from '../../schema/parse-once.js'
 import { serverOrigin } from '../http/browser-guard.js'
-import { ONE_SHOT_PARSE } from '../http/validate.js'
 import { ServiceError } from '../service/errors.js'
 import { ERROR_IDS, fromZodError, GradientHttpError } from './errors.js'
 
@@ -19,7 +19,7 @@ export function parseGradient<S extends z.ZodType>(
   data: unknown,
   where: 'body' | 'query' | 'params',
 ): z.infer<S> {
-  const result = schema.safeParse(data ?? (where === 'body' ? {} : data), ONE_SHOT_PARSE)
+  const result = schema.safeParse(data ?? (where === 'body' ? {} : data), PARSE_ONCE)
   if (result.success) return result.data
   throw fromZodError(result.error, where)
 }

@@ -33,7 +33,8 @@ import {
   NetraRunStatusBodySchema,
   NetraRunStatusResultSchema,
 } from '../../schema/netra.js'
-import { ONE_SHOT_PARSE, parseOr400 } from '../http/validate.js'
+import { PARSE_ONCE } from '../../schema/parse-once.js'
+import { parseOr400 } from '../http/validate.js'
 import { linker } from '../routes/native.js'
 import type { Services } from '../service/index.js'
 import { toNetraDataset, toNetraDatasetItem, toNetraEvaluators, toNetraRunItem } from './mappers.js'
@@ -45,7 +46,7 @@ const RunItemParams = z.object({ runId: IdSchema, testRunItemId: z.string().min(
 
 /** `{data}` after checking it against its schema (a mismatch is a server bug, answered 500). */
 function data<S extends z.ZodType>(schema: S, value: z.infer<S>): { data: z.infer<S> } {
-  const r = schema.safeParse(value, ONE_SHOT_PARSE)
+  const r = schema.safeParse(value, PARSE_ONCE)
   if (!r.success)
     throw new Error(
       `Netra response does not match its schema: ${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`,
