@@ -24,7 +24,7 @@ export type EmbeddedServerOptions = Pick<
 >
 
 /** The thread's script beside the built package's chunks; absent when running from src/. */
-export const DEFAULT_THREAD_SCRIPT = new URL('./server/embedded-thread.js', import.meta.url)
+const DEFAULT_THREAD_SCRIPT = new URL('./server/embedded-thread.js', import.meta.url)
 
 const THREAD_YOUNG_GENERATION_MB = 8
 

@@ -16,6 +16,8 @@ import { registerAgentRoutes } from './routes/agents.js'
 import { registerNativeRoutes } from './routes/native.js'
 import type { Services } from './service/index.js'
 
+export { DEFAULT_BODY_LIMIT }
+
 export interface AppOptions {
   /** Require an API key on every request (always true when bound to a non-loopback host). */
   requireAuth?: boolean
@@ -64,8 +66,6 @@ function lazySchemaCompilers(): NonNullable<FastifyServerOptions['schemaControll
  * Builds the Fastify app (not listening): native API under /api/v1, Gradient under /v2/gen-ai, OTLP
  * traces at /v1/traces (and the Netra span probe), the dashboard at /, auth, JSON errors.
  */
-export { DEFAULT_BODY_LIMIT }
-
 export async function buildApp(services: Services, opts: AppOptions = {}): Promise<FastifyInstance> {
   const bodyLimit = opts.bodyLimit ?? DEFAULT_BODY_LIMIT
   // close(): idle keep-alive sockets are closed at once, in-flight requests finish first

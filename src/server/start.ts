@@ -47,7 +47,7 @@ export interface RunningServer {
   host: string
   services: Services
   store: Store
-  /** Whether the HTTP app (Fastify) has been built: with `httpApp: 'first-request'`, only once needed. */
+  /** Whether the HTTP app (Fastify) is built or being built: with `httpApp: 'first-request'`, only once needed. */
   readonly httpAppLoaded: boolean
   /**
    * Serves one request in-process, without a socket: the native API through its route handlers
