@@ -153,7 +153,8 @@ export class UploadSession {
 
   private async finishOne(run: SuiteRun, outcome: 'completed' | 'cancelled'): Promise<SuiteResult> {
     const { upload } = run
-    if (upload.stopped || upload.runId === null) {
+    const created = upload.created
+    if (upload.stopped || !created) {
       upload.keepForLater()
       return { state: run, run: null, previous: null }
     }
@@ -162,7 +163,7 @@ export class UploadSession {
       // round trip less at the end of every test run.
       const [fetched, previous] = await Promise.all([
         upload.finalize({ outcome }).then((finalized) => this.awaitEvaluation(finalized)),
-        this.previousRun(upload.created ?? null),
+        this.previousRun(created),
       ])
       return { state: run, run: fetched, previous }
     } catch {
@@ -197,8 +198,7 @@ export class UploadSession {
     return run
   }
 
-  private async previousRun(run: Run | null): Promise<Run | null> {
-    if (!run) return null
+  private async previousRun(run: Run): Promise<Run | null> {
     try {
       const api = await this.uplink.api()
       const { runs } = await api.runs.list({

@@ -11,7 +11,7 @@ import { GateSchema, StarMetricSchema } from './gate.js'
 import { ItemResultSchema, SuiteDefSchema } from './meta.js'
 import { MetricDefSchema } from './metric.js'
 import { RunMetricResultSchema } from './run-metrics.js'
-import { RUN_STATUSES, TERMINAL_RUN_STATUSES } from './run-status.js'
+import { RUN_STATUSES, type RunStatus, TERMINAL_RUN_STATUSES } from './run-status.js'
 
 // ---------- projects and keys ----------
 export const ProjectSchema = z.object({ id: IdSchema, name: z.string(), createdAt: TimestampSchema })
@@ -134,8 +134,7 @@ export type Suite = z.infer<typeof SuiteSchema>
 
 // ---------- runs ----------
 export const RunStatusSchema = z.enum(RUN_STATUSES)
-export type RunStatus = z.infer<typeof RunStatusSchema>
-export { TERMINAL_RUN_STATUSES }
+export { type RunStatus, TERMINAL_RUN_STATUSES }
 
 /**
  * Progress of the run's evaluation (the quality verdict is `summary.passStatus`): `pending` until

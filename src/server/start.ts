@@ -5,6 +5,7 @@ import type { AppOptions } from './app.js'
 import { resolveCaller } from './http/auth.js'
 import { boundOrigin } from './http/browser-guard.js'
 import { type DirectDispatch, directDispatch } from './http/direct-dispatch.js'
+import { errorResponse, writeInternalError } from './http/errors.js'
 import { clientErrorHandler, MAX_PARAM_LENGTH } from './http/framework-errors.js'
 import { DEFAULT_BODY_LIMIT } from './http/json-body.js'
 import { nodeHttp } from './http/node-http.js'
@@ -214,10 +215,11 @@ async function listenBeforeApp(
     load().then(
       () => handler?.(req, res),
       (err: Error) => {
-        process.stderr.write(`evalgate server: the HTTP app did not load: ${err.stack ?? err.message}\n`)
-        res.statusCode = 500
+        writeInternalError(req.method ?? '', req.url ?? '', err)
+        const response = errorResponse(err, appOpts.bodyLimit ?? DEFAULT_BODY_LIMIT)
+        res.statusCode = response.status
         res.setHeader('content-type', 'application/json; charset=utf-8')
-        res.end(JSON.stringify({ error: { message: 'internal server error', code: 'internal' } }))
+        res.end(JSON.stringify(response.body))
       },
     )
   })

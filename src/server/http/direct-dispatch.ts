@@ -9,6 +9,7 @@
  * loading Fastify with its routes is about 40% of the embedded server's start-up, which every
  * `vitest run` waits for. Fastify loads when something else needs it (server/start.ts).
  */
+import { parse as parseQuery } from 'fast-querystring'
 import type { ApiCall, ApiRoute } from '../routes/native.js'
 import type { Caller } from './auth.js'
 import { errorResponse, writeInternalError } from './errors.js'
@@ -73,7 +74,7 @@ function compile(route: ApiRoute): CompiledRoute {
 interface Match {
   route: ApiRoute
   params: Record<string, string>
-  query: Record<string, string | string[]>
+  query: Record<string, unknown>
   url: string
 }
 
@@ -94,8 +95,8 @@ function matchRequest(
   const path = q === -1 ? request.path : request.path.slice(0, q)
   if (!path.startsWith(`${options.prefix}/`) || path.includes('%')) return null
   const parts = path.slice(options.prefix.length).split('/').slice(1)
-  const query = q === -1 ? {} : parseQuery(request.path.slice(q + 1))
-  if (!query) return null
+  // Fastify's own query string parser (through find-my-way): `+` is a space, a repeated key an array
+  const query: Record<string, unknown> = q === -1 ? {} : parseQuery(request.path.slice(q + 1))
   for (const candidate of compiled) {
     if (candidate.route.method !== request.method || candidate.segments.length !== parts.length) continue
     const values: string[] = []
@@ -113,31 +114,6 @@ function matchRequest(
     return { route: candidate.route, params, query, url: path }
   }
   return null
-}
-
-/**
- * Fastify's query string parsing (fast-querystring): `+` is a space, a repeated key an array. A
- * malformed percent escape is left to Fastify.
- */
-function parseQuery(text: string): Record<string, string | string[]> | null {
-  const query: Record<string, string | string[]> = {}
-  for (const pair of text.split('&')) {
-    if (pair === '') continue
-    const eq = pair.indexOf('=')
-    let key: string
-    let value: string
-    try {
-      key = decodeURIComponent((eq === -1 ? pair : pair.slice(0, eq)).replaceAll('+', ' '))
-      value = eq === -1 ? '' : decodeURIComponent(pair.slice(eq + 1).replaceAll('+', ' '))
-    } catch {
-      return null
-    }
-    const existing = query[key]
-    if (existing === undefined) query[key] = value
-    else if (Array.isArray(existing)) existing.push(value)
-    else query[key] = [existing, value]
-  }
-  return query
 }
 
 async function serve(

@@ -154,9 +154,15 @@ export function runLinker(base: string): (run: Run) => Run {
 
 /** Makes a run's dashboard path absolute for the client that asked. */
 export function linker(req: FastifyRequest, publicUrl: string | undefined): (run: Run) => Run {
-  // the public URL keeps its path (a server behind a proxy at https://host/evalgate/); otherwise the
-  // address the request arrived on, never the Host header
-  return runLinker(publicUrl ?? serverOrigin(req, undefined))
+  return runLinker(linkBase(req, publicUrl))
+}
+
+/**
+ * The public URL, which keeps its path (a server behind a proxy at https://host/evalgate/);
+ * otherwise the address the request arrived on, never the Host header.
+ */
+function linkBase(req: FastifyRequest, publicUrl: string | undefined): string {
+  return publicUrl ?? serverOrigin(req, undefined)
 }
 
 /** Serves the native routes through Fastify (mounted under /api/v1 by app.ts). */
@@ -184,7 +190,7 @@ function fastifyCall(req: FastifyRequest, publicUrl: string | undefined): ApiCal
     params: req.params,
     query: req.query,
     body: req.body,
-    linkBase: () => publicUrl ?? serverOrigin(req, undefined),
+    linkBase: () => linkBase(req, publicUrl),
   }
 }
 
