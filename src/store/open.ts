@@ -116,7 +116,9 @@ export async function openStore(db?: string): Promise<Store> {
     // ~1 KB per run item and commits each batch to the WAL page by page, and 16 KB pages mean a
     // quarter of the write calls; measured +15-40% items/s on batch ingest, reads unchanged.
     sqlite.pragma('page_size = 16384')
-    sqlite.pragma('journal_mode = WAL')
+    // Switching a new file to WAL needs an exclusive lock and answers SQLITE_BUSY at once, without
+    // the busy handler, while another process opens the same new file.
+    await whenNotBusy(sqlite, () => sqlite.pragma('journal_mode = WAL'))
     sqlite.pragma('synchronous = NORMAL')
     sqlite.pragma('foreign_keys = ON')
     const kysely = new Kysely<Database>({
@@ -128,7 +130,7 @@ export async function openStore(db?: string): Promise<Store> {
     const stamp = migrationStamp()
     if (sqlite.pragma('user_version', { simple: true }) !== stamp) {
       try {
-        await beginImmediateAsync(sqlite)
+        await whenNotBusy(sqlite, () => sqlite.exec('BEGIN IMMEDIATE'))
         await migrate(kysely)
         sqlite.pragma(`user_version = ${stamp}`)
         sqlite.exec('COMMIT')
@@ -157,17 +159,21 @@ export async function openStore(db?: string): Promise<Store> {
 }
 
 /**
- * BEGIN IMMEDIATE without blocking the event loop: better-sqlite3's busy handler sleeps the thread,
- * which would deadlock against another connection of this same process that holds the lock
- * across an await. Poll instead.
+ * Runs `attempt` until SQLite stops answering SQLITE_BUSY, without blocking the event loop:
+ * better-sqlite3's busy handler sleeps the thread, which would deadlock against another connection
+ * of this same process that holds the lock across an await. Poll instead.
  */
-async function beginImmediateAsync(sqlite: BetterSqlite3.Database, timeoutMs = 30_000): Promise<void> {
+async function whenNotBusy(
+  sqlite: BetterSqlite3.Database,
+  attempt: () => unknown,
+  timeoutMs = 30_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   sqlite.pragma('busy_timeout = 0')
   try {
     for (;;) {
       try {
-        sqlite.exec('BEGIN IMMEDIATE')
+        attempt()
         return
       } catch (err) {
         const code = (err as { code?: string }).code ?? ''

@@ -1,3 +1,7 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import BetterSqlite3 from 'better-sqlite3'
 import { afterEach, describe, expect, test } from 'vitest'
 import { ItemResultSchema, SuiteDefSchema } from '../../src/schema/meta.js'
 import { createServices, NotFoundError, type Services } from '../../src/server/service/index.js'
@@ -567,5 +571,35 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
       expected: odd[0],
       tags: [odd[3]],
     })
+  })
+})
+
+describe('store on a SQLite file another process holds', () => {
+  test('switching to WAL waits while a reader holds the file (SQLite answers busy without waiting)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'evalgate-busy-'))
+    const file = join(dir, 'held.db')
+    // A file still in rollback-journal mode, as a second process sees a new file the first one is
+    // creating: the reader's shared lock makes the WAL switch answer SQLITE_BUSY at once.
+    const reader = new BetterSqlite3(file)
+    reader.exec('create table t (x); insert into t values (1)')
+    reader.exec('begin')
+    reader.prepare('select x from t').get()
+    const released = new Promise<void>((r) =>
+      setTimeout(() => {
+        reader.exec('commit')
+        r()
+      }, 150),
+    )
+    try {
+      const store = await openStore(file)
+      await released
+      expect(store.sqlite?.pragma('journal_mode', { simple: true })).toBe('wal')
+      expect((await createServices(store).projects.ensureDefault()).name).toBe('default')
+      await store.close()
+    } finally {
+      await released
+      reader.close()
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
