@@ -1,6 +1,7 @@
 import type * as z from 'zod'
 import { isObject, validItemResult } from '../src/schema/item-result-check.js'
 import { type EvalMeta, EvalMetaSchema, type SuiteDef } from '../src/schema/meta.js'
+import { PARSE_ONCE } from '../src/schema/parse-once.js'
 
 const MetaWithoutSuiteSchema = EvalMetaSchema.omit({ suite: true })
 
@@ -30,7 +31,7 @@ export class EvalMetaParser {
       const rest = MetaWithoutSuiteSchema.safeParse(payload)
       return rest.success ? { success: true, data: { ...rest.data, suite: known } } : rest
     }
-    const parsed = EvalMetaSchema.safeParse(payload)
+    const parsed = EvalMetaSchema.safeParse(payload, PARSE_ONCE)
     if (parsed.success && text !== undefined) {
       if (this.suites.size > 1000) this.suites.clear()
       this.suites.set(text, parsed.data.suite)

@@ -1,6 +1,7 @@
 import { evaluationTimeoutMs } from '../src/client/evaluation.js'
 import { type Gate, GateSchema } from '../src/schema/gate.js'
 import { firstIssue } from '../src/schema/issues.js'
+import { PARSE_ONCE } from '../src/schema/parse-once.js'
 
 export interface EvalgateReporterOptions {
   /** Server URL. Default `EVALGATE_URL`; without one, a running `evalgate serve` or an embedded server. */
@@ -76,7 +77,7 @@ export function resolveReporterOptions(options: EvalgateReporterOptions = {}): R
   }
   let gate: Gate | undefined
   if (options.gate !== undefined) {
-    const parsed = GateSchema.safeParse(options.gate)
+    const parsed = GateSchema.safeParse(options.gate, PARSE_ONCE)
     if (!parsed.success) {
       const { path, message } = firstIssue(parsed.error)
       throw new TypeError(`evalgate reporter: invalid gate option at \`gate.${path}\`: ${message}`)

@@ -3,6 +3,7 @@ import type { Pool } from 'undici'
 import type * as z from 'zod'
 import { ApiErrorSchema } from '../schema/common.js'
 import { firstIssue } from '../schema/issues.js'
+import { PARSE_ONCE } from '../schema/parse-once.js'
 import { EvalgateApiError } from './errors.js'
 
 export interface TransportOptions {
@@ -196,7 +197,7 @@ export class Transport {
       json = undefined
     }
     if (status >= 400) {
-      const apiError = ApiErrorSchema.safeParse(json)
+      const apiError = ApiErrorSchema.safeParse(json, PARSE_ONCE)
       if (apiError.success) {
         throw new EvalgateApiError({
           message: apiError.data.error.message,
@@ -220,7 +221,7 @@ export class Transport {
         url: this.url,
       })
     }
-    const parsed = schema.safeParse(json)
+    const parsed = schema.safeParse(json, PARSE_ONCE)
     if (!parsed.success) {
       const { path: fieldPath, message } = firstIssue(parsed.error)
       throw new EvalgateApiError({
