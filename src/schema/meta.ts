@@ -3,6 +3,7 @@ import { JsonObjectSchema, JsonValueSchema, MAX_INT32, TurnTypeSchema } from './
 import { GateSchema, StarMetricSchema } from './gate.js'
 import { issuePath } from './issues.js'
 import { MetricDefSchema } from './metric.js'
+import { PARSE_ONCE } from './parse-once.js'
 
 // Every object here is strict: an unknown field (a typo like `costUSD`) is a 400 naming it, never
 // silently dropped. The Gradient-compatible schemas (gradient.ts) are the one exception.
@@ -231,7 +232,7 @@ export type SuiteDefInput = z.input<typeof SuiteDefSchema>
 
 /** Parses a suite definition; any problem (shape or rule) is a SuiteDefError. */
 export function parseSuiteDef(input: SuiteDefInput | unknown, suite?: string): SuiteDef {
-  const parsed = SuiteDefSchema.safeParse(input)
+  const parsed = SuiteDefSchema.safeParse(input, PARSE_ONCE)
   if (parsed.success) return parsed.data
   const name = suite ?? String((input as { name?: unknown } | null)?.name ?? 'unnamed')
   throw new SuiteDefError(

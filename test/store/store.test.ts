@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
@@ -571,6 +571,38 @@ describe.each(DIALECTS)('store on %s', (dialect) => {
       expected: odd[0],
       tags: [odd[3]],
     })
+  })
+})
+
+describe('store on a SQLite file: the write-ahead log stays small', () => {
+  test('ingest checkpoints as it goes; the WAL holds about 1 MiB at most, and close removes it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'evalgate-wal-'))
+    const file = join(dir, 'wal.db')
+    try {
+      const store = await openStore(file)
+      const services = createServices(store)
+      const projectId = (await services.projects.ensureDefault()).id
+      const { run } = await services.runs.createOrJoin(projectId, {
+        suite: def(),
+        runGroup: 'wal',
+        origin: 'vitest',
+      })
+      // ~6 MB of run items in batches of ~300 kB, as the reporter uploads them
+      const padding = 'x'.repeat(2_000)
+      let largestWal = 0
+      for (let b = 0; b < 20; b++) {
+        const batch = items(...Array.from({ length: 100 }, (_, k) => [b * 100 + k] as [number]))
+        for (const item of batch) item.output = padding
+        await services.runs.addItems(projectId, run.id, batch)
+        largestWal = Math.max(largestWal, statSync(`${file}-wal`).size)
+      }
+      expect(statSync(file).size).toBeGreaterThan(4_000_000)
+      expect(largestWal).toBeLessThan(2 * 1024 * 1024)
+      await store.close()
+      expect(existsSync(`${file}-wal`)).toBe(false)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 
