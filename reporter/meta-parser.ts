@@ -1,3 +1,4 @@
+import { dequal } from 'dequal/lite'
 import type * as z from 'zod'
 import { isObject, validItemResult } from '../src/schema/item-result-check.js'
 import { type EvalMeta, EvalMetaSchema, type SuiteDef } from '../src/schema/meta.js'
@@ -10,21 +11,21 @@ export type MetaParseResult =
   | { success: false; error: { issues: z.core.$ZodIssue[] } }
 
 /**
- * Validates each test's `meta.evalgate` payload with EvalMetaSchema. A suite definition equal (as
- * JSON) to one already validated is not parsed again: every item of a suite carries the same one,
- * and parsing it was most of the reporter's per-item CPU. Items of one suite share the parsed
- * definition object. The rest of the payload goes through the hand-written check equal to the
- * schema (src/schema/item-result-check.ts), which copies nothing; whatever it does not accept is
- * parsed by zod, which names the bad field.
+ * Validates each test's `meta.evalgate` payload with EvalMetaSchema. A suite definition deep-equal
+ * to one already validated is not parsed again: every item of a suite carries the same one, and
+ * parsing it was most of the reporter's per-item CPU (comparing it as JSON text, the next most:
+ * a string per item). Items of one suite share the parsed definition object. The rest of the
+ * payload goes through the hand-written check equal to the schema (src/schema/item-result-check.ts),
+ * which copies nothing; whatever it does not accept is parsed by zod, which names the bad field.
  */
 export class EvalMetaParser {
-  private readonly suites = new Map<string, SuiteDef>()
+  /** Validated suites by name: a copy of the payload's definition and what zod made of it. */
+  private readonly suites = new Map<string, Array<{ raw: unknown; def: SuiteDef }>>()
+  private knownCount = 0
 
   parse(payload: unknown): MetaParseResult {
-    const suite =
-      typeof payload === 'object' && payload !== null ? (payload as { suite?: unknown }).suite : undefined
-    const text = suite === undefined ? undefined : JSON.stringify(suite)
-    const known = text === undefined ? undefined : this.suites.get(text)
+    const suite = isObject(payload) ? (payload as { suite?: unknown }).suite : undefined
+    const known = this.knownSuite(suite)
     if (known) {
       const fast = validMetaWithoutSuite(payload)
       if (fast) return { success: true, data: { ...fast, suite: known } }
@@ -32,12 +33,34 @@ export class EvalMetaParser {
       return rest.success ? { success: true, data: { ...rest.data, suite: known } } : rest
     }
     const parsed = EvalMetaSchema.safeParse(payload, PARSE_ONCE)
-    if (parsed.success && text !== undefined) {
-      if (this.suites.size > 1000) this.suites.clear()
-      this.suites.set(text, parsed.data.suite)
-    }
+    if (parsed.success) this.remember(suite, parsed.data.suite)
     return parsed
   }
+
+  private knownSuite(raw: unknown): SuiteDef | undefined {
+    const name = suiteName(raw)
+    if (name === undefined) return undefined
+    return this.suites.get(name)?.find((known) => dequal(known.raw, raw))?.def
+  }
+
+  private remember(raw: unknown, def: SuiteDef): void {
+    if (this.knownCount >= 1000) {
+      this.suites.clear()
+      this.knownCount = 0
+    }
+    // A copy: the payload stays the test's own, and whatever changes it later changes no match.
+    const entry = { raw: structuredClone(raw), def }
+    const name = suiteName(raw) ?? def.name
+    const sameName = this.suites.get(name)
+    if (sameName) sameName.push(entry)
+    else this.suites.set(name, [entry])
+    this.knownCount++
+  }
+}
+
+function suiteName(raw: unknown): string | undefined {
+  const name = isObject(raw) ? (raw as { name?: unknown }).name : undefined
+  return typeof name === 'string' ? name : undefined
 }
 
 const META_KEYS = new Set(['schemaVersion', 'suite', 'file', 'trials', 'result'])

@@ -47,4 +47,24 @@ describe('EvalMetaParser', () => {
     expect(parser.parse(meta(3, { suite: undefined })).success).toBe(false)
     expect(parser.parse(null).success).toBe(false)
   })
+
+  test('a suite of the same name with other content is validated on its own; later changes to a payload match nothing', () => {
+    const parser = new EvalMetaParser()
+    const first = meta(0)
+    const a = parser.parse(first)
+    const strictGate = { ...suiteDef(), gate: { passRate: 1 } }
+    const b = parser.parse(meta(1, { suite: strictGate }))
+    if (!a.success || !b.success) throw new Error('expected valid payloads')
+    expect(b.data.suite.gate).toEqual({ passRate: 1 })
+    expect(b.data.suite).not.toBe(a.data.suite)
+    // a third payload with the second definition shares its parsed definition
+    const c = parser.parse(meta(2, { suite: { ...suiteDef(), gate: { passRate: 1 } } }))
+    if (!c.success) throw new Error('expected a valid payload')
+    expect(c.data.suite).toBe(b.data.suite)
+    // the first payload's definition changed (made invalid) after it was parsed: not a known suite
+    ;(first.suite as { gate: unknown }).gate = { passRate: 5 }
+    const d = parser.parse(meta(3, { suite: first.suite }))
+    expect(d.success).toBe(false)
+    if (!d.success) expect(d.error.issues[0]?.path).toEqual(['suite', 'gate', 'passRate'])
+  })
 })
