@@ -435,8 +435,9 @@ function suiteDefinition(plan: SuitePlan, loaded: LoadedDataset<unknown, unknown
 
 /** Multi-turn datasets validate this already; a custom Dataset implementation might not. */
 function checkChatInputs(suite: string, items: readonly Item<unknown, unknown>[]): void {
+  const conversation = ChatMessageSchema.array().min(1)
   for (const item of items) {
-    if (!ChatMessageSchema.array().min(1).safeParse(item.input).success) {
+    if (!conversation.safeParse(item.input).success) {
       throw new DescribeEvalError(
         `describeEval(${JSON.stringify(suite)}): item #${item.index} ${JSON.stringify(item.id)}: input must be a non-empty list of chat messages { role, content } in a multi-turn suite`,
       )
