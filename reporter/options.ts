@@ -1,7 +1,5 @@
 import { evaluationTimeoutMs } from '../src/client/evaluation.js'
-import { type Gate, GateSchema } from '../src/schema/gate.js'
-import { firstIssue } from '../src/schema/issues.js'
-import { PARSE_ONCE } from '../src/schema/parse-once.js'
+import type { Gate } from '../src/schema/gate.js'
 
 export interface EvalgateReporterOptions {
   /** Server URL. Default `EVALGATE_URL`; without one, a running `evalgate serve` or an embedded server. */
@@ -43,7 +41,8 @@ export interface EvalgateReporterOptions {
 export interface ResolvedReporterOptions {
   url: string | undefined
   apiKey: string | undefined
-  gate: Gate | undefined
+  /** As given: checked against GateSchema when the reporter loads its runtime (gate-option.ts). */
+  gate: unknown
   onServerError: 'fail' | 'warn'
   batchSize: number
   flushIntervalMs: number
@@ -75,19 +74,10 @@ export function resolveReporterOptions(options: EvalgateReporterOptions = {}): R
       `evalgate reporter: flushIntervalMs must be a number >= 10, got ${String(flushIntervalMs)}`,
     )
   }
-  let gate: Gate | undefined
-  if (options.gate !== undefined) {
-    const parsed = GateSchema.safeParse(options.gate, PARSE_ONCE)
-    if (!parsed.success) {
-      const { path, message } = firstIssue(parsed.error)
-      throw new TypeError(`evalgate reporter: invalid gate option at \`gate.${path}\`: ${message}`)
-    }
-    gate = parsed.data
-  }
   return {
     url: options.url,
     apiKey: options.apiKey,
-    gate,
+    gate: options.gate,
     onServerError,
     batchSize,
     flushIntervalMs,

@@ -2,11 +2,13 @@ import { appendFileSync, existsSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import type { SerializedError } from 'vitest'
 import type { Reporter, TestCase, TestModule, TestRunEndReason, TestSpecification, Vitest } from 'vitest/node'
-import { type Connection, connect, DEFAULT_DB_FILE } from '../src/client/connect.js'
-import { Outbox } from '../src/client/outbox.js'
+import type { Connection } from '../src/client/connect.js'
+import { DEFAULT_DB_FILE } from '../src/client/default-db.js'
+import type { Outbox } from '../src/client/outbox.js'
 import type { Run } from '../src/schema/api.js'
+import type { Gate } from '../src/schema/gate.js'
 import { firstIssue } from '../src/schema/issues.js'
-import { EVAL_META_KEY } from '../src/schema/meta.js'
+import { EVAL_META_KEY } from '../src/schema/meta-key.js'
 import { type Colors, colorEnabled, terminalColors } from '../src/util/colors.js'
 import { assertSupportedNode } from '../src/util/supported-node.js'
 import { terminalBlock, terminalText } from '../src/util/terminal-text.js'
@@ -19,7 +21,7 @@ import {
   type SuiteGateOutcome,
   type SuiteOutcome,
 } from './exit-code.js'
-import { EvalMetaParser } from './meta-parser.js'
+import type { EvalMetaParser } from './meta-parser.js'
 import { canReleaseEvalMeta } from './meta-release.js'
 import {
   type EvalgateReporterOptions,
@@ -27,7 +29,8 @@ import {
   resolveReporterOptions,
 } from './options.js'
 import { type RunGroup, rerunGroup, resolveRunGroup } from './run-group.js'
-import { type SuiteResult, UploadSession } from './session.js'
+import type * as Runtime from './runtime.js'
+import type { SuiteResult, UploadSession } from './session.js'
 import {
   formatMarkdownSummary,
   formatTerminalSummary,
@@ -73,7 +76,13 @@ export class EvalgateReporter implements Reporter {
   private failedEvalTests = new Set<string>()
   private invalidPayloads = 0
   private readonly colors: Colors
-  private metaParser = new EvalMetaParser()
+  /** The client, schemas and upload session, loaded when a run first needs them (runtime.ts). */
+  private runtime: typeof Runtime | null = null
+  private runtimeLoad: Promise<typeof Runtime> | null = null
+  /** The runtime's load that a test run's start waits for, and results that arrived before it. */
+  private pending: Promise<unknown> = Promise.resolve()
+  private gate: Gate | undefined
+  private metaParser: EvalMetaParser | null = null
   /** No other reporter reads `meta.evalgate`: drop it from the test once taken (meta-release.ts). */
   private releaseMeta = false
 
@@ -84,7 +93,8 @@ export class EvalgateReporter implements Reporter {
     this.baseGroup = resolveRunGroup(this.options.env)
   }
 
-  onInit(vitest: Vitest): void {
+  /** With a `gate` option, loads the runtime here, so that a bad gate stops Vitest at start. */
+  onInit(vitest: Vitest): Promise<void> | undefined {
     this.vitest = vitest
     this.root = vitest.config.root
     this.watching = Boolean(vitest.config.watch)
@@ -95,6 +105,7 @@ export class EvalgateReporter implements Reporter {
       isEvalgateReporter,
     )
     vitest.onClose(() => this.close())
+    return this.options.gate === undefined ? undefined : this.loadRuntime().then(() => undefined)
   }
 
   /**
@@ -102,15 +113,22 @@ export class EvalgateReporter implements Reporter {
    * this run will upload, so the server is ready when the first result arrives; it starts beside
    * the test workers' start-up. A project that has never uploaded and runs no eval file connects
    * at its first eval result instead (a describeEval in a plain test file), so plain test runs
-   * never create a database.
+   * never create a database, and never load the runtime: Vitest does not wait for it either way.
    */
   onTestRunStart(specifications: ReadonlyArray<TestSpecification> = []): void {
-    this.startSession()
-    if (this.connection) return
+    this.runNumber++
     const uploads =
+      this.connection !== null ||
       specifications.some((spec) => isEvalFile(spec.moduleId)) ||
       existsSync(resolve(this.root, this.options.dbPath ?? DEFAULT_DB_FILE))
-    if (uploads) this.connect().catch(() => {}) // a failure is reported by the upload that needs it
+    const begin = () => {
+      this.startSession()
+      // a failure is reported by the upload that needs it
+      if (uploads && !this.connection) this.connect().catch(() => {})
+    }
+    if (this.runtime) begin()
+    else if (uploads) this.pending = this.loadRuntime().then(begin, () => {})
+    else this.stopSession()
   }
 
   onTestCaseResult(testCase: TestCase): Promise<void> | undefined {
@@ -118,8 +136,23 @@ export class EvalgateReporter implements Reporter {
     if (payload === undefined) return undefined
     const state = testCase.result().state
     if (state !== 'passed' && state !== 'failed') return undefined
+    if (this.runtime) return this.takeResult(testCase, payload, state)
+    // Before the runtime: in arrival order, once it is loaded.
+    const taken = this.loadRuntime().then(
+      () => this.takeResult(testCase, payload, state),
+      (error: unknown) => this.log(`evalgate: reporter error: ${describeError(error)}`),
+    )
+    this.pending = this.pending.then(() => taken).catch(() => {})
+    return taken
+  }
+
+  private takeResult(
+    testCase: TestCase,
+    payload: unknown,
+    state: 'passed' | 'failed',
+  ): Promise<void> | undefined {
     const session = this.session ?? this.startSession()
-    const parsed = this.metaParser.parse(payload)
+    const parsed = this.metaParser!.parse(payload)
     if (!parsed.success) {
       this.invalidPayloads++
       const { path, message } = firstIssue(parsed.error)
@@ -141,6 +174,8 @@ export class EvalgateReporter implements Reporter {
     reason: TestRunEndReason,
   ): Promise<void> {
     const started = performance.now()
+    await this.pending.catch(() => {})
+    this.pending = Promise.resolve()
     this.stopTimer()
     const session = this.session
     this.session = null
@@ -208,9 +243,7 @@ export class EvalgateReporter implements Reporter {
       }
     } catch (error) {
       // Never throw from a reporter hook (in watch mode it would escape the rerun timer).
-      this.log(
-        `evalgate: reporter error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
-      )
+      this.log(`evalgate: reporter error: ${describeError(error)}`)
       process.exitCode = 1
     } finally {
       this.failedEvalTests = new Set()
@@ -267,16 +300,30 @@ export class EvalgateReporter implements Reporter {
     }
   }
 
+  /** Loads the runtime once; a bad `gate` option rejects it (a TypeError naming the field). */
+  private loadRuntime(): Promise<typeof Runtime> {
+    this.runtimeLoad ??= import('./runtime.js').then((runtime) => {
+      this.gate = runtime.parseGateOption(this.options.gate)
+      this.metaParser = new runtime.EvalMetaParser()
+      this.runtime = runtime
+      return runtime
+    })
+    return this.runtimeLoad
+  }
+
+  /** Needs the runtime loaded. */
   private startSession(): UploadSession {
-    this.stopTimer()
-    this.runNumber++
-    const runGroup = rerunGroup(this.baseGroup, this.runNumber)
-    this.outbox ??= new Outbox(resolve(this.root, this.options.outboxDir ?? join('.evalgate', 'outbox')))
-    const session = new UploadSession({
+    const runtime = this.runtime!
+    this.stopSession()
+    const runGroup = rerunGroup(this.baseGroup, Math.max(1, this.runNumber))
+    this.outbox ??= new runtime.Outbox(
+      resolve(this.root, this.options.outboxDir ?? join('.evalgate', 'outbox')),
+    )
+    const session = new runtime.UploadSession({
       api: () => this.connect(),
       outbox: this.outbox,
       runGroup,
-      gateDefaults: this.options.gate,
+      gateDefaults: this.gate,
       batchSize: this.options.batchSize,
       maxBufferedItems: this.options.batchSize * 10,
       log: (line) => this.log(line),
@@ -288,8 +335,15 @@ export class EvalgateReporter implements Reporter {
     return session
   }
 
+  /** The previous test run's session, if it is still open: its results are not this run's. */
+  private stopSession(): void {
+    this.stopTimer()
+    this.session = null
+  }
+
+  /** Needs the runtime loaded. */
   private connect(): Promise<Connection> {
-    this.connection ??= connect({
+    this.connection ??= this.runtime!.connect({
       url: this.options.url,
       apiKey: this.options.apiKey,
       root: this.root,
@@ -367,4 +421,8 @@ function countFailures(
 
 export function evalgateReporter(options?: EvalgateReporterOptions): EvalgateReporter {
   return new EvalgateReporter(options)
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error)
 }

@@ -1,5 +1,6 @@
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { EvalgateApi } from './api.js'
+import { DEFAULT_DB_FILE } from './default-db.js'
 import { readServerInfo, SERVER_INFO_FILE } from './discovery.js'
 import { startEmbeddedServer } from './embedded.js'
 
@@ -35,7 +36,7 @@ export interface ConnectOptions {
   env?: NodeJS.ProcessEnv | undefined
 }
 
-export const DEFAULT_DB_FILE = join('.evalgate', 'evalgate.db')
+export { DEFAULT_DB_FILE }
 
 /**
  * Resolves the server the way the reporter and the CLI do:

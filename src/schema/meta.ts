@@ -255,4 +255,4 @@ export const EvalMetaSchema = z.object({
 })
 export type EvalMeta = z.infer<typeof EvalMetaSchema>
 
-export const EVAL_META_KEY = 'evalgate' as const
+export { EVAL_META_KEY } from './meta-key.js'
