@@ -140,7 +140,11 @@ export class EvalgateReporter implements Reporter {
     // Before the runtime: in arrival order, once it is loaded.
     const taken = this.loadRuntime().then(
       () => this.takeResult(testCase, payload, state),
-      (error: unknown) => this.log(`evalgate: reporter error: ${describeError(error)}`),
+      (error: unknown) => {
+        // not taken: the run fails (counted with invalid payloads), never passes unseen
+        this.invalidPayloads++
+        this.log(`evalgate: reporter error: ${describeError(error)}`)
+      },
     )
     this.pending = this.pending.then(() => taken).catch(() => {})
     return taken
@@ -315,7 +319,7 @@ export class EvalgateReporter implements Reporter {
   private startSession(): UploadSession {
     const runtime = this.runtime!
     this.stopSession()
-    const runGroup = rerunGroup(this.baseGroup, Math.max(1, this.runNumber))
+    const runGroup = rerunGroup(this.baseGroup, this.runNumber)
     this.outbox ??= new runtime.Outbox(
       resolve(this.root, this.options.outboxDir ?? join('.evalgate', 'outbox')),
     )
