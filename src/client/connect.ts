@@ -1,6 +1,6 @@
 import { resolve } from 'node:path'
+import { DEFAULT_DB_FILE } from '../util/default-db.js'
 import { EvalgateApi } from './api.js'
-import { DEFAULT_DB_FILE } from './default-db.js'
 import { readServerInfo, SERVER_INFO_FILE } from './discovery.js'
 import { startEmbeddedServer } from './embedded.js'
 

@@ -13,7 +13,7 @@ import { DEFAULT_BODY_LIMIT, parseRequestBody } from './http/json-body.js'
 import { registerNetra } from './netra/index.js'
 import { registerOtlpRoutes } from './otlp/routes.js'
 import { registerAgentRoutes } from './routes/agents.js'
-import { registerNativeRoutes } from './routes/native.js'
+import { isPublicApiPath, NATIVE_API_PREFIX, registerNativeRoutes } from './routes/native.js'
 import type { Services } from './service/index.js'
 
 export { DEFAULT_BODY_LIMIT }
@@ -119,7 +119,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
     defaultProjectId,
   })
   app.addHook('onRequest', async (req, reply) => {
-    if (req.url === '/api/v1/health' || req.url.startsWith('/api/v1/health?')) return
+    if (isPublicApiPath(req.url.split('?', 1)[0] as string)) return
     if (req.url.startsWith('/v2/gen-ai/')) return gradientAuth(req, reply)
     // pages and assets hold no data: the API calls they make are authenticated like any other
     if (isDashboardRequest(req.method, req.url)) return
@@ -133,7 +133,7 @@ export async function buildApp(services: Services, opts: AppOptions = {}): Promi
       })
       registerAgentRoutes(api, services)
     },
-    { prefix: '/api/v1' },
+    { prefix: NATIVE_API_PREFIX },
   )
   await registerGradientRoutes(app, services, opts.uploadLimits ? { uploadLimits: opts.uploadLimits } : {})
   await registerNetra(app, services, {

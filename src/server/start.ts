@@ -4,13 +4,18 @@ import { openStore, type Store } from '../store/open.js'
 import type { AppOptions } from './app.js'
 import { resolveCaller } from './http/auth.js'
 import { boundOrigin } from './http/browser-guard.js'
-import { type DirectDispatch, directDispatch } from './http/direct-dispatch.js'
+import {
+  type DirectDispatch,
+  type DirectRequest,
+  type DirectResponse,
+  directDispatch,
+} from './http/direct-dispatch.js'
 import { errorResponse, writeInternalError } from './http/errors.js'
 import { clientErrorHandler, MAX_PARAM_LENGTH } from './http/framework-errors.js'
 import { DEFAULT_BODY_LIMIT } from './http/json-body.js'
 import { nodeHttp } from './http/node-http.js'
 import type { JobQueueOptions } from './jobs/queue.js'
-import { nativeRoutes } from './routes/native.js'
+import { isPublicApiPath, NATIVE_API_PREFIX, nativeRoutes } from './routes/native.js'
 import type { ServerScoringOptions } from './scoring/index.js'
 import { createServices, type Services } from './service/index.js'
 
@@ -55,12 +60,7 @@ export interface RunningServer {
    * directly (http/direct-dispatch.ts), anything else through Fastify's `inject` (same routes,
    * validation and serialisation as over HTTP). The embedded server's client uses it.
    */
-  dispatch(request: {
-    method: string
-    path: string
-    headers: Record<string, string>
-    body: string | undefined
-  }): Promise<{ status: number; text: string }>
+  dispatch(request: DirectRequest): Promise<DirectResponse>
   /**
    * Stops accepting connections and claiming jobs, finishes in-flight requests and jobs (jobs past
    * their grace period are given back to the queue), then closes the database.
@@ -118,10 +118,10 @@ export async function startServer(opts: StartServerOptions = {}): Promise<Runnin
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host
   const direct: DirectDispatch = directDispatch({
     routes: nativeRoutes(services, store.dialect),
-    prefix: '/api/v1',
+    prefix: NATIVE_API_PREFIX,
     bodyLimit,
     maxParamLength: MAX_PARAM_LENGTH,
-    public: new Set(['/api/v1/health']),
+    isPublic: isPublicApiPath,
     caller: (headers) => resolveCaller(services, { requireAuth, defaultProjectId }, headers),
     linkBase: () => opts.publicUrl ?? boundOrigin(front.server.address()),
   })

@@ -13,6 +13,7 @@ import {
   SqliteDriver,
 } from 'kysely'
 import type pg from 'pg'
+import { DEFAULT_DB_FILE } from '../util/default-db.js'
 import { migrationProvider, migrationStamp } from './migrations.js'
 import type { Database } from './schema.js'
 import { postgresWithCodec, sqliteWithCodec } from './text-codec.js'
@@ -64,7 +65,10 @@ function immediateSqliteDialect(config: SqliteDialectConfig): SqliteDialect {
   })(config)
 }
 
-export const DEFAULT_SQLITE_PATH = '.evalgate/evalgate.db'
+/** How long a statement waits for another connection's write lock. */
+const BUSY_TIMEOUT_MS = 10_000
+
+export const DEFAULT_SQLITE_PATH = DEFAULT_DB_FILE
 
 export function isPostgresUrl(db: string): boolean {
   return /^postgres(ql)?:\/\//i.test(db)
@@ -111,7 +115,7 @@ export async function openStore(db?: string): Promise<Store> {
     const file = location === ':memory:' ? location : resolve(location)
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
     const sqlite = new BetterSqlite3(file)
-    sqlite.pragma('busy_timeout = 10000')
+    sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
     // New databases only (must precede WAL; an existing file keeps its page size): ingest writes
     // ~1 KB per run item and commits each batch to the WAL page by page, and 16 KB pages mean a
     // quarter of the write calls; measured +15-40% items/s on batch ingest, reads unchanged.
@@ -187,7 +191,7 @@ async function whenNotBusy(
       }
     }
   } finally {
-    sqlite.pragma('busy_timeout = 10000')
+    sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`)
   }
 }
 

@@ -34,8 +34,8 @@ export interface DirectDispatchOptions {
   bodyLimit: number
   /** Fastify's `maxParamLength`: a longer parameter is Fastify's 414. */
   maxParamLength: number
-  /** The routes exempt from authentication (Fastify's onRequest hook skips them). */
-  public: ReadonlySet<string>
+  /** Whether a path is exempt from authentication (as Fastify's onRequest hook decides). */
+  isPublic(path: string): boolean
   caller(headers: Record<string, string>): Promise<Caller>
   linkBase(): string
 }
@@ -123,7 +123,7 @@ async function serve(
 ): Promise<DirectResponse> {
   let status = 200
   try {
-    const caller: Caller = options.public.has(match.url)
+    const caller: Caller = options.isPublic(match.url)
       ? { projectId: '', keyless: false, keyScope: 'project' }
       : await options.caller(request.headers)
     const call: ApiCall = {

@@ -146,6 +146,14 @@ export interface ApiRoute {
   handle(call: ApiCall, reply: ApiReply): Promise<unknown>
 }
 
+/** Where the native API is mounted. */
+export const NATIVE_API_PREFIX = '/api/v1'
+
+/** The native API's one route that answers without a credential (a liveness probe). */
+export function isPublicApiPath(path: string): boolean {
+  return path === `${NATIVE_API_PREFIX}/health`
+}
+
 /** Makes a run's dashboard path absolute under `base` (the public URL keeps its path). */
 export function runLinker(base: string): (run: Run) => Run {
   const trimmed = base.replace(/\/+$/, '')

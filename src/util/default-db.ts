@@ -1,4 +1,4 @@
 import { join } from 'node:path'
 
-/** The embedded server's database, relative to the project root. */
+/** Where the SQLite database is when nothing says otherwise, relative to the project root. */
 export const DEFAULT_DB_FILE = join('.evalgate', 'evalgate.db')
