@@ -122,6 +122,38 @@ describe('the reporter session', () => {
     ])
   })
 
+  test('finish looks up the previous run once finalize has answered, so the run list reads the summary finalize stored', async () => {
+    const suiteDef = suite('previous')
+    const first = session('g-prev-1', new Outbox(join(dir, 'outbox-prev-1'))).session
+    for (const item of items('previous', 3)) await first.add(suiteDef, item, false)
+    const [before] = await first.finish()
+
+    // The server's own direct path, recording when each request starts and ends.
+    const trace: string[] = []
+    const api = new EvalgateApi({
+      url: server.url,
+      retries: 0,
+      dispatch: async (request) => {
+        const name = `${request.method} ${request.path.replace(/[?].*$/, '').replace(/[0-9a-f-]{36}/, ':id')}`
+        trace.push(`start ${name}`)
+        const response = await server.dispatch(request)
+        trace.push(`end ${name}`)
+        return response
+      },
+    })
+    apis.push(api)
+    const second = session('g-prev-2', new Outbox(join(dir, 'outbox-prev-2')), async () => ({ api })).session
+    for (const item of items('previous', 3)) await second.add(suiteDef, item, false)
+    const [after] = await second.finish()
+
+    expect(after!.run?.status).toBe('succeeded')
+    expect(after!.previous?.id).toBe(before!.run!.id)
+    const finalized = trace.indexOf('end POST /api/v1/runs/:id/finalize')
+    const listed = trace.indexOf('start GET /api/v1/runs')
+    expect(finalized).toBeGreaterThan(-1)
+    expect(listed).toBeGreaterThan(finalized)
+  })
+
   test('a 503 takes the whole upload offline: every suite goes to the outbox, and `evalgate upload` stops at the first file', async () => {
     const outbox = new Outbox(join(dir, 'outbox-503'))
     const { session: s, lines } = session('g-503', outbox)
