@@ -3,7 +3,8 @@
 // runs as one `vitest --watch` process; after its first run, the test file is rewritten (same
 // code, a new comment) and the time from the write to Vitest's next "Waiting for file changes" is
 // one rerun. Variants alternate rerun by rerun; ratios are paired per rerun, median (min–max).
-// Env: BENCH_RUNS (reruns per variant, default 7). Usage: node bench/peers-watch.mjs
+// Env: BENCH_RUNS (reruns per variant, default 7); BENCH_EVALGATE_BASE=<dist/ of another build> adds
+// that build as the variant `evalgateBase`, in the same rounds. Usage: node bench/peers-watch.mjs
 import { spawn } from 'node:child_process'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -11,6 +12,7 @@ import { stripVTControlCharacters } from 'node:util'
 import {
   ensureBuilt,
   evalgateEntries,
+  installBaseBuild,
   machineInfo,
   median,
   printTable,
@@ -32,6 +34,25 @@ const items = Array.from({ length: 10 }, (_, i) => {
   return { id: `i${i}`, input: { text }, expected: text.toUpperCase() }
 })
 
+function evalgateFiles(entries) {
+  return {
+    'data.json': JSON.stringify(items),
+    'vitest.config.mjs': `import { defineConfig } from 'vitest/config'
+import { evalgate } from ${JSON.stringify(entries.plugin)}
+export default defineConfig({ plugins: [evalgate()], ${entries.alias} test: { include: ['*.test.mjs'] } })
+`,
+    'eval.test.mjs': `import { dataset, describeEval, exactMatch } from ${JSON.stringify(entries.index)}
+describeEval(
+  dataset.json('watch', new URL('./data.json', import.meta.url)),
+  (input) => input.text.toUpperCase(),
+  [exactMatch()],
+  { name: 'watch', gate: { passRate: 1 } },
+)
+`,
+  }
+}
+
+const base = installBaseBuild()
 const variants = {
   plain: writeFixture('watch-plain', {
     'data.json': JSON.stringify(items),
@@ -46,23 +67,10 @@ test.for(items)('$id', ({ input, expected }) => {
 })
 `,
   }),
-  evalgate: writeFixture('watch-evalgate', {
-    'data.json': JSON.stringify(items),
-    'vitest.config.mjs': `import { defineConfig } from 'vitest/config'
-import { evalgate } from ${JSON.stringify(entries.plugin)}
-export default defineConfig({ plugins: [evalgate()], ${entries.alias} test: { include: ['*.test.mjs'] } })
-`,
-    'eval.test.mjs': `import { dataset, describeEval, exactMatch } from ${JSON.stringify(entries.index)}
-describeEval(
-  dataset.json('watch', new URL('./data.json', import.meta.url)),
-  (input) => input.text.toUpperCase(),
-  [exactMatch()],
-  { name: 'watch', gate: { passRate: 1 } },
-)
-`,
-  }),
+  evalgate: writeFixture('watch-evalgate', evalgateFiles(entries)),
+  ...(base ? { evalgateBase: writeFixture('watch-evalgate', evalgateFiles(base.entries), base.root) } : {}),
 }
-const testFile = { plain: 'plain.test.mjs', evalgate: 'eval.test.mjs' }
+const testFile = { plain: 'plain.test.mjs', evalgate: 'eval.test.mjs', evalgateBase: 'eval.test.mjs' }
 
 /** One `vitest --watch` process; `next()` resolves at its next "Waiting for file changes". */
 function watcher(dir) {
@@ -115,13 +123,15 @@ for (const key of Object.keys(variants)) {
   watchers[key] = watcher(variants[key])
   await watchers[key].next()
 }
-const samples = { plain: [], evalgate: [] }
+const keys = Object.keys(variants)
+const samples = Object.fromEntries(keys.map((key) => [key, []]))
 const loads = []
 try {
-  // One unmeasured rerun each (the first rerun warms the module graph), then alternate.
+  // One unmeasured rerun each (the first rerun warms the module graph), then rotate the order.
   for (let run = -1; run < RUNS; run++) {
     if (run >= 0) loads.push((await machineInfo()).loadavg1)
-    for (const key of run % 2 === 0 ? ['plain', 'evalgate'] : ['evalgate', 'plain']) {
+    const shift = ((run % keys.length) + keys.length) % keys.length
+    for (const key of [...keys.slice(shift), ...keys.slice(0, shift)]) {
       const file = join(variants[key], testFile[key])
       const source = readFileSync(file, 'utf8').replace(/\n\/\/ rerun \d+\n$/, '\n')
       const rerun = watchers[key].next()
@@ -132,7 +142,7 @@ try {
     }
     if (run >= 0)
       console.log(
-        `  rerun ${run + 1}: plain ${round(samples.plain[run])} ms, evalgate ${round(samples.evalgate[run])} ms`,
+        `  rerun ${run + 1}: ${keys.map((key) => `${key} ${round(samples[key][run])} ms`).join(', ')}`,
       )
   }
 } finally {
@@ -140,12 +150,13 @@ try {
 }
 if (!watchers.evalgate.output().includes('evalgate')) throw new Error('the evalgate reporter printed nothing')
 
-const ratios = samples.evalgate.map((ms, i) => ms / samples.plain[i])
 const spread = (values) => ({
   min: round(Math.min(...values), 3),
   median: round(median(values), 3),
   max: round(Math.max(...values), 3),
 })
+const ratiosOf = (key) => samples[key].map((ms, i) => ms / samples.plain[i])
+const ratios = ratiosOf('evalgate')
 const result = {
   reruns: RUNS,
   evalgateFrom: entries.kind,
@@ -154,20 +165,26 @@ const result = {
   plainMs: spread(samples.plain),
   evalgateMs: spread(samples.evalgate),
   ratio: spread(ratios),
+  ...(base
+    ? {
+        base: base.label,
+        evalgateBaseMs: spread(samples.evalgateBase),
+        baseRatio: spread(ratiosOf('evalgateBase')),
+      }
+    : {}),
   target: { maxRatio: TARGET },
   met: median(ratios) <= TARGET,
 }
+const row = (label, ms, ratio) => [
+  label,
+  `${round(ms.median)} (${round(ms.min)}–${round(ms.max)})`,
+  ratio ? `${ratio.median} (${ratio.min}–${ratio.max})` : '1',
+]
 printTable([
-  ['variant', 'rerun ms median (min–max)'],
-  [
-    'plain Vitest',
-    `${round(result.plainMs.median)} (${round(result.plainMs.min)}–${round(result.plainMs.max)})`,
-  ],
-  [
-    'evalgate',
-    `${round(result.evalgateMs.median)} (${round(result.evalgateMs.min)}–${round(result.evalgateMs.max)})`,
-  ],
-  ['ratio (paired)', `${result.ratio.median} (${result.ratio.min}–${result.ratio.max})`],
+  ['variant', 'rerun ms median (min–max)', '× plain, paired per rerun'],
+  row('plain Vitest', result.plainMs),
+  row('evalgate', result.evalgateMs, result.ratio),
+  ...(base ? [row(base.label, result.evalgateBaseMs, result.baseRatio)] : []),
 ])
 console.log(
   `target ≤ ${TARGET}×: ${result.met ? 'MET' : 'MISSED'}; results: ${writeResult('peers-watch', result)}`,

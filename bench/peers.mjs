@@ -19,13 +19,14 @@
 // BENCH_VARIANTS (comma list, default all).
 // Usage: node bench/peers.mjs
 import { spawnSync } from 'node:child_process'
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import {
   benchDir,
   ensureBuilt,
   evalgateEntries,
+  installBaseBuild,
   machineInfo,
   median,
   printTable,
@@ -115,19 +116,10 @@ test.for(items)('$id', { concurrent: ${concurrent} }, async ({ input, expected }
   }
 }
 
-// BENCH_EVALGATE_BASE=<a dist/ directory of another build>: adds the variant `evalgateBase`, that
-// build installed as a package of its own, for interleaved before/after comparisons.
-// Its fixtures live next to it (bench/.tmp/run-<pid>/base/), so the bare `evalgate` resolves to it
-// exactly as it does for the current build (an absolute path would be bundled into the config).
-const baseRoot = join(benchDir, '.tmp', `run-${process.pid}`, 'base')
-function installBase(distDir) {
-  const pkg = join(baseRoot, 'node_modules', 'evalgate')
-  mkdirSync(pkg, { recursive: true })
-  cpSync(join(benchDir, '..', 'package.json'), join(pkg, 'package.json'))
-  cpSync(distDir, join(pkg, 'dist'), { recursive: true })
-  return { index: 'evalgate', plugin: 'evalgate/vitest', alias: '' }
-}
-const baseEntries = process.env.BENCH_EVALGATE_BASE ? installBase(process.env.BENCH_EVALGATE_BASE) : null
+// BENCH_EVALGATE_BASE=<a dist/ directory of another build>: adds the variant `evalgateBase`.
+const base = installBaseBuild()
+const baseEntries = base?.entries ?? null
+const baseRoot = base?.root
 
 function evalgateFixture(w, entries_ = entries) {
   const entries = entries_
@@ -194,7 +186,7 @@ const allVariants = [
     ? [
         {
           key: 'evalgateBase',
-          label: `evalgate base build (${process.env.BENCH_EVALGATE_BASE})`,
+          label: base.label,
           fixture: (w) => evalgateFixture(w, baseEntries),
           baseline: 'plain',
           root: baseRoot,

@@ -145,6 +145,27 @@ process.on('exit', () => {
 })
 
 /**
+ * BENCH_EVALGATE_BASE=<a dist/ directory of another build>: that build installed as a package of
+ * its own under bench/.tmp/run-<pid>/base/, for interleaved before/after comparisons. Fixtures
+ * written under the returned `root` resolve the bare `evalgate` to it, exactly as the current
+ * build's do (an absolute path would be bundled into the config). Null without the variable.
+ */
+export function installBaseBuild() {
+  const distDir = process.env.BENCH_EVALGATE_BASE
+  if (!distDir) return null
+  const root = join(processFixtures, 'base')
+  const pkg = join(root, 'node_modules', 'evalgate')
+  mkdirSync(pkg, { recursive: true })
+  cpSync(join(repoRoot, 'package.json'), join(pkg, 'package.json'))
+  cpSync(distDir, join(pkg, 'dist'), { recursive: true })
+  return {
+    root,
+    label: `evalgate base build (${distDir})`,
+    entries: { kind: 'dist', index: 'evalgate', plugin: 'evalgate/vitest', alias: '' },
+  }
+}
+
+/**
  * Creates a fresh fixture project bench/.tmp/run-<pid>/<name> (inside the repo, so node_modules resolves).
  * `root` puts it elsewhere (bench/peers/.tmp/run-<pid>/ for fixtures that resolve the peers' Vitest).
  */
