@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url'
 import { Worker } from 'node:worker_threads'
 import type { SerializedError, ThreadCommand, ThreadEvent } from '../server/embedded-thread.js'
 import type { StartServerOptions } from '../server/start.js'
-import type { Dispatch, DispatchRequest } from './http.js'
+import type { DispatchRequest, DispatchResponse } from '../util/dispatch.js'
+import type { Dispatch } from './http.js'
 
 export interface EmbeddedServer {
   url: string
@@ -53,10 +54,7 @@ function startThread(options: StartServerOptions, script: URL): Promise<Embedded
     workerData: options,
     resourceLimits: { maxYoungGenerationSizeMb: THREAD_YOUNG_GENERATION_MB },
   })
-  const pending = new Map<
-    number,
-    { resolve: (r: { status: number; text: string }) => void; reject: (e: Error) => void }
-  >()
+  const pending = new Map<number, { resolve: (r: DispatchResponse) => void; reject: (e: Error) => void }>()
   let nextId = 1
   /** Set once the thread can no longer answer: why requests fail from then on. */
   let gone: Error | null = null
@@ -114,7 +112,7 @@ function startThread(options: StartServerOptions, script: URL): Promise<Embedded
     })
   })
 
-  function dispatch(request: DispatchRequest): Promise<{ status: number; text: string }> {
+  function dispatch(request: DispatchRequest): Promise<DispatchResponse> {
     // Nothing is sent: the client retries or keeps the data, as for a refused connection.
     if (gone || closing)
       return Promise.reject(

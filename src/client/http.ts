@@ -4,6 +4,7 @@ import type * as z from 'zod'
 import { ApiErrorSchema } from '../schema/common.js'
 import { firstIssue } from '../schema/issues.js'
 import { PARSE_ONCE } from '../schema/parse-once.js'
+import type { DispatchRequest, DispatchResponse } from '../util/dispatch.js'
 import { EvalgateApiError } from './errors.js'
 
 export interface TransportOptions {
@@ -24,15 +25,9 @@ export interface TransportOptions {
   dispatch?: Dispatch | undefined
 }
 
-export interface DispatchRequest {
-  method: string
-  /** Path and query, e.g. `/api/v1/runs?suite=x`. */
-  path: string
-  headers: Record<string, string>
-  body: string | undefined
-}
+export type { DispatchRequest, DispatchResponse }
 
-export type Dispatch = (request: DispatchRequest) => Promise<{ status: number; text: string }>
+export type Dispatch = (request: DispatchRequest) => Promise<DispatchResponse>
 
 export type QueryValue = string | number | boolean | undefined | null
 
@@ -121,7 +116,7 @@ export class Transport {
       body === undefined ? this.headers : { ...this.headers, 'content-type': 'application/json' }
     const idempotent = spec.idempotent ?? true
     for (let attempt = 0; ; attempt++) {
-      let outcome: { status: number; text: string } | EvalgateApiError
+      let outcome: DispatchResponse | EvalgateApiError
       try {
         outcome = await this.send({ method: spec.method, path, headers, body })
       } catch (error) {
@@ -146,7 +141,7 @@ export class Transport {
     if (pool) await (await pool).close()
   }
 
-  private async send(request: DispatchRequest): Promise<{ status: number; text: string }> {
+  private async send(request: DispatchRequest): Promise<DispatchResponse> {
     if (this.dispatch) return this.dispatch(request)
     const pool = await this.connectionPool()
     const response = await pool.request({ ...request, method: request.method as 'GET' })

@@ -6,7 +6,7 @@
 
 import { enableCompileCache } from 'node:module'
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads'
-import type { DispatchRequest } from '../client/http.js'
+import type { DispatchRequest } from '../util/dispatch.js'
 import type { RunningServer, StartServerOptions } from './start.js'
 
 /** Main thread → server thread. */

@@ -1,15 +1,11 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { FastifyInstance } from 'fastify'
 import { openStore, type Store } from '../store/open.js'
+import type { DispatchRequest, DispatchResponse } from '../util/dispatch.js'
 import type { AppOptions } from './app.js'
 import { resolveCaller } from './http/auth.js'
 import { boundOrigin } from './http/browser-guard.js'
-import {
-  type DirectDispatch,
-  type DirectRequest,
-  type DirectResponse,
-  directDispatch,
-} from './http/direct-dispatch.js'
+import { type DirectDispatch, directDispatch } from './http/direct-dispatch.js'
 import { errorResponse, writeInternalError } from './http/errors.js'
 import { clientErrorHandler, MAX_PARAM_LENGTH } from './http/framework-errors.js'
 import { DEFAULT_BODY_LIMIT } from './http/json-body.js'
@@ -60,7 +56,7 @@ export interface RunningServer {
    * directly (http/direct-dispatch.ts), anything else through Fastify's `inject` (same routes,
    * validation and serialisation as over HTTP). The embedded server's client uses it.
    */
-  dispatch(request: DirectRequest): Promise<DirectResponse>
+  dispatch(request: DispatchRequest): Promise<DispatchResponse>
   /**
    * Stops accepting connections and claiming jobs, finishes in-flight requests and jobs (jobs past
    * their grace period are given back to the queue), then closes the database.

@@ -10,22 +10,11 @@
  * `vitest run` waits for. Fastify loads when something else needs it (server/start.ts).
  */
 import { parse as parseQuery } from 'fast-querystring'
+import type { DispatchRequest, DispatchResponse } from '../../util/dispatch.js'
 import type { ApiCall, ApiRoute } from '../routes/native.js'
 import type { Caller } from './auth.js'
 import { errorResponse, writeInternalError } from './errors.js'
 import { parseRequestBody } from './json-body.js'
-
-export interface DirectRequest {
-  method: string
-  path: string
-  headers: Record<string, string>
-  body: string | undefined
-}
-
-export interface DirectResponse {
-  status: number
-  text: string
-}
 
 export interface DirectDispatchOptions {
   routes: ApiRoute[]
@@ -47,7 +36,7 @@ interface CompiledRoute {
   params: string[]
 }
 
-export type DirectDispatch = (request: DirectRequest) => Promise<DirectResponse> | null
+export type DirectDispatch = (request: DispatchRequest) => Promise<DispatchResponse> | null
 
 export function directDispatch(options: DirectDispatchOptions): DirectDispatch {
   const compiled = options.routes.map(compile)
@@ -79,7 +68,7 @@ interface Match {
 }
 
 function matchRequest(
-  request: DirectRequest,
+  request: DispatchRequest,
   compiled: CompiledRoute[],
   options: DirectDispatchOptions,
 ): Match | null {
@@ -117,10 +106,10 @@ function matchRequest(
 }
 
 async function serve(
-  request: DirectRequest,
+  request: DispatchRequest,
   match: Match,
   options: DirectDispatchOptions,
-): Promise<DirectResponse> {
+): Promise<DispatchResponse> {
   let status = 200
   try {
     const caller: Caller = options.isPublic(match.url)
