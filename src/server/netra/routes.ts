@@ -33,8 +33,7 @@ import {
   NetraRunStatusBodySchema,
   NetraRunStatusResultSchema,
 } from '../../schema/netra.js'
-import { PARSE_ONCE } from '../../schema/parse-once.js'
-import { parseOr400 } from '../http/validate.js'
+import { checkedResponse, parseOr400 } from '../http/validate.js'
 import { linker } from '../routes/native.js'
 import type { Services } from '../service/index.js'
 import { toNetraDataset, toNetraDatasetItem, toNetraEvaluators, toNetraRunItem } from './mappers.js'
@@ -46,12 +45,7 @@ const RunItemParams = z.object({ runId: IdSchema, testRunItemId: z.string().min(
 
 /** `{data}` after checking it against its schema (a mismatch is a server bug, answered 500). */
 function data<S extends z.ZodType>(schema: S, value: z.infer<S>): { data: z.infer<S> } {
-  const r = schema.safeParse(value, PARSE_ONCE)
-  if (!r.success)
-    throw new Error(
-      `Netra response does not match its schema: ${r.error.issues[0]?.path.join('.')}: ${r.error.issues[0]?.message}`,
-    )
-  return { data: r.data }
+  return { data: checkedResponse(schema, value, 'Netra') }
 }
 
 /** The item span of a run-item post: W3C `traceparent` (version 00), ignored when malformed. */

@@ -71,13 +71,11 @@ import {
 } from '../../schema/api.js'
 import { IdSchema, MAX_INT32, PageQuerySchema } from '../../schema/common.js'
 import { ServerEvaluatorListSchema } from '../../schema/evaluators.js'
-import { issueLine } from '../../schema/issues.js'
-import { PARSE_ONCE } from '../../schema/parse-once.js'
 import { RunItemSpansSchema } from '../../schema/spans.js'
 import { VERSION } from '../../version.js'
 import { serverOrigin } from '../http/browser-guard.js'
 import { parseRunItemBatch } from '../http/run-item-batch.js'
-import { parseOr400 } from '../http/validate.js'
+import { checkedResponse, parseOr400 } from '../http/validate.js'
 import { serverEvaluators } from '../scoring/catalogue.js'
 import { ForbiddenError, NotFoundError, ValidationError } from '../service/errors.js'
 import type { Services } from '../service/index.js'
@@ -103,9 +101,7 @@ const SuiteRunsQuery = z.object({
 
 /** Serialises `value` after checking it against the response schema (a server bug otherwise). */
 function out<S extends z.ZodType>(schema: S, value: z.infer<S>): z.infer<S> {
-  const r = schema.safeParse(value, PARSE_ONCE)
-  if (!r.success) throw new Error(`response does not match its schema: ${issueLine(r.error)}`)
-  return r.data
+  return checkedResponse(schema, value)
 }
 
 /**
