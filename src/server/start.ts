@@ -9,6 +9,7 @@ import { type DirectDispatch, directDispatch } from './http/direct-dispatch.js'
 import { errorResponse, writeInternalError } from './http/errors.js'
 import { clientErrorHandler, MAX_PARAM_LENGTH } from './http/framework-errors.js'
 import { DEFAULT_BODY_LIMIT } from './http/json-body.js'
+import { isLoopbackHost } from './http/loopback.js'
 import { nodeHttp } from './http/node-http.js'
 import type { JobQueueOptions } from './jobs/queue.js'
 import { isPublicApiPath, NATIVE_API_PREFIX, nativeRoutes } from './routes/native.js'
@@ -64,10 +65,7 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase()
-  return h === 'localhost' || h === '::1' || h.startsWith('127.') || h === '::ffff:127.0.0.1'
-}
+export { isLoopbackHost }
 
 /** The HTTP side of a running server: its socket and, now or later, its Fastify app. */
 interface HttpFront {

@@ -7,6 +7,7 @@ import {
   RunResultsSchema,
   RunSchema,
 } from '../../src/schema/index.js'
+import { isLoopbackHostname } from '../../src/server/http/loopback.js'
 import { isLoopbackHost, type RunningServer, startServer } from '../../src/server/index.js'
 import { itemResult, suiteDef } from '../helpers/fixtures.js'
 import { client } from '../helpers/http.js'
@@ -403,9 +404,26 @@ describe('auth', () => {
   })
 
   test('a non-loopback bind always requires keys', () => {
-    for (const h of ['127.0.0.1', 'localhost', '::1', '127.1.2.3', '[::1]'])
+    for (const h of ['127.0.0.1', 'localhost', '::1', '127.1.2.3', '[::1]', '::ffff:127.0.0.2'])
       expect(isLoopbackHost(h), h).toBe(true)
-    for (const h of ['0.0.0.0', '::', '10.0.0.5', '192.168.1.2', 'example.com'])
+    // a name that starts like a loopback address is a name, and *.localhost resolves as the system
+    // resolver decides (browsers map it to loopback; a bind goes through the resolver)
+    for (const h of [
+      '0.0.0.0',
+      '::',
+      '10.0.0.5',
+      '192.168.1.2',
+      'example.com',
+      '127.example.com',
+      'app.localhost',
+    ])
       expect(isLoopbackHost(h), h).toBe(false)
+  })
+
+  test("a request's host: loopback hosts and *.localhost names (browsers resolve those to loopback)", () => {
+    for (const h of ['localhost', '127.0.0.1', '[::1]', 'app.localhost', 'A.LOCALHOST'])
+      expect(isLoopbackHostname(h), h).toBe(true)
+    for (const h of ['localhost.example.com', '127.example.com', 'evil.example', '10.0.0.1'])
+      expect(isLoopbackHostname(h), h).toBe(false)
   })
 })

@@ -14,6 +14,7 @@
 import type { AddressInfo } from 'node:net'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { ServiceError } from '../service/errors.js'
+import { isLoopbackHostname } from './loopback.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -33,18 +34,6 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
-
-/** localhost, 127.0.0.0/8, ::1 (bracketed or not), IPv4-mapped loopback. */
-export function isLoopbackHostname(hostname: string): boolean {
-  const h = hostname.replace(/^\[|\]$/g, '').toLowerCase()
-  return (
-    h === 'localhost' ||
-    h.endsWith('.localhost') ||
-    h === '::1' ||
-    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) ||
-    /^::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
-  )
-}
 
 /** The hostname of a `Host` header value (`name:port`, `[v6]:port`). */
 function hostnameOfHost(host: string): string {
