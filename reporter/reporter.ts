@@ -9,7 +9,7 @@ import type { Gate } from '../src/schema/gate.js'
 import { firstIssue } from '../src/schema/issues.js'
 import { EVAL_META_KEY } from '../src/schema/meta-key.js'
 import { type Colors, colorEnabled, terminalColors } from '../src/util/colors.js'
-import { DEFAULT_DB_FILE } from '../src/util/state-files.js'
+import { DEFAULT_DB_FILE } from '../src/util/default-db.js'
 import { assertSupportedNode } from '../src/util/supported-node.js'
 import { terminalBlock, terminalText } from '../src/util/terminal-text.js'
 import { isEvalFile } from '../src/vitest/eval-files.js'
@@ -242,8 +242,7 @@ export class EvalgateReporter implements Reporter {
         this.log(
           `evalgate timing: onTestRunEnd ${total.toFixed(1)} ms (flush + finalize + fetch ${(finished - started).toFixed(1)} ms; ` +
             `${session?.timings.pendingAtEnd ?? 0} items pending at the end, flush ${session?.timings.flushMs.toFixed(1)} ms, ` +
-            `finalize + fetch ${session?.timings.finalizeMs.toFixed(1)} ms, ${session?.timings.requests ?? 0} upload requests` +
-            `${connection?.startedEarly ? '; the embedded server started with the config' : ''})`,
+            `finalize + fetch ${session?.timings.finalizeMs.toFixed(1)} ms, ${session?.timings.requests ?? 0} upload requests)`,
         )
       }
     } catch (error) {

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path'
-import { DEFAULT_DB_FILE } from '../util/state-files.js'
+import { DEFAULT_DB_FILE } from '../util/default-db.js'
 import { EvalgateApi } from './api.js'
 import { readServerInfo, SERVER_INFO_FILE } from './discovery.js'
-import { embeddedServerOptions, startEmbeddedServer, takeEarlyEmbeddedServer } from './embedded.js'
+import { startEmbeddedServer } from './embedded.js'
 
 export type ConnectionMode = 'remote' | 'discovered' | 'embedded'
 
@@ -16,8 +16,6 @@ export interface Connection {
   keySource: string | undefined
   /** For embedded mode: the database file. */
   dbPath: string | undefined
-  /** For embedded mode: the server was started before the run, by the plugin (embedded.ts). */
-  startedEarly: boolean
   /** Closes the client, and the embedded server if this connection started one. */
   close(): Promise<void>
 }
@@ -87,16 +85,18 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
   }
 
   const dbPath = resolve(root, options.dbPath ?? DEFAULT_DB_FILE)
-  const early = takeEarlyEmbeddedServer(dbPath)
-  const server = await (early ?? startEmbeddedServer(embeddedServerOptions(dbPath)))
+  const server = await startEmbeddedServer({
+    db: dbPath,
+    host: '127.0.0.1',
+    port: 0,
+    requireAuth: false,
+    logger: false,
+  })
   // Requests go to the server in-process (its thread, through Fastify inject: the same routes and
   // validation as over HTTP), sparing the loopback hop and the HTTP client's import; the server
   // still listens on server.url for anything else.
   const api = new EvalgateApi({ url: server.url, ...clientOptions, dispatch: server.dispatch })
-  return {
-    ...connection(api, 'embedded', 'embedded', keySource, dbPath, () => server.close()),
-    startedEarly: early !== undefined,
-  }
+  return connection(api, 'embedded', 'embedded', keySource, dbPath, () => server.close())
 }
 
 function connection(
@@ -115,7 +115,6 @@ function connection(
     urlSource,
     keySource,
     dbPath,
-    startedEarly: false,
     close() {
       closing ??= (async () => {
         await api.close().catch(() => {})

@@ -1,7 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import * as z from 'zod'
-import { SERVER_INFO_FILE } from '../util/state-files.js'
 
 /**
  * How a running `evalgate serve` is found: it writes `.evalgate/server.json` (in the directory it
@@ -9,7 +8,7 @@ import { SERVER_INFO_FILE } from '../util/state-files.js'
  * and, if the process is alive and answers `/api/v1/health`, use that server instead of starting
  * an embedded one.
  */
-export { SERVER_INFO_FILE }
+export const SERVER_INFO_FILE = join('.evalgate', 'server.json')
 
 export const ServerInfoSchema = z.object({
   url: z.string().url(),

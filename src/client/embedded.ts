@@ -29,18 +29,16 @@ const DEFAULT_THREAD_SCRIPT = new URL('./server/embedded-thread.js', import.meta
 
 const THREAD_YOUNG_GENERATION_MB = 8
 
-/** The embedded server of a project's database: loopback, an ephemeral port, no keys, no log. */
-export function embeddedServerOptions(db: string): EmbeddedServerOptions {
-  return { db, host: '127.0.0.1', port: 0, requireAuth: false, logger: false }
-}
-
 export async function startEmbeddedServer(
   options: EmbeddedServerOptions,
   threadScript: URL | null = DEFAULT_THREAD_SCRIPT,
 ): Promise<EmbeddedServer> {
-  if (hasScript(threadScript)) return startThread(threadOptions(options), threadScript).server
+  // The reporter's requests take the native routes' direct path: Fastify loads only if something
+  // else (the dashboard, an SDK, an OTLP exporter) reaches the server.
+  const serverOptions: StartServerOptions = { ...options, httpApp: 'first-request' }
+  if (threadScript && existsSync(fileURLToPath(threadScript))) return startThread(serverOptions, threadScript)
   const { startServer } = await import('../server/start.js')
-  const server = await startServer(threadOptions(options))
+  const server = await startServer(serverOptions)
   return {
     url: server.url,
     runsIn: 'in-process',
@@ -49,66 +47,7 @@ export async function startEmbeddedServer(
   }
 }
 
-// The reporter's requests take the native routes' direct path: Fastify loads only if something
-// else (the dashboard, an SDK, an OTLP exporter) reaches the server.
-const threadOptions = (options: EmbeddedServerOptions): StartServerOptions => ({
-  ...options,
-  httpApp: 'first-request',
-})
-
-const hasScript = (script: URL | null): script is URL => script !== null && existsSync(fileURLToPath(script))
-
-/** A thread started before anyone asked for it, kept process-wide (module copies share it). */
-const EARLY = Symbol.for('evalgate.embedded.early')
-type EarlyHolder = { [EARLY]?: { db: string; server: Promise<EmbeddedServer>; keepAlive(): void } }
-
-/**
- * Starts the embedded server's thread for `db` now, for connect() to take later: the plugin calls
- * it while Vitest sets itself up on its main thread and a core is idle, so the thread's own
- * start-up (~0.25 s of CPU) no longer competes with the test workers'. Until it is taken the
- * thread does not keep the process alive. False when nothing was started: one is already waiting,
- * or the thread's script is absent (running from the sources).
- */
-export function startEmbeddedServerEarly(
-  db: string,
-  threadScript: URL | null = DEFAULT_THREAD_SCRIPT,
-): boolean {
-  const holder = globalThis as EarlyHolder
-  if (holder[EARLY] || !hasScript(threadScript)) return false
-  const started = startThread(threadOptions(embeddedServerOptions(db)), threadScript, { detached: true })
-  started.server.catch(() => {}) // a failure is for whoever takes it (connect), not unhandled here
-  holder[EARLY] = { db, ...started }
-  return true
-}
-
-/** The early-started server of `db`, once: from then on it keeps the process alive as usual. */
-export function takeEarlyEmbeddedServer(db: string): Promise<EmbeddedServer> | undefined {
-  const holder = globalThis as EarlyHolder
-  const early = holder[EARLY]
-  if (!early || early.db !== db) return undefined
-  holder[EARLY] = undefined
-  early.keepAlive()
-  return early.server
-}
-
-/** Closes an early-started server nobody took (a run that uploaded nothing); false if none. */
-export async function closeEarlyEmbeddedServer(): Promise<boolean> {
-  const holder = globalThis as EarlyHolder
-  const early = holder[EARLY]
-  if (!early) return false
-  holder[EARLY] = undefined
-  await early.server.then(
-    (server) => server.close(),
-    () => {},
-  )
-  return true
-}
-
-function startThread(
-  options: StartServerOptions,
-  script: URL,
-  { detached = false } = {},
-): { server: Promise<EmbeddedServer>; keepAlive(): void } {
+function startThread(options: StartServerOptions, script: URL): Promise<EmbeddedServer> {
   // A small young generation: the thread's garbage (request bodies, parsed batches) is collected
   // often instead of growing this process's peak memory; scavenges of a few MiB are cheap.
   const worker = new Worker(script, {
@@ -128,7 +67,7 @@ function startThread(
     pending.clear()
   }
 
-  const server = new Promise<EmbeddedServer>((resolveStart, rejectStart) => {
+  return new Promise<EmbeddedServer>((resolveStart, rejectStart) => {
     worker.on('message', (event: ThreadEvent) => {
       switch (event.type) {
         case 'ready':
@@ -172,9 +111,6 @@ function startThread(
       closed?.()
     })
   })
-  // After the listeners: adding a 'message' listener refs the worker again.
-  if (detached) worker.unref()
-  return { server, keepAlive: () => worker.ref() }
 
   function dispatch(request: DispatchRequest): Promise<DispatchResponse> {
     // Nothing is sent: the client retries or keeps the data, as for a refused connection.

@@ -13,7 +13,7 @@ import {
   SqliteDriver,
 } from 'kysely'
 import type pg from 'pg'
-import { DEFAULT_DB_FILE } from '../util/state-files.js'
+import { DEFAULT_DB_FILE } from '../util/default-db.js'
 import { migrationProvider, migrationStamp } from './migrations.js'
 import type { Database } from './schema.js'
 import { postgresWithCodec, sqliteWithCodec } from './text-codec.js'

@@ -1,12 +1,9 @@
-import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { configDefaults, type Plugin } from 'vitest/config'
 import type { EvalgateReporterOptions } from '../../reporter/options.js'
 import { registerEvalgateReporter } from '../../reporter/register.js'
-import { closeEarlyEmbeddedServer, startEmbeddedServerEarly } from '../client/embedded.js'
 import type { JudgeModelSettings } from '../judges/config.js'
 import type { Gate } from '../schema/gate.js'
-import { DEFAULT_DB_FILE, SERVER_INFO_FILE } from '../util/state-files.js'
 import { assertSupportedNode } from '../util/supported-node.js'
 import './augment.js'
 import { EVAL_FILE_PATTERN } from './eval-files.js'
@@ -75,16 +72,13 @@ export function evalgate(options: EvalgatePluginOptions = {}): Plugin {
         test.maxConcurrency ?? 0,
         options.maxConcurrency ?? PLUGIN_MAX_CONCURRENCY,
       )
-      const root = resolve(test.root ?? config.root ?? process.cwd())
       const settings: EvalgateSettings = {
         plugin: true,
-        root,
+        root: resolve(test.root ?? config.root ?? process.cwd()),
         concurrency: options.concurrency ?? null,
         timeout: options.timeout ?? null,
         judge: options.judge ?? null,
       }
-      // Vitest sets VITEST before it loads the config: not when Vite alone loads a shared config.
-      if (process.env.VITEST && options.reporter !== false) startServerEarly(root, options)
       return {
         test: {
           maxConcurrency,
@@ -103,8 +97,6 @@ export function evalgate(options: EvalgatePluginOptions = {}): Plugin {
         project.provide('evalgateReplayUpdate', true)
       const reporters = vitest.config.reporters as unknown[]
       if (!reporters.some(isReplaySummaryReporter)) reporters.push(new ReplaySummaryReporter())
-      // An early-started server the reporter did not take (a run that uploaded nothing).
-      vitest.onClose(() => closeEarlyEmbeddedServer().then(() => {}))
       if (options.reporter === false) return
       registerEvalgateReporter(vitest, {
         ...options.reporter,
@@ -129,23 +121,6 @@ export function withEvalFiles(include: readonly string[] | undefined): string[] 
   return patterns.some((pattern) => pattern.includes('.eval.'))
     ? [...patterns]
     : [...patterns, EVAL_FILE_PATTERN]
-}
-
-/**
- * Starts the embedded server's thread now, while Vitest sets itself up on its main thread and a
- * core is idle, when the reporter will connect to it: no server URL, no running `evalgate serve`
- * to discover, and a database the project already has (so the reporter uploads this run: see
- * onTestRunStart). A project's first eval run starts the server when the run starts, as before; a
- * project without evals never starts one. The reporter's connect() takes the thread; Vitest's
- * close closes it if nothing did.
- */
-function startServerEarly(root: string, options: EvalgatePluginOptions): void {
-  const reporter = options.reporter || {}
-  const env = reporter.env ?? process.env
-  if (options.server?.url ?? reporter.url ?? env.EVALGATE_URL) return
-  if (existsSync(join(root, SERVER_INFO_FILE))) return
-  const db = resolve(root, options.server?.dbPath ?? reporter.dbPath ?? DEFAULT_DB_FILE)
-  if (existsSync(db)) startEmbeddedServerEarly(db)
 }
 
 function checkPositiveInteger(value: unknown, option: string): void {

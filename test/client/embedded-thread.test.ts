@@ -1,7 +1,6 @@
 // The embedded server in its worker thread (src/client/embedded.ts + src/server/embedded-thread.ts),
 // as the built package runs it. Tests run from the sources, where startEmbeddedServer falls back
 // to this thread; here the thread's script is bundled with esbuild the way tsup bundles it.
-import { spawnSync } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -9,13 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { EvalgateApi } from '../../src/client/api.js'
-import {
-  closeEarlyEmbeddedServer,
-  embeddedServerOptions as options,
-  startEmbeddedServer,
-  startEmbeddedServerEarly,
-  takeEarlyEmbeddedServer,
-} from '../../src/client/embedded.js'
+import { startEmbeddedServer } from '../../src/client/embedded.js'
 import { classifyUploadFailure } from '../../src/client/run-upload.js'
 import { openStore } from '../../src/store/open.js'
 import { itemResult, suiteDef } from '../helpers/fixtures.js'
@@ -59,6 +52,8 @@ afterAll(() => {
   rmSync(buildDir, { recursive: true, force: true })
   rmSync(dataDir, { recursive: true, force: true })
 })
+
+const options = (db: string) => ({ db, host: '127.0.0.1', port: 0, requireAuth: false, logger: false })
 
 describe('embedded server thread', () => {
   test('serves the API through the thread and keeps the data in the database file', async () => {
@@ -125,80 +120,5 @@ describe('embedded server thread', () => {
     } finally {
       await server.close()
     }
-  })
-})
-
-// The plugin starts the thread while Vitest sets itself up (src/vitest/plugin.ts), and the
-// reporter's connect() takes it (src/client/connect.ts).
-describe('the embedded server started early', () => {
-  test('is taken once, for its own database only, and serves', async () => {
-    const db = join(dataDir, 'early.db')
-    const other = join(dataDir, 'other.db')
-    expect(startEmbeddedServerEarly(db, threadScript)).toBe(true)
-    expect(startEmbeddedServerEarly(other, threadScript)).toBe(false) // one is already waiting
-    expect(takeEarlyEmbeddedServer(other)).toBeUndefined()
-    const taken = takeEarlyEmbeddedServer(db)
-    expect(takeEarlyEmbeddedServer(db)).toBeUndefined()
-    const server = await taken!
-    try {
-      expect(server.runsIn).toBe('thread')
-      const api = new EvalgateApi({ url: server.url, dispatch: server.dispatch })
-      const created = await api.runs.createOrJoin({ suite: suiteDef({ name: 'early' }), runGroup: 'e-1' })
-      expect((await api.runs.addItems(created.run.id, [itemResult(0)])).accepted).toBe(1)
-    } finally {
-      await server.close()
-    }
-  })
-
-  test('one nobody took is closed (Vitest closing), and the slot is free again', async () => {
-    const db = join(dataDir, 'untaken.db')
-    expect(startEmbeddedServerEarly(db, threadScript)).toBe(true)
-    expect(await closeEarlyEmbeddedServer()).toBe(true)
-    expect(await closeEarlyEmbeddedServer()).toBe(false)
-    expect(takeEarlyEmbeddedServer(db)).toBeUndefined()
-    expect(startEmbeddedServerEarly(db, threadScript)).toBe(true)
-    expect(await closeEarlyEmbeddedServer()).toBe(true)
-  })
-
-  test('one that cannot start fails the connect that takes it, with its own error', async () => {
-    const blocker = join(dataDir, 'early-blocker')
-    writeFileSync(blocker, 'a file where the database directory should be')
-    const db = join(blocker, 'x.db')
-    expect(startEmbeddedServerEarly(db, threadScript)).toBe(true)
-    const direct = await startEmbeddedServer(options(db), threadScript).catch((e: Error) => e)
-    const early = await takeEarlyEmbeddedServer(db)!.catch((e: Error) => e)
-    expect(early).toBeInstanceOf(Error)
-    expect((early as Error).message).toBe((direct as Error).message)
-  })
-
-  test('from the sources (no thread script) nothing starts early', () => {
-    expect(startEmbeddedServerEarly(join(dataDir, 'src.db'), null)).toBe(false)
-    expect(takeEarlyEmbeddedServer(join(dataDir, 'src.db'))).toBeUndefined()
-  })
-
-  test('until taken it does not keep the process alive', async () => {
-    const entry = join(buildDir, 'early-entry.mjs')
-    await build({
-      stdin: {
-        contents: `import { startEmbeddedServerEarly } from ${JSON.stringify(join(repoRoot, 'src/client/embedded.ts'))}
-console.log(startEmbeddedServerEarly(process.argv[2], new URL(process.argv[3])))`,
-        resolveDir: repoRoot,
-        loader: 'ts',
-      },
-      outfile: entry,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      packages: 'external',
-      logLevel: 'error',
-    })
-    const child = spawnSync(process.execPath, [entry, join(dataDir, 'alive.db'), threadScript.href], {
-      encoding: 'utf8',
-      timeout: 30_000,
-    })
-    expect(child.signal, child.stderr).toBeNull() // not killed by the timeout: it exited by itself
-    expect(child.status, child.stderr).toBe(0)
-    expect(child.stdout.trim()).toBe('true')
   })
 })

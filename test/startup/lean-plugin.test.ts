@@ -42,7 +42,7 @@ describe('the plugin loads light', () => {
   test('its import graph has no zod, no client, no schemas; the reporter imports its runtime lazily', async () => {
     const { loaded, lazy } = await staticGraph('src/vitest/plugin.ts')
     const heavy = [...loaded].filter((file) =>
-      /node_modules\/zod\/|src\/client\/(connect|api|http|outbox)\.ts|src\/schema\/(meta|api|gate)\.ts|reporter\/(session|meta-parser)\.ts/.test(
+      /node_modules\/zod\/|src\/client\/(connect|api|http|embedded|outbox)\.ts|src\/schema\/(meta|api|gate)\.ts|reporter\/(session|meta-parser)\.ts/.test(
         file,
       ),
     )
@@ -53,13 +53,6 @@ describe('the plugin loads light', () => {
     const runtime = await staticGraph('reporter/runtime.ts')
     expect([...runtime.loaded].some((file) => file.includes('node_modules/zod/'))).toBe(true)
     expect(runtime.loaded).toContain('src/client/connect.ts')
-  })
-
-  test("what it loads to start the embedded server's thread early is Node's own modules only", async () => {
-    const { loaded } = await staticGraph('src/vitest/plugin.ts')
-    expect(loaded).toContain('src/client/embedded.ts')
-    const embedded = await staticGraph('src/client/embedded.ts')
-    expect([...embedded.loaded]).toEqual(['src/client/embedded.ts'])
   })
 
   test('a bad gate option still stops Vitest at start: onInit rejects naming the field', async () => {
