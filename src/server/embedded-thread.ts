@@ -6,7 +6,7 @@
 
 import { enableCompileCache } from 'node:module'
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads'
-import type { DispatchRequest } from '../util/dispatch.js'
+import type { DispatchRequest, DispatchResponse } from '../util/dispatch.js'
 import type { RunningServer, StartServerOptions } from './start.js'
 
 /** Main thread → server thread. */
@@ -16,7 +16,7 @@ export type ThreadCommand = { type: 'request'; id: number; request: DispatchRequ
 export type ThreadEvent =
   | { type: 'ready'; url: string }
   | { type: 'failed'; error: SerializedError }
-  | { type: 'response'; id: number; status: number; text: string }
+  | ({ type: 'response'; id: number } & DispatchResponse)
   | { type: 'request-failed'; id: number; error: SerializedError }
   | { type: 'closed' }
 
