@@ -31,6 +31,8 @@ export interface ConnectOptions {
   dbPath?: string | undefined
   /** Look for a running `evalgate serve` (`.evalgate/server.json`) before starting an embedded server. Default true. */
   discover?: boolean | undefined
+  /** Whether an embedded server claims queued jobs (server-side scoring); default true (StartServerOptions.runJobs). */
+  runJobs?: boolean | undefined
   timeoutMs?: number | undefined
   retries?: number | undefined
   env?: NodeJS.ProcessEnv | undefined
@@ -91,6 +93,7 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
     port: 0,
     requireAuth: false,
     logger: false,
+    ...(options.runJobs === false ? { runJobs: false } : {}),
   })
   // Requests go to the server in-process (its thread, through Fastify inject: the same routes and
   // validation as over HTTP), sparing the loopback hop and the HTTP client's import; the server

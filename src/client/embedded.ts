@@ -21,7 +21,7 @@ export interface EmbeddedServer {
 
 export type EmbeddedServerOptions = Pick<
   StartServerOptions,
-  'db' | 'host' | 'port' | 'requireAuth' | 'logger'
+  'db' | 'host' | 'port' | 'requireAuth' | 'logger' | 'runJobs'
 >
 
 /** The thread's script beside the built package's chunks; absent when running from src/. */

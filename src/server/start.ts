@@ -33,6 +33,12 @@ export interface StartServerOptions {
   uploadLimits?: AppOptions['uploadLimits']
   /** The background job queue of this process (lease, concurrency, polling: src/server/jobs/README.md). */
   jobs?: JobQueueOptions
+  /**
+   * Whether this server claims queued background jobs (server-side scoring, agent runs). Default
+   * true. False for a server that only answers reads for a moment (the CLI's `runs` and `show`):
+   * it neither runs queued work (judge calls) nor waits, when it closes, for work it picked up.
+   */
+  runJobs?: boolean
   /** Server-side evaluators: judge model, record/replay, batching (src/server/scoring/). */
   scoring?: ServerScoringOptions
   /**
@@ -106,7 +112,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<Runnin
     await store.close().catch(() => {})
     throw err
   }
-  services.jobs.start()
+  if (opts.runJobs !== false) services.jobs.start()
   const address = front.server.address()
   const port = typeof address === 'object' && address ? address.port : (opts.port ?? 0)
   const urlHost = host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host

@@ -17,16 +17,21 @@ export const CONNECTION_HELP = `  --url <url>       server URL (default EVALGATE
   --db <path>       local database when no server is used (default .evalgate/evalgate.db)
   --json            machine-readable output`
 
-export async function openConnection(values: {
-  url?: string
-  'api-key'?: string
-  db?: string
-}): Promise<Connection> {
+export async function openConnection(
+  values: {
+    url?: string
+    'api-key'?: string
+    db?: string
+  },
+  /** `reads`: the command only reads (runs, show), so a local server leaves queued jobs alone. */
+  use: 'reads' | 'writes' = 'writes',
+): Promise<Connection> {
   return connect({
     url: values.url,
     apiKey: values['api-key'],
     dbPath: values.db,
     root: process.cwd(),
+    runJobs: use === 'writes',
   })
 }
 
