@@ -5,12 +5,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
-import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { EvalgateApi } from '../../src/client/api.js'
 import { startEmbeddedServer } from '../../src/client/embedded.js'
 import { classifyUploadFailure } from '../../src/client/run-upload.js'
 import { openStore } from '../../src/store/open.js'
+import { bundleEmbeddedThread } from '../helpers/cli.js'
 import { itemResult, suiteDef } from '../helpers/fixtures.js'
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url))
@@ -22,18 +22,7 @@ let crashingScript: URL
 
 beforeAll(async () => {
   mkdirSync(buildDir, { recursive: true })
-  const bundle = (entry: string, outfile: string) =>
-    build({
-      entryPoints: [entry],
-      outfile,
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      packages: 'external',
-      logLevel: 'error',
-    })
-  await bundle(join(repoRoot, 'src/server/embedded-thread.ts'), join(buildDir, 'embedded-thread.mjs'))
+  await bundleEmbeddedThread(join(buildDir, 'embedded-thread.mjs'))
   threadScript = pathToFileURL(join(buildDir, 'embedded-thread.mjs'))
   // The same thread, ended abruptly (as by a native crash) when its second request arrives.
   const crashing = join(buildDir, 'crashing-entry.mjs')

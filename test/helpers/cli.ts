@@ -14,22 +14,32 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 let built: Promise<string> | null = null
 
+/** Bundles `entry` (a src/ module) into one ESM file for Node 22+, packages external. */
+export async function bundleForNode(entry: string, outfile: string): Promise<void> {
+  await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node22',
+    packages: 'external',
+    outfile,
+    logLevel: 'error',
+  })
+}
+
+/** The embedded server's thread script, bundled as tsup bundles it (dist/server/embedded-thread.js). */
+export function bundleEmbeddedThread(outfile: string): Promise<void> {
+  return bundleForNode(join(root, 'src/server/embedded-thread.ts'), outfile)
+}
+
 /** Bundles the CLI once per test process; later calls reuse the same file. */
 export function buildCli(): Promise<string> {
   built ??= (async () => {
     const outdir = join(root, 'node_modules', '.cache', `evalgate-cli-test-${process.pid}`)
     mkdirSync(outdir, { recursive: true })
     const outfile = join(outdir, 'main.mjs')
-    await build({
-      entryPoints: [join(root, 'src/cli/main.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      packages: 'external',
-      outfile,
-      logLevel: 'error',
-    })
+    await bundleForNode(join(root, 'src/cli/main.ts'), outfile)
     return outfile
   })()
   return built

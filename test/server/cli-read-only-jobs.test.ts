@@ -4,13 +4,12 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { build } from 'esbuild'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { EvalgateApi } from '../../src/client/api.js'
 import type { SuiteDefInput } from '../../src/schema/meta.js'
 import { startServer } from '../../src/server/index.js'
 import { JUDGE_STAND_IN_KEY, type JudgeStandIn, startJudgeStandIn } from '../examples/judge-stand-in.js'
-import { buildCli, runCli } from '../helpers/cli.js'
+import { buildCli, bundleEmbeddedThread, runCli } from '../helpers/cli.js'
 import { itemResult } from '../helpers/fixtures.js'
 
 const suite: SuiteDefInput = {
@@ -63,16 +62,7 @@ describe('the CLI reading a database with queued scoring', () => {
     // As the built package runs it: the embedded server in its worker thread, whose event loop
     // polls the job queue between the command's requests (in-process, a quick command could finish
     // before the first poll, and the test would prove nothing).
-    await build({
-      entryPoints: [join(import.meta.dirname, '../../src/server/embedded-thread.ts')],
-      outfile: join(dirname(cli), 'server', 'embedded-thread.js'),
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node22',
-      packages: 'external',
-      logLevel: 'error',
-    })
+    await bundleEmbeddedThread(join(dirname(cli), 'server', 'embedded-thread.js'))
     for (const args of [
       ['runs', '--db', db],
       ['show', runId, '--db', db],
