@@ -2,7 +2,7 @@ import { resolve } from 'node:path'
 import { DEFAULT_DB_FILE } from '../util/default-db.js'
 import { EvalgateApi } from './api.js'
 import { readServerInfo, SERVER_INFO_FILE } from './discovery.js'
-import { startEmbeddedServer } from './embedded.js'
+import { embeddedServerOptions, startEmbeddedServer } from './embedded.js'
 
 export type ConnectionMode = 'remote' | 'discovered' | 'embedded'
 
@@ -87,14 +87,9 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
   }
 
   const dbPath = resolve(root, options.dbPath ?? DEFAULT_DB_FILE)
-  const server = await startEmbeddedServer({
-    db: dbPath,
-    host: '127.0.0.1',
-    port: 0,
-    requireAuth: false,
-    logger: false,
-    ...(options.runJobs === false ? { runJobs: false } : {}),
-  })
+  const server = await startEmbeddedServer(
+    embeddedServerOptions(dbPath, { runJobs: options.runJobs !== false }),
+  )
   // Requests go to the server in-process (its thread, through Fastify inject: the same routes and
   // validation as over HTTP), sparing the loopback hop and the HTTP client's import; the server
   // still listens on server.url for anything else.

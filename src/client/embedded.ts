@@ -24,6 +24,11 @@ export type EmbeddedServerOptions = Pick<
   'db' | 'host' | 'port' | 'requireAuth' | 'logger' | 'runJobs'
 >
 
+/** The embedded server of a project's database: loopback, an ephemeral port, no keys, no log. */
+export function embeddedServerOptions(db: string, { runJobs = true } = {}): EmbeddedServerOptions {
+  return { db, host: '127.0.0.1', port: 0, requireAuth: false, logger: false, runJobs }
+}
+
 /** The thread's script beside the built package's chunks; absent when running from src/. */
 const DEFAULT_THREAD_SCRIPT = new URL('./server/embedded-thread.js', import.meta.url)
 

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { EvalgateApi } from '../../src/client/api.js'
-import { startEmbeddedServer } from '../../src/client/embedded.js'
+import { embeddedServerOptions as options, startEmbeddedServer } from '../../src/client/embedded.js'
 import { classifyUploadFailure } from '../../src/client/run-upload.js'
 import { openStore } from '../../src/store/open.js'
 import { bundleEmbeddedThread } from '../helpers/cli.js'
@@ -41,8 +41,6 @@ afterAll(() => {
   rmSync(buildDir, { recursive: true, force: true })
   rmSync(dataDir, { recursive: true, force: true })
 })
-
-const options = (db: string) => ({ db, host: '127.0.0.1', port: 0, requireAuth: false, logger: false })
 
 describe('embedded server thread', () => {
   test('serves the API through the thread and keeps the data in the database file', async () => {
