@@ -118,8 +118,6 @@ test.for(items)('$id', { concurrent: ${concurrent} }, async ({ input, expected }
 
 // BENCH_EVALGATE_BASE=<a dist/ directory of another build>: adds the variant `evalgateBase`.
 const base = installBaseBuild()
-const baseEntries = base?.entries ?? null
-const baseRoot = base?.root
 
 function evalgateFixture(w, entries_ = entries) {
   const entries = entries_
@@ -182,14 +180,14 @@ describeEval('peers', { harness }, (it) => {
 }
 
 const allVariants = [
-  ...(baseEntries
+  ...(base
     ? [
         {
           key: 'evalgateBase',
           label: base.label,
-          fixture: (w) => evalgateFixture(w, baseEntries),
+          fixture: (w) => evalgateFixture(w, base.entries),
           baseline: 'plain',
-          root: baseRoot,
+          root: base.root,
         },
       ]
     : []),

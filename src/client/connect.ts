@@ -38,8 +38,6 @@ export interface ConnectOptions {
   env?: NodeJS.ProcessEnv | undefined
 }
 
-export { DEFAULT_DB_FILE }
-
 /**
  * Resolves the server the way the reporter and the CLI do:
  * 1. `url` / `EVALGATE_URL` (with `apiKey` / `EVALGATE_API_KEY`): a remote server;

@@ -25,8 +25,6 @@ export interface TransportOptions {
   dispatch?: Dispatch | undefined
 }
 
-export type { DispatchRequest, DispatchResponse }
-
 export type Dispatch = (request: DispatchRequest) => Promise<DispatchResponse>
 
 export type QueryValue = string | number | boolean | undefined | null

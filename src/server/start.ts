@@ -71,8 +71,6 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-export { isLoopbackHost }
-
 /** The HTTP side of a running server: its socket and, now or later, its Fastify app. */
 interface HttpFront {
   server: Server
