@@ -1,10 +1,11 @@
 import { dequal } from 'dequal/lite'
 import type * as z from 'zod'
+import { omit } from 'zod/mini'
 import { isObject, validItemResult } from '../src/schema/item-result-check.js'
 import { type EvalMeta, EvalMetaSchema, type SuiteDef } from '../src/schema/meta.js'
 import { PARSE_ONCE } from '../src/schema/parse-once.js'
 
-const MetaWithoutSuiteSchema = EvalMetaSchema.omit({ suite: true })
+const MetaWithoutSuiteSchema = omit(EvalMetaSchema, { suite: true })
 
 export type MetaParseResult =
   | { success: true; data: EvalMeta }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Pool } from 'undici'
-import type * as z from 'zod'
+import * as z from 'zod'
 import { ApiErrorSchema } from '../schema/common.js'
 import { firstIssue } from '../schema/issues.js'
 import { PARSE_ONCE } from '../schema/parse-once.js'
@@ -29,7 +29,7 @@ export type Dispatch = (request: DispatchRequest) => Promise<DispatchResponse>
 
 export type QueryValue = string | number | boolean | undefined | null
 
-export interface RequestSpec<S extends z.ZodType> {
+export interface RequestSpec<S extends z.core.$ZodType> {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
   path: string
   query?: Record<string, QueryValue> | undefined
@@ -106,7 +106,7 @@ export class Transport {
     }
   }
 
-  async request<S extends z.ZodType>(spec: RequestSpec<S>): Promise<z.infer<S>> {
+  async request<S extends z.core.$ZodType>(spec: RequestSpec<S>): Promise<z.infer<S>> {
     const path = this.basePath + spec.path + encodeQuery(spec.query)
     const endpoint = `${spec.method} ${spec.path}`
     const body = spec.body === undefined ? undefined : JSON.stringify(spec.body)
@@ -182,7 +182,12 @@ export class Transport {
     })
   }
 
-  private parse<S extends z.ZodType>(status: number, text: string, endpoint: string, schema: S): z.infer<S> {
+  private parse<S extends z.core.$ZodType>(
+    status: number,
+    text: string,
+    endpoint: string,
+    schema: S,
+  ): z.infer<S> {
     let json: unknown
     try {
       json = text === '' ? undefined : JSON.parse(text)
@@ -214,7 +219,7 @@ export class Transport {
         url: this.url,
       })
     }
-    const parsed = schema.safeParse(json, PARSE_ONCE)
+    const parsed = z.safeParse(schema, json, PARSE_ONCE)
     if (!parsed.success) {
       const { path: fieldPath, message } = firstIssue(parsed.error)
       throw new EvalgateApiError({

@@ -1,3 +1,4 @@
+import * as z from 'zod/mini'
 import type { JsonValue } from '../schema/common.js'
 import { issueLine } from '../schema/issues.js'
 import { type ToolCall, ToolCallSchema, type Usage, UsageSchema } from '../schema/meta.js'
@@ -112,7 +113,7 @@ function parseToolCalls(toolCalls: unknown): ToolCall[] {
     )
   }
   const json = toJson(toolCalls, '`toolCalls`')
-  const parsed = ToolCallSchema.array().safeParse(json)
+  const parsed = z.array(ToolCallSchema).safeParse(json)
   if (!parsed.success) {
     throw new TaskResultError(`the task returned an invalid \`toolCalls\`: ${issueLine(parsed.error)}`)
   }

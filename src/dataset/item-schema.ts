@@ -1,4 +1,5 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
+import '../schema/zod-locale.js'
 import { ChatMessageSchema, type TurnType } from '../schema/common.js'
 import { describeValue } from '../util/describe-value.js'
 import { findNonJson, formatPath } from '../util/json-check.js'
@@ -7,35 +8,44 @@ import { findNonJson, formatPath } from '../util/json-check.js'
 export const MAX_ITEM_ID_LENGTH = 500
 
 /** Any JSON value, checked by findNonJson so errors point at the exact offending path. */
-const jsonValue = z.unknown().superRefine((value, ctx) => {
-  const found = findNonJson(value)
-  if (found) ctx.addIssue({ code: 'custom', message: found.problem, path: found.path })
-})
+const jsonValue = z.unknown().check(
+  z.superRefine((value, ctx) => {
+    const found = findNonJson(value)
+    if (found) ctx.addIssue({ code: 'custom', message: found.problem, path: found.path })
+  }),
+)
 
-const jsonObject = z.record(z.string(), z.unknown()).superRefine((value, ctx) => {
-  const found = findNonJson(value)
-  if (found) ctx.addIssue({ code: 'custom', message: found.problem, path: found.path })
-})
+const jsonObject = z.record(z.string(), z.unknown()).check(
+  z.superRefine((value, ctx) => {
+    const found = findNonJson(value)
+    if (found) ctx.addIssue({ code: 'custom', message: found.problem, path: found.path })
+  }),
+)
 
 const commonFields = {
-  id: z
-    .string()
-    .min(1, 'must not be empty')
-    .max(MAX_ITEM_ID_LENGTH, `must be at most ${MAX_ITEM_ID_LENGTH} characters`)
-    .optional(),
-  expected: jsonValue.optional(),
-  tags: z.array(z.string().min(1, 'must not be empty')).optional(),
-  metadata: jsonObject.optional(),
+  id: z.optional(
+    z
+      .string()
+      .check(
+        z.minLength(1, 'must not be empty'),
+        z.maxLength(MAX_ITEM_ID_LENGTH, `must be at most ${MAX_ITEM_ID_LENGTH} characters`),
+      ),
+  ),
+  expected: z.optional(jsonValue),
+  tags: z.optional(z.array(z.string().check(z.minLength(1, 'must not be empty')))),
+  metadata: z.optional(jsonObject),
 }
 
 const singleTurnItem = z.strictObject({
-  input: jsonValue.refine((value) => value !== undefined, 'is required'),
+  input: jsonValue.check(z.refine((value) => value !== undefined, 'is required')),
   ...commonFields,
 })
 
 const multiTurnItem = z.strictObject({
   // strict: a message field we do not know (e.g. a typo) is reported, not silently dropped
-  input: z.array(ChatMessageSchema.strict()).min(1, 'must hold at least one chat message'),
+  input: z
+    .array(z.strictObject(ChatMessageSchema.shape))
+    .check(z.minLength(1, 'must hold at least one chat message')),
   ...commonFields,
 })
 
@@ -140,7 +150,7 @@ function isChatMessageList(value: unknown): boolean {
   })
 }
 
-function validateWith(schema: z.ZodType, raw: unknown): FieldProblem[] {
+function validateWith(schema: z.ZodMiniType, raw: unknown): FieldProblem[] {
   const result = schema.safeParse(raw, { error: issueMessage })
   return result.success ? [] : issuesToProblems(result.error.issues, 'single')
 }

@@ -1,4 +1,5 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
+import '../schema/zod-locale.js'
 import { TurnTypeSchema } from '../schema/common.js'
 import { PARSE_ONCE } from '../schema/parse-once.js'
 import { describeValue } from '../util/describe-value.js'
@@ -6,25 +7,31 @@ import { formatPath } from '../util/json-check.js'
 import { DatasetError } from './errors.js'
 
 const datasetOptionFields = {
-  turnType: TurnTypeSchema.optional(),
+  turnType: z.optional(TurnTypeSchema),
 }
 
 export const DatasetOptionsSchema = z.strictObject(datasetOptionFields)
 
+const nonEmpty = () => z.string().check(z.minLength(1))
 const csvField = z.enum(['input', 'expected', 'id', 'tags', 'metadata'])
 export const CsvDatasetOptionsSchema = z.strictObject({
   ...datasetOptionFields,
-  columns: z.partialRecord(csvField, z.string().min(1)).optional(),
-  tagSeparator: z.string().min(1).optional(),
-  parseJson: z.union([z.boolean(), z.array(z.enum(['input', 'expected', 'metadata']))]).optional(),
-  extraColumns: z.enum(['error', 'metadata', 'ignore']).optional(),
-  delimiter: z.string().min(1).optional(),
+  columns: z.optional(z.partialRecord(csvField, nonEmpty())),
+  tagSeparator: z.optional(nonEmpty()),
+  parseJson: z.optional(z.union([z.boolean(), z.array(z.enum(['input', 'expected', 'metadata']))])),
+  extraColumns: z.optional(z.enum(['error', 'metadata', 'ignore'])),
+  delimiter: z.optional(nonEmpty()),
 })
 
-const NameSchema = z.string().min(1).max(300)
+const NameSchema = z.string().check(z.minLength(1), z.maxLength(300))
 
 /** Checks a dataset name and its options up front, so a typo fails at definition with a clear message. */
-export function checkDefinition<T>(kind: string, name: unknown, options: unknown, schema: z.ZodType<T>): T {
+export function checkDefinition<T>(
+  kind: string,
+  name: unknown,
+  options: unknown,
+  schema: z.ZodMiniType<T>,
+): T {
   const label = typeof name === 'string' && name ? `dataset "${name}"` : `dataset.${kind}()`
   if (!NameSchema.safeParse(name).success) {
     throw new DatasetError(

@@ -26,7 +26,7 @@ export const ApiKeySchema = z.object({
   /** `project`: reads and writes the project; `admin`: also mints and revokes its keys. */
   scope: z.enum(['project', 'admin']),
   createdAt: TimestampSchema,
-  revokedAt: TimestampSchema.nullable(),
+  revokedAt: z.nullable(TimestampSchema),
 })
 export type ApiKeyScope = z.infer<typeof ApiKeySchema>['scope']
 
@@ -47,9 +47,9 @@ export const DatasetItemInputSchema = z
     /** Explicit item id; a stable content hash is used when absent. */
     id: z.string().min(1).max(500).optional(),
     input: JsonValueSchema,
-    expected: JsonValueSchema.optional(),
+    expected: z.optional(JsonValueSchema),
     tags: z.array(z.string().max(200)).default([]),
-    metadata: JsonObjectSchema.default({}),
+    metadata: z._default(JsonObjectSchema, {}),
   })
   .strict()
 export type DatasetItemInput = z.input<typeof DatasetItemInputSchema>
@@ -58,7 +58,7 @@ export const DatasetItemSchema = z.object({
   id: z.string(),
   datasetId: IdSchema,
   input: JsonValueSchema,
-  expected: JsonValueSchema.optional(),
+  expected: z.optional(JsonValueSchema),
   tags: z.array(z.string()),
   metadata: JsonObjectSchema,
   createdAt: TimestampSchema,
@@ -69,7 +69,7 @@ export const CreateDatasetBodySchema = z
   .object({
     name: z.string().min(1).max(300),
     tags: z.array(z.string().max(200)).default([]),
-    turnType: TurnTypeSchema.default('single'),
+    turnType: z._default(TurnTypeSchema, 'single'),
     description: z.string().max(5000).optional(),
   })
   .strict()
@@ -106,7 +106,7 @@ export const DatasetVersionSchema = z.object({
 export type DatasetVersion = z.infer<typeof DatasetVersionSchema>
 
 // ---------- metrics catalogue ----------
-export const MetricSchema = MetricDefSchema.extend({ id: IdSchema, projectId: IdSchema })
+export const MetricSchema = z.strictObject({ ...MetricDefSchema.shape, id: IdSchema, projectId: IdSchema })
 export type Metric = z.infer<typeof MetricSchema>
 
 // ---------- suites (= Gradient evaluation test cases) ----------
@@ -118,14 +118,14 @@ export const SuiteSchema = z.object({
   name: z.string(),
   description: z.string().optional(),
   version: z.number().int().min(1),
-  datasetId: IdSchema.nullable(),
+  datasetId: z.nullable(IdSchema),
   datasetName: z.string(),
   datasetVersion: z.string(),
   datasetSize: z.number().int().min(0),
   turnType: TurnTypeSchema,
   metrics: z.array(MetricDefSchema),
-  star: StarMetricSchema.nullable(),
-  gate: GateSchema.nullable(),
+  star: z.nullable(StarMetricSchema),
+  gate: z.nullable(GateSchema),
   totalRuns: z.number().int().min(0),
   createdAt: TimestampSchema,
   updatedAt: TimestampSchema,
@@ -247,8 +247,8 @@ export const RunSchema = z.object({
   origin: z.string(),
   errorDescription: z.string().nullable(),
   queuedAt: TimestampSchema,
-  startedAt: TimestampSchema.nullable(),
-  finishedAt: TimestampSchema.nullable(),
+  startedAt: z.nullable(TimestampSchema),
+  finishedAt: z.nullable(TimestampSchema),
   createdAt: TimestampSchema,
   updatedAt: TimestampSchema,
   summary: RunSummarySchema,
@@ -292,7 +292,8 @@ export const FinalizeRunBodySchema = z
   .strict()
 
 /** A stored run item: the uploaded item result plus server ids. */
-export const RunItemSchema = ItemResultSchema.extend({
+export const RunItemSchema = z.strictObject({
+  ...ItemResultSchema.shape,
   id: IdSchema,
   runId: IdSchema,
   /** 1-based ordinal in the run; Gradient's `prompt_id`. */
@@ -318,7 +319,7 @@ export type RunResults = z.infer<typeof RunResultsSchema>
 
 export const ListRunsQuerySchema = z
   .object({
-    suiteId: IdSchema.optional(),
+    suiteId: z.optional(IdSchema),
     suiteName: z.string().optional(),
     suiteVersion: z.coerce.number().int().min(1).max(MAX_INT32).optional(),
     runGroup: z.string().optional(),

@@ -1,4 +1,5 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
+import './zod-locale.js'
 
 /** Any JSON value. Model outputs and dataset inputs are arbitrary JSON and are stored verbatim. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue }
@@ -14,11 +15,13 @@ export const MAX_JSON_DEPTH = 256
  * faster on run-item batches (where JSON fields dominate validation), no stack overflow whatever
  * the nesting, and the issue path still points inside the value (e.g. `items.3.input.messages.0`).
  */
-export const JsonValueSchema: z.ZodType<JsonValue> = z.custom<JsonValue>().superRefine((value, ctx) => {
-  if (isJsonValue(value)) return
-  const bad = firstNonJson(value)
-  if (bad) ctx.addIssue({ code: 'custom', message: bad.message, path: bad.path })
-})
+export const JsonValueSchema: z.ZodMiniType<JsonValue> = z.custom<JsonValue>().check(
+  z.superRefine((value, ctx) => {
+    if (isJsonValue(value)) return
+    const bad = firstNonJson(value)
+    if (bad) ctx.addIssue({ code: 'custom', message: bad.message, path: bad.path })
+  }),
+)
 
 /** Whether JsonValueSchema accepts `value` (firstNonJson without building the path). */
 export function isJsonValue(value: unknown): value is JsonValue {
@@ -109,7 +112,7 @@ export type JsonObject = z.infer<typeof JsonObjectSchema>
 export const MAX_INT32 = 2_147_483_647
 
 /** Opaque server ids (uuid v4 strings). */
-export const IdSchema = z.string().min(1).max(200)
+export const IdSchema = z.string().check(z.minLength(1), z.maxLength(200))
 
 /** ISO-8601 timestamps on the wire. */
 export const TimestampSchema = z.string()
@@ -120,8 +123,8 @@ export type TurnType = z.infer<typeof TurnTypeSchema>
 export const ChatMessageSchema = z.object({
   role: z.enum(['system', 'user', 'assistant', 'tool']),
   content: z.string(),
-  name: z.string().optional(),
-  toolCallId: z.string().optional(),
+  name: z.optional(z.string()),
+  toolCallId: z.optional(z.string()),
 })
 export type ChatMessage = z.infer<typeof ChatMessageSchema>
 
@@ -131,17 +134,15 @@ export const ApiErrorSchema = z.object({
     message: z.string(),
     code: z.string(),
     /** Path of the first failing field, e.g. `items.3.scores.0.score`. */
-    path: z.string().optional(),
+    path: z.optional(z.string()),
     /** On a 409 from the run status machine: the run's current status. */
-    currentStatus: z.string().optional(),
+    currentStatus: z.optional(z.string()),
   }),
 })
 export type ApiError = z.infer<typeof ApiErrorSchema>
 
-export const PageQuerySchema = z
-  .object({
-    page: z.coerce.number().int().min(1).max(MAX_INT32).default(1),
-    perPage: z.coerce.number().int().min(1).max(1000).default(100),
-  })
-  .strict()
+export const PageQuerySchema = z.strictObject({
+  page: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_INT32)), 1),
+  perPage: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(1000)), 100),
+})
 export type PageQuery = z.infer<typeof PageQuerySchema>

@@ -1,17 +1,16 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
+import './zod-locale.js'
 
 /**
  * A metric scored by the server: the id of an evaluator in the server's catalogue
  * (`GET /api/v1/evaluators`), plus what that evaluator needs stored with it (a rubric's criteria).
  * The server refuses an id it does not know (400 naming it).
  */
-export const ServerEvaluatorRefSchema = z
-  .object({
-    id: z.string().min(1).max(100),
-    /** What the output must satisfy, in plain words (the `rubric` and `closed-qa` evaluators). */
-    criteria: z.string().min(1).max(5000).optional(),
-  })
-  .strict()
+export const ServerEvaluatorRefSchema = z.strictObject({
+  id: z.string().check(z.minLength(1), z.maxLength(100)),
+  /** What the output must satisfy, in plain words (the `rubric` and `closed-qa` evaluators). */
+  criteria: z.optional(z.string().check(z.minLength(1), z.maxLength(5000))),
+})
 export type ServerEvaluatorRef = z.infer<typeof ServerEvaluatorRefSchema>
 
 /** One evaluator of the server's catalogue. */
@@ -30,5 +29,5 @@ export type ServerEvaluator = z.infer<typeof ServerEvaluatorSchema>
 export const ServerEvaluatorListSchema = z.object({
   evaluators: z.array(ServerEvaluatorSchema),
   /** The judge model the server scores with; null when none is configured (server scores then record that error). */
-  judgeModel: z.string().nullable(),
+  judgeModel: z.nullable(z.string()),
 })

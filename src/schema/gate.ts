@@ -1,19 +1,18 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
+import './zod-locale.js'
 import { RunMetricsSchema } from './run-metrics.js'
 
-const Fraction = z.number().min(0).max(1)
+const Fraction = z.number().check(z.minimum(0), z.maximum(1))
 
 /** Per-metric run-level thresholds. */
-export const MetricGateSchema = z
-  .object({
-    /** Minimum mean score over scored items (maximum when the metric is inverted). */
-    mean: z.number().optional(),
-    /** Minimum of the lowest score (maximum of the highest when inverted). */
-    min: z.number().optional(),
-    /** Minimum share of scored items that pass this metric's threshold. */
-    passRate: Fraction.optional(),
-  })
-  .strict()
+export const MetricGateSchema = z.strictObject({
+  /** Minimum mean score over scored items (maximum when the metric is inverted). */
+  mean: z.optional(z.number()),
+  /** Minimum of the lowest score (maximum of the highest when inverted). */
+  min: z.optional(z.number()),
+  /** Minimum share of scored items that pass this metric's threshold. */
+  passRate: z.optional(Fraction),
+})
 export type MetricGate = z.infer<typeof MetricGateSchema>
 
 /**
@@ -21,23 +20,21 @@ export type MetricGate = z.infer<typeof MetricGateSchema>
  * When a gate is configured it decides for eval tests: failing items inside an accepted pass
  * rate do not fail `vitest run`.
  */
-export const GateSchema = z
-  .object({
-    /** Minimum share of items (× trials) that passed. */
-    passRate: Fraction.optional(),
-    metrics: z.record(z.string(), MetricGateSchema).optional(),
-    /** Maximum total cost of the run in USD. */
-    maxCostUsd: z.number().min(0).optional(),
-    /** Maximum mean task latency in ms. */
-    maxMeanLatencyMs: z.number().min(0).optional(),
-    /** Maximum p95 task latency in ms. */
-    maxP95LatencyMs: z.number().min(0).optional(),
-    /** Require the star metric's pass status to be true (default true when a star metric is set). */
-    requireStar: z.boolean().optional(),
-    /** Run-level metrics (accuracy, precision/recall/F1, Cohen's κ, mean/median/p95), shown and gated by min/max. */
-    runMetrics: RunMetricsSchema.optional(),
-  })
-  .strict()
+export const GateSchema = z.strictObject({
+  /** Minimum share of items (× trials) that passed. */
+  passRate: z.optional(Fraction),
+  metrics: z.optional(z.record(z.string(), MetricGateSchema)),
+  /** Maximum total cost of the run in USD. */
+  maxCostUsd: z.optional(z.number().check(z.minimum(0))),
+  /** Maximum mean task latency in ms. */
+  maxMeanLatencyMs: z.optional(z.number().check(z.minimum(0))),
+  /** Maximum p95 task latency in ms. */
+  maxP95LatencyMs: z.optional(z.number().check(z.minimum(0))),
+  /** Require the star metric's pass status to be true (default true when a star metric is set). */
+  requireStar: z.optional(z.boolean()),
+  /** Run-level metrics (accuracy, precision/recall/F1, Cohen's κ, mean/median/p95), shown and gated by min/max. */
+  runMetrics: z.optional(RunMetricsSchema),
+})
 export type Gate = z.infer<typeof GateSchema>
 
 /**
@@ -48,11 +45,9 @@ export type Gate = z.infer<typeof GateSchema>
  *   without `successThreshold`, the mean (× 100) is compared with pct directly.
  * Both set: both must hold. Neither set: the mean must reach the metric's own threshold.
  */
-export const StarMetricSchema = z
-  .object({
-    metric: z.string().min(1),
-    successThreshold: z.number().optional(),
-    successThresholdPct: z.number().min(0).max(100).optional(),
-  })
-  .strict()
+export const StarMetricSchema = z.strictObject({
+  metric: z.string().check(z.minLength(1)),
+  successThreshold: z.optional(z.number()),
+  successThresholdPct: z.optional(z.number().check(z.minimum(0), z.maximum(100))),
+})
 export type StarMetric = z.infer<typeof StarMetricSchema>

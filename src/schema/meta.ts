@@ -1,4 +1,5 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
+import './zod-locale.js'
 import { JsonObjectSchema, JsonValueSchema, MAX_INT32, TurnTypeSchema } from './common.js'
 import { GateSchema, StarMetricSchema } from './gate.js'
 import { issuePath } from './issues.js'
@@ -8,83 +9,76 @@ import { PARSE_ONCE } from './parse-once.js'
 // Every object here is strict: an unknown field (a typo like `costUSD`) is a 400 naming it, never
 // silently dropped. The Gradient-compatible schemas (gradient.ts) are the one exception.
 
-export const UsageSchema = z
-  .object({
-    inputTokens: z.number().int().min(0).max(MAX_INT32),
-    outputTokens: z.number().int().min(0).max(MAX_INT32),
-  })
-  .strict()
+const count = () => z.number().check(z.int(), z.minimum(0), z.maximum(MAX_INT32))
+const nonNegative = () => z.number().check(z.minimum(0))
+
+export const UsageSchema = z.strictObject({
+  inputTokens: count(),
+  outputTokens: count(),
+})
 export type Usage = z.infer<typeof UsageSchema>
 
-export const ToolCallSchema = z
-  .object({
-    name: z.string(),
-    arguments: JsonValueSchema.optional(),
-    result: JsonValueSchema.optional(),
-  })
-  .strict()
+export const ToolCallSchema = z.strictObject({
+  name: z.string(),
+  arguments: z.optional(JsonValueSchema),
+  result: z.optional(JsonValueSchema),
+})
 export type ToolCall = z.infer<typeof ToolCallSchema>
 
 /** One evaluator's result on one item. `score` is null when the metric does not apply or the evaluator threw. */
-export const ScoreResultSchema = z
-  .object({
-    metric: z.string().min(1),
-    score: z.number().min(0).max(1).nullable(),
-    /** null when the metric has no threshold or no score. */
-    passed: z.boolean().nullable(),
-    threshold: z.number().nullable(),
-    inverted: z.boolean(),
-    reason: z.string().optional(),
-    metadata: JsonObjectSchema.optional(),
-    /** Message of the error thrown by the evaluator, if it threw. */
-    error: z.string().optional(),
-    durationMs: z.number().min(0),
-  })
-  .strict()
+export const ScoreResultSchema = z.strictObject({
+  metric: z.string().check(z.minLength(1)),
+  score: z.nullable(z.number().check(z.minimum(0), z.maximum(1))),
+  /** null when the metric has no threshold or no score. */
+  passed: z.nullable(z.boolean()),
+  threshold: z.nullable(z.number()),
+  inverted: z.boolean(),
+  reason: z.optional(z.string()),
+  metadata: z.optional(JsonObjectSchema),
+  /** Message of the error thrown by the evaluator, if it threw. */
+  error: z.optional(z.string()),
+  durationMs: nonNegative(),
+})
 export type ScoreResult = z.infer<typeof ScoreResultSchema>
 
 /** Execution status of one item (× trial): `completed` (task returned), `failed` (task threw), `timeout`. */
 export const ItemStatusSchema = z.enum(['completed', 'failed', 'timeout'])
 export type ItemStatus = z.infer<typeof ItemStatusSchema>
 
-export const ItemErrorSchema = z
-  .object({
-    name: z.string(),
-    message: z.string(),
-    stack: z.string().optional(),
-  })
-  .strict()
+export const ItemErrorSchema = z.strictObject({
+  name: z.string(),
+  message: z.string(),
+  stack: z.optional(z.string()),
+})
 export type ItemError = z.infer<typeof ItemErrorSchema>
 
 /** The complete result of one item × trial. This is both what the test carries in `meta` and what a run item upload is. */
-export const ItemResultSchema = z
-  .object({
-    itemId: z.string().min(1).max(500),
-    /** Position of the item in its dataset. */
-    index: z.number().int().min(0).max(MAX_INT32),
-    /** 0-based trial number. */
-    trial: z.number().int().min(0).max(MAX_INT32),
-    input: JsonValueSchema,
-    expected: JsonValueSchema.optional(),
-    tags: z.array(z.string()).default([]),
-    metadata: JsonObjectSchema.default({}),
-    status: ItemStatusSchema,
-    output: JsonValueSchema.nullable(),
-    error: ItemErrorSchema.nullable(),
-    /** true when the task completed and no thresholded evaluator failed. */
-    passed: z.boolean(),
-    latencyMs: z.number().min(0),
-    startedAt: z.string(),
-    usage: UsageSchema.nullable(),
-    costUsd: z.number().min(0).nullable(),
-    toolCalls: z.array(ToolCallSchema).nullable(),
-    /** 32 lowercase hex chars. */
-    traceId: z.string().regex(/^[0-9a-f]{32}$/),
-    /** 16 lowercase hex chars. */
-    spanId: z.string().regex(/^[0-9a-f]{16}$/),
-    scores: z.array(ScoreResultSchema),
-  })
-  .strict()
+export const ItemResultSchema = z.strictObject({
+  itemId: z.string().check(z.minLength(1), z.maxLength(500)),
+  /** Position of the item in its dataset. */
+  index: count(),
+  /** 0-based trial number. */
+  trial: count(),
+  input: JsonValueSchema,
+  expected: z.optional(JsonValueSchema),
+  tags: z._default(z.array(z.string()), []),
+  metadata: z._default(JsonObjectSchema, {}),
+  status: ItemStatusSchema,
+  output: z.nullable(JsonValueSchema),
+  error: z.nullable(ItemErrorSchema),
+  /** true when the task completed and no thresholded evaluator failed. */
+  passed: z.boolean(),
+  latencyMs: nonNegative(),
+  startedAt: z.string(),
+  usage: z.nullable(UsageSchema),
+  costUsd: z.nullable(nonNegative()),
+  toolCalls: z.nullable(z.array(ToolCallSchema)),
+  /** 32 lowercase hex chars. */
+  traceId: z.string().check(z.regex(/^[0-9a-f]{32}$/)),
+  /** 16 lowercase hex chars. */
+  spanId: z.string().check(z.regex(/^[0-9a-f]{16}$/)),
+  scores: z.array(ScoreResultSchema),
+})
 export type ItemResult = z.infer<typeof ItemResultSchema>
 export type ItemResultInput = z.input<typeof ItemResultSchema>
 
@@ -207,26 +201,25 @@ export function checkSuiteDef(suite: string, def: SuiteDefRuleInput): void {
 }
 
 export const SuiteDefSchema = z
-  .object({
-    name: z.string().min(1).max(300),
-    description: z.string().max(5000).optional(),
-    dataset: z
-      .object({
-        name: z.string().min(1).max(300),
-        /** Content hash of the dataset (src/dataset/identity.ts). */
-        version: z.string().min(1).max(200),
-        size: z.number().int().min(0).max(MAX_INT32),
-      })
-      .strict(),
-    turnType: TurnTypeSchema.default('single'),
+  .strictObject({
+    name: z.string().check(z.minLength(1), z.maxLength(300)),
+    description: z.optional(z.string().check(z.maxLength(5000))),
+    dataset: z.strictObject({
+      name: z.string().check(z.minLength(1), z.maxLength(300)),
+      /** Content hash of the dataset (src/dataset/identity.ts). */
+      version: z.string().check(z.minLength(1), z.maxLength(200)),
+      size: count(),
+    }),
+    turnType: z._default(TurnTypeSchema, 'single'),
     metrics: z.array(MetricDefSchema),
-    star: StarMetricSchema.nullable().default(null),
-    gate: GateSchema.nullable().default(null),
+    star: z._default(z.nullable(StarMetricSchema), null),
+    gate: z._default(z.nullable(GateSchema), null),
   })
-  .strict()
-  .superRefine((def, ctx) => {
-    for (const issue of suiteDefIssues(def)) ctx.addIssue({ code: 'custom', ...issue })
-  })
+  .check(
+    z.superRefine((def, ctx) => {
+      for (const issue of suiteDefIssues(def)) ctx.addIssue({ code: 'custom', ...issue })
+    }),
+  )
 export type SuiteDef = z.infer<typeof SuiteDefSchema>
 export type SuiteDefInput = z.input<typeof SuiteDefSchema>
 
@@ -249,8 +242,8 @@ export const EvalMetaSchema = z.object({
   schemaVersion: z.literal(1),
   suite: SuiteDefSchema,
   /** Source file of the suite, relative to the Vitest root when known. */
-  file: z.string().optional(),
-  trials: z.number().int().min(1),
+  file: z.optional(z.string()),
+  trials: z.number().check(z.int(), z.minimum(1)),
   result: ItemResultSchema,
 })
 export type EvalMeta = z.infer<typeof EvalMetaSchema>

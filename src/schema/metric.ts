@@ -1,4 +1,5 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
+import './zod-locale.js'
 import { ServerEvaluatorRefSchema } from './evaluators.js'
 
 export const ScoreTypeSchema = z.enum(['boolean', 'numerical', 'categorical'])
@@ -13,19 +14,17 @@ export type MetricValueType = z.infer<typeof MetricValueTypeSchema>
  * evaluators written with evalgate). An item passes a thresholded metric when
  * `score >= threshold`, or `score <= threshold` when the metric is inverted.
  */
-export const MetricDefSchema = z
-  .object({
-    name: z.string().min(1).max(200),
-    description: z.string().max(2000).optional(),
-    scoreType: ScoreTypeSchema.default('numerical'),
-    valueType: MetricValueTypeSchema.default('number'),
-    rangeMin: z.number().default(0),
-    rangeMax: z.number().default(1),
-    inverted: z.boolean().default(false),
-    threshold: z.number().nullable().default(null),
-    /** Scored by the server with this catalogued evaluator (src/server/scoring/), not by the client. */
-    evaluator: ServerEvaluatorRefSchema.optional(),
-  })
-  .strict()
+export const MetricDefSchema = z.strictObject({
+  name: z.string().check(z.minLength(1), z.maxLength(200)),
+  description: z.optional(z.string().check(z.maxLength(2000))),
+  scoreType: z._default(ScoreTypeSchema, 'numerical'),
+  valueType: z._default(MetricValueTypeSchema, 'number'),
+  rangeMin: z._default(z.number(), 0),
+  rangeMax: z._default(z.number(), 1),
+  inverted: z._default(z.boolean(), false),
+  threshold: z._default(z.nullable(z.number()), null),
+  /** Scored by the server with this catalogued evaluator (src/server/scoring/), not by the client. */
+  evaluator: z.optional(ServerEvaluatorRefSchema),
+})
 export type MetricDef = z.infer<typeof MetricDefSchema>
 export type MetricDefInput = z.input<typeof MetricDefSchema>

@@ -16,8 +16,8 @@ import { ScoreTypeSchema } from './metric.js'
  */
 
 /** `null` and absent are the same thing on this API. */
-const absentable = <S extends z.ZodType>(schema: S) =>
-  schema.nullish().transform((v) => (v === null ? undefined : v) as Exclude<z.output<S>, null> | undefined)
+const absentable = <S extends z.core.$ZodType>(schema: S) =>
+  z.nullish(schema).transform((v) => (v === null ? undefined : v) as Exclude<z.output<S>, null> | undefined)
 
 const TagsSchema = absentable(z.array(z.string().max(200)).max(1000))
 
@@ -33,7 +33,7 @@ export type NetraCreateDatasetBody = z.output<typeof NetraCreateDatasetBodySchem
 
 /** N2 `POST /evaluations/dataset/{datasetId}/items` (JS: the caller's object unchanged). */
 export const NetraAddDatasetItemBodySchema = z.object({
-  input: JsonValueSchema.refine((v) => v !== null && v !== undefined, 'input is required'),
+  input: JsonValueSchema.check(z.refine((v) => v !== null && v !== undefined, 'input is required')),
   expectedOutput: absentable(JsonValueSchema),
   tags: TagsSchema,
   metadata: absentable(JsonObjectSchema),
@@ -90,11 +90,11 @@ export const NetraRunItemBodySchema = z
     ),
     sessionId: absentable(z.string().max(500)),
     datasetItemId: absentable(z.string().min(1).max(500)),
-    input: JsonValueSchema.optional(),
+    input: z.optional(JsonValueSchema),
     expectedOutput: absentable(JsonValueSchema),
     metadata: absentable(JsonObjectSchema),
     status: absentable(z.enum(['completed', 'failed'])),
-    taskOutput: JsonValueSchema.optional(),
+    taskOutput: z.optional(JsonValueSchema),
   })
   .superRefine((body, ctx) => {
     if (body.datasetItemId === undefined && body.input === undefined)
@@ -109,7 +109,7 @@ export type NetraRunItemBody = z.output<typeof NetraRunItemBodySchema>
 /** One evaluator's result on one item (`EvaluatorOutput`). */
 export const NetraEvaluatorResultSchema = z.object({
   evaluatorName: z.string().min(1).max(200),
-  result: JsonValueSchema.optional(),
+  result: z.optional(JsonValueSchema),
   isPassed: absentable(z.boolean()),
   reason: absentable(z.string().max(100_000)),
 })
@@ -150,7 +150,7 @@ export const NetraDatasetItemSchema = z.object({
   source: z.null(),
   sourceId: z.null(),
   input: JsonValueSchema,
-  expectedOutput: JsonValueSchema.nullable(),
+  expectedOutput: z.nullable(JsonValueSchema),
   tags: z.array(z.string()),
   metadata: JsonObjectSchema,
   isActive: z.literal(true),
@@ -166,7 +166,7 @@ export type NetraDatasetItem = z.infer<typeof NetraDatasetItemSchema>
 export const NetraRunSchema = z.object({
   id: IdSchema,
   name: z.string(),
-  datasetId: IdSchema.nullable(),
+  datasetId: z.nullable(IdSchema),
   status: RunStatusSchema,
   localEvaluators: z.array(
     z.object({ name: z.string(), label: z.string().nullable(), scoreType: ScoreTypeSchema }),
@@ -188,11 +188,11 @@ export const NetraRunItemSchema = z.object({
   itemId: z.string(),
   datasetItemId: z.string().nullable(),
   input: JsonValueSchema,
-  expectedOutput: JsonValueSchema.nullable(),
+  expectedOutput: z.nullable(JsonValueSchema),
   metadata: JsonObjectSchema,
   /** `completed` (the task returned) or `failed` (it threw). */
   status: z.enum(['completed', 'failed']),
-  taskOutput: JsonValueSchema.nullable(),
+  taskOutput: z.nullable(JsonValueSchema),
   /** Every local evaluator configured on the run has posted a result for this item, or none are configured. */
   passed: z.boolean(),
   traceId: z.string().nullable(),
@@ -242,10 +242,10 @@ export const NetraRunResultSchema = z.object({
   /** The verdict: `pending` until the run is finished, then `passed` or `failed`. */
   /** Progress of the run's scoring (pending, running, completed, failed); pass/fail is `testRunSummary.passStatus`. */
   evaluationStatus: EvaluationStatusSchema,
-  datasetId: IdSchema.nullable(),
+  datasetId: z.nullable(IdSchema),
   suiteId: IdSchema,
   createdAt: TimestampSchema,
-  finishedAt: TimestampSchema.nullable(),
+  finishedAt: z.nullable(TimestampSchema),
   localEvaluators: NetraRunSchema.shape.localEvaluators,
   testRunSummary: NetraTestRunSummarySchema,
   items: z.array(NetraRunItemSchema),

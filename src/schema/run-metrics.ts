@@ -1,4 +1,5 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
+import './zod-locale.js'
 
 export const RUN_METRIC_TYPES = [
   'accuracy',
@@ -27,24 +28,23 @@ const CLASSIFICATION: readonly RunMetricType[] = ['accuracy', 'precision', 'reca
  *
  * Distribution metrics (mean, median, p95) are over `of`: a metric's scores, `latencyMs` or `costUsd`.
  */
-export const RunMetricSpecSchema = z
-  .object({
-    type: z.enum(RUN_METRIC_TYPES).optional(),
-    predicted: z.string().min(1).max(300).optional(),
-    label: z.string().min(1).max(300).optional(),
-    positive: z.string().max(300).optional(),
-    of: z.string().min(1).max(300).optional(),
-    /** Gate: the value must be >= min. */
-    min: z.number().optional(),
-    /** Gate: the value must be <= max. */
-    max: z.number().optional(),
-  })
-  .strict()
+const text = (min: number, max: number) => z.string().check(z.minLength(min), z.maxLength(max))
+
+export const RunMetricSpecSchema = z.strictObject({
+  type: z.optional(z.enum(RUN_METRIC_TYPES)),
+  predicted: z.optional(text(1, 300)),
+  label: z.optional(text(1, 300)),
+  positive: z.optional(z.string().check(z.maxLength(300))),
+  of: z.optional(text(1, 300)),
+  /** Gate: the value must be >= min. */
+  min: z.optional(z.number()),
+  /** Gate: the value must be <= max. */
+  max: z.optional(z.number()),
+})
 export type RunMetricSpec = z.infer<typeof RunMetricSpecSchema>
 
-export const RunMetricsSchema = z
-  .record(z.string().min(1).max(200), RunMetricSpecSchema)
-  .superRefine((specs, ctx) => {
+export const RunMetricsSchema = z.record(text(1, 200), RunMetricSpecSchema).check(
+  z.superRefine((specs, ctx) => {
     for (const [name, spec] of Object.entries(specs)) {
       const type =
         spec.type ?? (RUN_METRIC_TYPES.includes(name as RunMetricType) ? (name as RunMetricType) : null)
@@ -62,24 +62,25 @@ export const RunMetricsSchema = z
         })
       }
     }
-  })
+  }),
+)
 
 /** Per-label precision, recall, F1 and support (items whose label is that value). */
 export const LabelStatsSchema = z.object({
-  precision: z.number().nullable(),
-  recall: z.number().nullable(),
-  f1: z.number().nullable(),
-  support: z.number().int().min(0),
+  precision: z.nullable(z.number()),
+  recall: z.nullable(z.number()),
+  f1: z.nullable(z.number()),
+  support: z.number().check(z.int(), z.minimum(0)),
 })
 
 export const RunMetricResultSchema = z.object({
   name: z.string(),
   type: z.enum(RUN_METRIC_TYPES),
   /** null when no item had the values it needs (or κ when chance agreement is 1). */
-  value: z.number().nullable(),
+  value: z.nullable(z.number()),
   /** Items the value is computed over. */
-  count: z.number().int().min(0),
-  perLabel: z.record(z.string(), LabelStatsSchema).optional(),
+  count: z.number().check(z.int(), z.minimum(0)),
+  perLabel: z.optional(z.record(z.string(), LabelStatsSchema)),
 })
 export type RunMetricResult = z.infer<typeof RunMetricResultSchema>
 

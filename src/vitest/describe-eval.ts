@@ -1,6 +1,7 @@
 import { setMaxListeners } from 'node:events'
 import { relative, sep } from 'node:path'
 import { afterAll, beforeAll, describe, inject, test } from 'vitest'
+import * as z from 'zod/mini'
 import { metricOf } from '../core/evaluate.js'
 import { createLimiter } from '../core/limiter.js'
 import { runItem } from '../core/run-item.js'
@@ -435,7 +436,7 @@ function suiteDefinition(plan: SuitePlan, loaded: LoadedDataset<unknown, unknown
 
 /** Multi-turn datasets validate this already; a custom Dataset implementation might not. */
 function checkChatInputs(suite: string, items: readonly Item<unknown, unknown>[]): void {
-  const conversation = ChatMessageSchema.array().min(1)
+  const conversation = z.array(ChatMessageSchema).check(z.minLength(1))
   for (const item of items) {
     if (!conversation.safeParse(item.input).success) {
       throw new DescribeEvalError(

@@ -1,4 +1,5 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
+import '../schema/zod-locale.js'
 import type { TurnType } from '../schema/common.js'
 import { TurnTypeSchema } from '../schema/common.js'
 import { type Gate, GateSchema, type StarMetric, StarMetricSchema } from '../schema/gate.js'
@@ -35,27 +36,32 @@ export interface DescribeEvalOptions {
 const positiveInt = (what: string) =>
   z
     .number({ error: `must be a number (${what})` })
-    .int('must be an integer')
-    .min(1, 'must be >= 1')
+    .check(z.int('must be an integer'), z.minimum(1, 'must be >= 1'))
 
 const isFunction = (value: unknown): value is () => boolean => typeof value === 'function'
 
 export const DescribeEvalOptionsSchema = z.strictObject({
-  name: z.string().min(1, 'must not be empty').max(300, 'must be at most 300 characters').optional(),
-  description: z.string().max(5000, 'must be at most 5000 characters').optional(),
-  concurrency: positiveInt('items in flight').optional(),
-  timeout: positiveInt('milliseconds').optional(),
-  evaluatorTimeout: positiveInt('milliseconds').optional(),
-  trials: positiveInt('repeats per item').optional(),
-  star: z.union([z.string().min(1, 'must not be empty'), StarMetricSchema]).optional(),
-  gate: GateSchema.optional(),
-  tags: z.array(z.string().min(1, 'must not be empty')).min(1, 'must list at least one tag').optional(),
-  skipIf: z
-    .union([z.boolean(), z.custom<() => boolean>(isFunction)], {
+  name: z.optional(
+    z.string().check(z.minLength(1, 'must not be empty'), z.maxLength(300, 'must be at most 300 characters')),
+  ),
+  description: z.optional(z.string().check(z.maxLength(5000, 'must be at most 5000 characters'))),
+  concurrency: z.optional(positiveInt('items in flight')),
+  timeout: z.optional(positiveInt('milliseconds')),
+  evaluatorTimeout: z.optional(positiveInt('milliseconds')),
+  trials: z.optional(positiveInt('repeats per item')),
+  star: z.optional(z.union([z.string().check(z.minLength(1, 'must not be empty')), StarMetricSchema])),
+  gate: z.optional(GateSchema),
+  tags: z.optional(
+    z
+      .array(z.string().check(z.minLength(1, 'must not be empty')))
+      .check(z.minLength(1, 'must list at least one tag')),
+  ),
+  skipIf: z.optional(
+    z.union([z.boolean(), z.custom<() => boolean>(isFunction)], {
       error: 'must be a boolean or a function returning a boolean',
-    })
-    .optional(),
-  turnType: TurnTypeSchema.optional(),
+    }),
+  ),
+  turnType: z.optional(TurnTypeSchema),
 })
 
 /** Raised for bad describeEval arguments: names the suite and the offending argument/option. */

@@ -1,13 +1,20 @@
 // The plugin's import is on the path of every `vitest run` (Vitest loads it with the config, before
 // anything starts), eval files or not. It loads neither zod, nor the client, nor the reporter's
 // upload machinery: the reporter loads those (reporter/runtime.ts) when a run first needs them.
+// A test worker's import of evalgate is on the path of every eval file (and every watch rerun): its
+// schemas are written with zod/mini, and classic zod stays out of it.
+import { execFile } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { promisify } from 'node:util'
 import { build, type Metafile } from 'esbuild'
 import { describe, expect, test } from 'vitest'
 import type { Vitest } from 'vitest/node'
 import { EvalgateReporter } from '../../reporter/reporter.js'
 
 const root = join(import.meta.dirname, '..', '..')
+const run = promisify(execFile)
 
 /** Every module the entry loads at import: static imports only, not `import()`. */
 async function staticGraph(entry: string): Promise<{ loaded: Set<string>; lazy: Set<string> }> {
@@ -65,5 +72,45 @@ describe('the plugin loads light', () => {
     await expect(bad.onInit(vitest)).rejects.toThrow(/invalid gate option at `gate\.passRate`/)
     // Without a gate option, onInit loads nothing and does not make Vitest wait.
     expect(new EvalgateReporter().onInit(vitest)).toBeUndefined()
+  })
+})
+
+describe('a test worker loads zod/mini, not classic zod', () => {
+  test("evalgate's and evalgate/judges' import graphs reach no classic zod", async () => {
+    const zodIn = async (entry: string) =>
+      [...(await staticGraph(entry)).loaded].filter((file) => file.includes('node_modules/zod/'))
+    const classic = (files: string[]) =>
+      files.filter((file) => !/zod\/(v4\/)?(core|mini|locales)\//.test(file))
+    const worker = await zodIn('src/index.ts')
+    expect(worker.some((file) => file.includes('/v4/mini/'))).toBe(true)
+    expect(classic(worker)).toEqual([])
+    expect(classic(await zodIn('src/judges/index.ts'))).toEqual([])
+  })
+
+  test('zod/mini schemas speak with the English messages classic zod sets, with no classic zod loaded', async () => {
+    // Bundled and run in a process of its own: in this one, other imports may have loaded classic zod,
+    // which sets the messages itself.
+    const dir = mkdtempSync(join(tmpdir(), 'evalgate-mini-'))
+    try {
+      const file = join(dir, 'check.mjs')
+      await build({
+        stdin: {
+          contents: `import { DescribeEvalOptionsSchema } from './src/vitest/options.ts'
+            const parsed = DescribeEvalOptionsSchema.safeParse({ gate: { maxCostUsd: -1 } })
+            console.log(JSON.stringify(parsed.error.issues[0].message))`,
+          resolveDir: root,
+          loader: 'ts',
+        },
+        bundle: true,
+        outfile: file,
+        platform: 'node',
+        format: 'esm',
+        logLevel: 'silent',
+      })
+      const { stdout } = await run(process.execPath, [file])
+      expect(JSON.parse(stdout)).toBe('Too small: expected number to be >=0')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

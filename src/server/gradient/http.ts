@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify'
-import type * as z from 'zod'
+import * as z from 'zod'
 import type { GradientError } from '../../schema/gradient.js'
 import { PARSE_ONCE } from '../../schema/parse-once.js'
 import { serverOrigin } from '../http/browser-guard.js'
@@ -14,12 +14,12 @@ declare module 'fastify' {
 }
 
 /** Parses a request part with a Gradient request schema, or throws a 400 naming the failing field. */
-export function parseGradient<S extends z.ZodType>(
+export function parseGradient<S extends z.core.$ZodType>(
   schema: S,
   data: unknown,
   where: 'body' | 'query' | 'params',
 ): z.infer<S> {
-  const result = schema.safeParse(data ?? (where === 'body' ? {} : data), PARSE_ONCE)
+  const result = z.safeParse(schema, data ?? (where === 'body' ? {} : data), PARSE_ONCE)
   if (result.success) return result.data
   throw fromZodError(result.error, where)
 }

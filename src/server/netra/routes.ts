@@ -44,7 +44,7 @@ const RunParams = z.object({ runId: IdSchema })
 const RunItemParams = z.object({ runId: IdSchema, testRunItemId: z.string().min(1).max(500) })
 
 /** `{data}` after checking it against its schema (a mismatch is a server bug, answered 500). */
-function data<S extends z.ZodType>(schema: S, value: z.infer<S>): { data: z.infer<S> } {
+function data<S extends z.core.$ZodType>(schema: S, value: z.infer<S>): { data: z.infer<S> } {
   return { data: checkedResponse(schema, value, 'Netra') }
 }
 

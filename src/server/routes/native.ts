@@ -100,7 +100,7 @@ const SuiteRunsQuery = z.object({
 })
 
 /** Serialises `value` after checking it against the response schema (a server bug otherwise). */
-function out<S extends z.ZodType>(schema: S, value: z.infer<S>): z.infer<S> {
+function out<S extends z.core.$ZodType>(schema: S, value: z.infer<S>): z.infer<S> {
   return checkedResponse(schema, value)
 }
 
@@ -109,7 +109,7 @@ function out<S extends z.ZodType>(schema: S, value: z.infer<S>): z.infer<S> {
  * API tests parse these responses with it; checking thousands of items again on every read would
  * cost more than the query.
  */
-function typed<S extends z.ZodType>(_schema: S, value: z.infer<S>): z.infer<S> {
+function typed<S extends z.core.$ZodType>(_schema: S, value: z.infer<S>): z.infer<S> {
   return value
 }
 
