@@ -1,4 +1,5 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
+import '../schema/zod-locale.js'
 import {
   AgentListSchema,
   AgentSchema,
@@ -31,9 +32,9 @@ export type ClientOptions = TransportOptions
 
 const DatasetItemsPageSchema = z.object({
   items: z.array(DatasetItemSchema),
-  page: z.number().int(),
-  perPage: z.number().int(),
-  total: z.number().int(),
+  page: z.number().check(z.int()),
+  perPage: z.number().check(z.int()),
+  total: z.number().check(z.int()),
 })
 const AddDatasetItemsResponseSchema = z.object({ dataset: DatasetSchema, items: z.array(DatasetItemSchema) })
 

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import * as z from 'zod'
+import * as z from 'zod/mini'
+import '../schema/zod-locale.js'
 
 /**
  * How a running `evalgate serve` is found: it writes `.evalgate/server.json` (in the directory it
@@ -11,8 +12,8 @@ import * as z from 'zod'
 export const SERVER_INFO_FILE = join('.evalgate', 'server.json')
 
 export const ServerInfoSchema = z.object({
-  url: z.string().url(),
-  pid: z.number().int(),
+  url: z.string().check(z.url()),
+  pid: z.number().check(z.int()),
   /** Where the server keeps its data (SQLite path or masked PostgreSQL URL). */
   db: z.string(),
   startedAt: z.string(),

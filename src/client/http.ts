@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Pool } from 'undici'
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { ApiErrorSchema } from '../schema/common.js'
 import { firstIssue } from '../schema/issues.js'
 import { PARSE_ONCE } from '../schema/parse-once.js'

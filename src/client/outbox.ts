@@ -10,7 +10,8 @@ import {
 } from 'node:fs'
 import { basename, join } from 'node:path'
 import { createInterface } from 'node:readline'
-import * as z from 'zod'
+import * as z from 'zod/mini'
+import '../schema/zod-locale.js'
 import { firstIssue } from '../schema/issues.js'
 import {
   type ItemResult,
@@ -38,13 +39,13 @@ export const OUTBOX_FORMAT_VERSION = 1
 export const OutboxHeaderSchema = z.object({
   kind: z.literal('run'),
   formatVersion: z.literal(OUTBOX_FORMAT_VERSION),
-  runGroup: z.string().min(1),
+  runGroup: z.string().check(z.minLength(1)),
   suite: SuiteDefSchema,
   origin: z.string(),
-  name: z.string().optional(),
+  name: z.optional(z.string()),
   createdAt: z.string(),
   /** Why the items were spooled (the first error). */
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
 })
 export type OutboxHeader = z.infer<typeof OutboxHeaderSchema>
 export type OutboxHeaderInput = Omit<
@@ -229,7 +230,7 @@ export class Outbox {
   }
 }
 
-function formatIssue(error: z.ZodError): string {
+function formatIssue(error: z.core.$ZodError): string {
   const { path, message } = firstIssue(error)
   return path ? `field \`${path}\`: ${message}` : message
 }

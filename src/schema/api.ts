@@ -1,4 +1,5 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
+import './zod-locale.js'
 import {
   IdSchema,
   JsonObjectSchema,
@@ -16,7 +17,9 @@ import { RUN_STATUSES, type RunStatus, TERMINAL_RUN_STATUSES } from './run-statu
 // ---------- projects and keys ----------
 export const ProjectSchema = z.object({ id: IdSchema, name: z.string(), createdAt: TimestampSchema })
 export type Project = z.infer<typeof ProjectSchema>
-export const CreateProjectBodySchema = z.object({ name: z.string().min(1).max(200) }).strict()
+export const CreateProjectBodySchema = z.strictObject({
+  name: z.string().check(z.minLength(1), z.maxLength(200)),
+})
 
 export const ApiKeySchema = z.object({
   id: IdSchema,
@@ -34,24 +37,22 @@ export type ApiKeyScope = z.infer<typeof ApiKeySchema>['scope']
  * POST /projects/:id/keys. A JSON body is required (even `{}`), so a web page cannot send it as a
  * CORS "simple" request.
  */
-export const CreateApiKeyBodySchema = z
-  .object({ scope: z.enum(['project', 'admin']).default('project') })
-  .strict()
+export const CreateApiKeyBodySchema = z.strictObject({
+  scope: z._default(z.enum(['project', 'admin']), 'project'),
+})
 /** Returned once, on creation: the only time the secret is visible. */
-export const CreatedApiKeySchema = ApiKeySchema.extend({ key: z.string() })
+export const CreatedApiKeySchema = z.extend(ApiKeySchema, { key: z.string() })
 export type CreatedApiKey = z.infer<typeof CreatedApiKeySchema>
 
 // ---------- datasets ----------
-export const DatasetItemInputSchema = z
-  .object({
-    /** Explicit item id; a stable content hash is used when absent. */
-    id: z.string().min(1).max(500).optional(),
-    input: JsonValueSchema,
-    expected: z.optional(JsonValueSchema),
-    tags: z.array(z.string().max(200)).default([]),
-    metadata: z._default(JsonObjectSchema, {}),
-  })
-  .strict()
+export const DatasetItemInputSchema = z.strictObject({
+  /** Explicit item id; a stable content hash is used when absent. */
+  id: z.optional(z.string().check(z.minLength(1), z.maxLength(500))),
+  input: JsonValueSchema,
+  expected: z.optional(JsonValueSchema),
+  tags: z._default(z.array(z.string().check(z.maxLength(200))), []),
+  metadata: z._default(JsonObjectSchema, {}),
+})
 export type DatasetItemInput = z.input<typeof DatasetItemInputSchema>
 
 export const DatasetItemSchema = z.object({
@@ -65,42 +66,40 @@ export const DatasetItemSchema = z.object({
 })
 export type DatasetItem = z.infer<typeof DatasetItemSchema>
 
-export const CreateDatasetBodySchema = z
-  .object({
-    name: z.string().min(1).max(300),
-    tags: z.array(z.string().max(200)).default([]),
-    turnType: z._default(TurnTypeSchema, 'single'),
-    description: z.string().max(5000).optional(),
-  })
-  .strict()
+export const CreateDatasetBodySchema = z.strictObject({
+  name: z.string().check(z.minLength(1), z.maxLength(300)),
+  tags: z._default(z.array(z.string().check(z.maxLength(200))), []),
+  turnType: z._default(TurnTypeSchema, 'single'),
+  description: z.optional(z.string().check(z.maxLength(5000))),
+})
 export type CreateDatasetBody = z.input<typeof CreateDatasetBodySchema>
 
 export const DatasetSchema = z.object({
   id: IdSchema,
   projectId: IdSchema,
   name: z.string(),
-  description: z.string().optional(),
+  description: z.optional(z.string()),
   tags: z.array(z.string()),
   turnType: TurnTypeSchema,
   /** Latest version number (0 while empty). */
-  version: z.number().int().min(0),
+  version: z.number().check(z.int(), z.minimum(0)),
   /** Content hash of the latest version. */
-  contentHash: z.string().nullable(),
-  itemCount: z.number().int().min(0),
+  contentHash: z.nullable(z.string()),
+  itemCount: z.number().check(z.int(), z.minimum(0)),
   createdAt: TimestampSchema,
   updatedAt: TimestampSchema,
 })
 export type Dataset = z.infer<typeof DatasetSchema>
 
-export const AddDatasetItemsBodySchema = z
-  .object({ items: z.array(DatasetItemInputSchema).min(1).max(10_000) })
-  .strict()
+export const AddDatasetItemsBodySchema = z.strictObject({
+  items: z.array(DatasetItemInputSchema).check(z.minLength(1), z.maxLength(10_000)),
+})
 
 export const DatasetVersionSchema = z.object({
   datasetId: IdSchema,
-  version: z.number().int().min(1),
+  version: z.number().check(z.int(), z.minimum(1)),
   contentHash: z.string(),
-  itemCount: z.number().int().min(0),
+  itemCount: z.number().check(z.int(), z.minimum(0)),
   createdAt: TimestampSchema,
 })
 export type DatasetVersion = z.infer<typeof DatasetVersionSchema>
@@ -116,17 +115,17 @@ export const SuiteSchema = z.object({
   id: IdSchema,
   projectId: IdSchema,
   name: z.string(),
-  description: z.string().optional(),
-  version: z.number().int().min(1),
+  description: z.optional(z.string()),
+  version: z.number().check(z.int(), z.minimum(1)),
   datasetId: z.nullable(IdSchema),
   datasetName: z.string(),
   datasetVersion: z.string(),
-  datasetSize: z.number().int().min(0),
+  datasetSize: z.number().check(z.int(), z.minimum(0)),
   turnType: TurnTypeSchema,
   metrics: z.array(MetricDefSchema),
   star: z.nullable(StarMetricSchema),
   gate: z.nullable(GateSchema),
-  totalRuns: z.number().int().min(0),
+  totalRuns: z.number().check(z.int(), z.minimum(0)),
   createdAt: TimestampSchema,
   updatedAt: TimestampSchema,
 })
@@ -148,15 +147,15 @@ export type EvaluationStatus = z.infer<typeof EvaluationStatusSchema>
 export const MetricSummarySchema = z.object({
   name: z.string(),
   /** Scored items (non-null scores). */
-  count: z.number().int().min(0),
-  nullCount: z.number().int().min(0),
-  errorCount: z.number().int().min(0),
-  mean: z.number().nullable(),
-  min: z.number().nullable(),
-  max: z.number().nullable(),
+  count: z.number().check(z.int(), z.minimum(0)),
+  nullCount: z.number().check(z.int(), z.minimum(0)),
+  errorCount: z.number().check(z.int(), z.minimum(0)),
+  mean: z.nullable(z.number()),
+  min: z.nullable(z.number()),
+  max: z.nullable(z.number()),
   /** Share of scored items passing the metric threshold; null when the metric has no threshold. */
-  passRate: z.number().nullable(),
-  threshold: z.number().nullable(),
+  passRate: z.nullable(z.number()),
+  threshold: z.nullable(z.number()),
   inverted: z.boolean(),
 })
 export type MetricSummary = z.infer<typeof MetricSummarySchema>
@@ -164,8 +163,8 @@ export type MetricSummary = z.infer<typeof MetricSummarySchema>
 export const GateCheckSchema = z.object({
   /** e.g. `passRate`, `metrics.levenshtein.mean`, `star`, `maxCostUsd`. */
   condition: z.string(),
-  actual: z.number().nullable(),
-  expected: z.number().nullable(),
+  actual: z.nullable(z.number()),
+  expected: z.nullable(z.number()),
   op: z.enum(['>=', '<=', '==']),
   passed: z.boolean(),
   /** Human-readable, e.g. "pass rate 0.82 < 0.90". */
@@ -175,10 +174,10 @@ export type GateCheck = z.infer<typeof GateCheckSchema>
 
 export const StarResultSchema = z.object({
   metric: z.string(),
-  value: z.number().nullable(),
-  passRatePct: z.number().nullable(),
-  successThreshold: z.number().nullable(),
-  successThresholdPct: z.number().nullable(),
+  value: z.nullable(z.number()),
+  passRatePct: z.nullable(z.number()),
+  successThreshold: z.nullable(z.number()),
+  successThresholdPct: z.nullable(z.number()),
   passed: z.boolean(),
   /** Which rule decided, e.g. `mean>=successThreshold`. */
   rule: z.string(),
@@ -190,7 +189,7 @@ export type StarResult = z.infer<typeof StarResultSchema>
  * reads it). `passed` is null while the run is not finalized.
  */
 export const VerdictSchema = z.object({
-  passed: z.boolean().nullable(),
+  passed: z.nullable(z.boolean()),
   /** A gate is configured: it decides, and failing items inside an accepted pass rate are excused. */
   gated: z.boolean(),
   /** Every condition that was checked (run status, items, gate conditions, star metric), in order. */
@@ -198,36 +197,36 @@ export const VerdictSchema = z.object({
   /** Messages of the failing checks, e.g. "pass rate 0.75 < 0.80", "the run was cancelled". */
   failures: z.array(z.string()),
   /** The rule that decided, e.g. `gate`, `gate:passRate`, `star:mean>=threshold`, `status:cancelled`. */
-  rule: z.string().nullable(),
+  rule: z.nullable(z.string()),
   /** Items that failed or errored (timed out, threw): failing items, whether the gate excuses them or not. */
-  failingItems: z.number().int().min(0),
-  totalItems: z.number().int().min(0),
+  failingItems: z.number().check(z.int(), z.minimum(0)),
+  totalItems: z.number().check(z.int(), z.minimum(0)),
 })
 export type Verdict = z.infer<typeof VerdictSchema>
 
 export const RunSummarySchema = z.object({
-  totalItems: z.number().int().min(0),
-  completedItems: z.number().int().min(0),
+  totalItems: z.number().check(z.int(), z.minimum(0)),
+  completedItems: z.number().check(z.int(), z.minimum(0)),
   /** Items whose task threw or timed out. */
-  erroredItems: z.number().int().min(0),
-  passedItems: z.number().int().min(0),
-  failedItems: z.number().int().min(0),
-  passRate: z.number().nullable(),
-  durationMs: z.number().min(0).nullable(),
-  totalCostUsd: z.number().min(0),
-  meanLatencyMs: z.number().nullable(),
-  p95LatencyMs: z.number().nullable(),
-  inputTokens: z.number().int().min(0),
-  outputTokens: z.number().int().min(0),
+  erroredItems: z.number().check(z.int(), z.minimum(0)),
+  passedItems: z.number().check(z.int(), z.minimum(0)),
+  failedItems: z.number().check(z.int(), z.minimum(0)),
+  passRate: z.nullable(z.number()),
+  durationMs: z.nullable(z.number().check(z.minimum(0))),
+  totalCostUsd: z.number().check(z.minimum(0)),
+  meanLatencyMs: z.nullable(z.number()),
+  p95LatencyMs: z.nullable(z.number()),
+  inputTokens: z.number().check(z.int(), z.minimum(0)),
+  outputTokens: z.number().check(z.int(), z.minimum(0)),
   metrics: z.array(MetricSummarySchema),
-  star: StarResultSchema.nullable(),
-  gate: z.object({ passed: z.boolean(), checks: z.array(GateCheckSchema) }).nullable(),
+  star: z.nullable(StarResultSchema),
+  gate: z.nullable(z.object({ passed: z.boolean(), checks: z.array(GateCheckSchema) })),
   /** Values of the run metrics declared in `gate.runMetrics`. */
-  runMetrics: z.array(RunMetricResultSchema).optional(),
+  runMetrics: z.optional(z.array(RunMetricResultSchema)),
   /** `verdict.passed`: null while the run is not finalized. */
-  passStatus: z.boolean().nullable(),
+  passStatus: z.nullable(z.boolean()),
   /** `verdict.rule`. */
-  passRule: z.string().nullable(),
+  passRule: z.nullable(z.string()),
   verdict: VerdictSchema,
 })
 export type RunSummary = z.infer<typeof RunSummarySchema>
@@ -237,7 +236,7 @@ export const RunSchema = z.object({
   projectId: IdSchema,
   suiteId: IdSchema,
   suiteName: z.string(),
-  suiteVersion: z.number().int().min(1),
+  suiteVersion: z.number().check(z.int(), z.minimum(1)),
   runGroup: z.string(),
   name: z.string(),
   status: RunStatusSchema,
@@ -245,7 +244,7 @@ export const RunSchema = z.object({
   datasetVersion: z.string(),
   turnType: TurnTypeSchema,
   origin: z.string(),
-  errorDescription: z.string().nullable(),
+  errorDescription: z.nullable(z.string()),
   queuedAt: TimestampSchema,
   startedAt: z.nullable(TimestampSchema),
   finishedAt: z.nullable(TimestampSchema),
@@ -266,30 +265,31 @@ export function runPagePath(runId: string): string {
 }
 
 /** Create or join the run for (runGroup, suite, suite version): shards and retries meet in one run. */
-export const CreateRunBodySchema = z
-  .object({
-    suite: SuiteDefSchema,
-    runGroup: z.string().min(1).max(300).optional(),
-    name: z.string().min(1).max(300).optional(),
-    origin: z.string().max(100).default('vitest'),
-    /** Expected items for this participant, when known (used for status only). */
-    expectedItems: z.number().int().min(0).max(MAX_INT32).optional(),
-  })
-  .strict()
+export const CreateRunBodySchema = z.strictObject({
+  suite: SuiteDefSchema,
+  runGroup: z.optional(z.string().check(z.minLength(1), z.maxLength(300))),
+  name: z.optional(z.string().check(z.minLength(1), z.maxLength(300))),
+  origin: z._default(z.string().check(z.maxLength(100)), 'vitest'),
+  /** Expected items for this participant, when known (used for status only). */
+  expectedItems: z.optional(z.number().check(z.int(), z.minimum(0), z.maximum(MAX_INT32))),
+})
 export type CreateRunBody = z.input<typeof CreateRunBodySchema>
 export const CreateRunResponseSchema = z.object({ run: RunSchema, suite: SuiteSchema, joined: z.boolean() })
 
-export const RunItemBatchBodySchema = z.object({ items: z.array(ItemResultSchema).min(1).max(5000) }).strict()
+export const RunItemBatchBodySchema = z.strictObject({
+  items: z.array(ItemResultSchema).check(z.minLength(1), z.maxLength(5000)),
+})
 export type RunItemBatchBody = z.input<typeof RunItemBatchBodySchema>
-export const RunItemBatchResponseSchema = z.object({ accepted: z.number().int(), inserted: z.number().int() })
+export const RunItemBatchResponseSchema = z.object({
+  accepted: z.number().check(z.int()),
+  inserted: z.number().check(z.int()),
+})
 
-export const FinalizeRunBodySchema = z
-  .object({
-    /** `failed` when the run could not execute; `cancelled` on abort; otherwise derived from items. */
-    outcome: z.enum(['completed', 'failed', 'cancelled']).default('completed'),
-    errorDescription: z.string().max(5000).optional(),
-  })
-  .strict()
+export const FinalizeRunBodySchema = z.strictObject({
+  /** `failed` when the run could not execute; `cancelled` on abort; otherwise derived from items. */
+  outcome: z._default(z.enum(['completed', 'failed', 'cancelled']), 'completed'),
+  errorDescription: z.optional(z.string().check(z.maxLength(5000))),
+})
 
 /** A stored run item: the uploaded item result plus server ids. */
 export const RunItemSchema = z.strictObject({
@@ -297,35 +297,31 @@ export const RunItemSchema = z.strictObject({
   id: IdSchema,
   runId: IdSchema,
   /** 1-based ordinal in the run; Gradient's `prompt_id`. */
-  ordinal: z.number().int().min(1),
+  ordinal: z.number().check(z.int(), z.minimum(1)),
 })
 export type RunItem = z.infer<typeof RunItemSchema>
 
-export const RunResultsQuerySchema = z
-  .object({
-    page: z.coerce.number().int().min(1).max(MAX_INT32).default(1),
-    perPage: z.coerce.number().int().min(1).max(1000).default(100),
-    status: z.enum(['passed', 'failed', 'errored']).optional(),
-  })
-  .strict()
+export const RunResultsQuerySchema = z.strictObject({
+  page: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_INT32)), 1),
+  perPage: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(1000)), 100),
+  status: z.optional(z.enum(['passed', 'failed', 'errored'])),
+})
 export const RunResultsSchema = z.object({
   run: RunSchema,
   items: z.array(RunItemSchema),
-  page: z.number().int(),
-  perPage: z.number().int(),
-  total: z.number().int(),
+  page: z.number().check(z.int()),
+  perPage: z.number().check(z.int()),
+  total: z.number().check(z.int()),
 })
 export type RunResults = z.infer<typeof RunResultsSchema>
 
-export const ListRunsQuerySchema = z
-  .object({
-    suiteId: z.optional(IdSchema),
-    suiteName: z.string().optional(),
-    suiteVersion: z.coerce.number().int().min(1).max(MAX_INT32).optional(),
-    runGroup: z.string().optional(),
-    limit: z.coerce.number().int().min(1).max(500).default(50),
-  })
-  .strict()
+export const ListRunsQuerySchema = z.strictObject({
+  suiteId: z.optional(IdSchema),
+  suiteName: z.optional(z.string()),
+  suiteVersion: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_INT32))),
+  runGroup: z.optional(z.string()),
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(500)), 50),
+})
 export const RunListSchema = z.object({ runs: z.array(RunSchema) })
 
 export const RunCompareSchema = z.object({
@@ -334,22 +330,22 @@ export const RunCompareSchema = z.object({
   metrics: z.array(
     z.object({
       name: z.string(),
-      baseMean: z.number().nullable(),
-      headMean: z.number().nullable(),
-      delta: z.number().nullable(),
+      baseMean: z.nullable(z.number()),
+      headMean: z.nullable(z.number()),
+      delta: z.nullable(z.number()),
     }),
   ),
   items: z.array(
     z.object({
       itemId: z.string(),
-      trial: z.number().int(),
-      basePassed: z.boolean().nullable(),
-      headPassed: z.boolean().nullable(),
-      deltas: z.record(z.string(), z.number().nullable()),
+      trial: z.number().check(z.int()),
+      basePassed: z.nullable(z.boolean()),
+      headPassed: z.nullable(z.boolean()),
+      deltas: z.record(z.string(), z.nullable(z.number())),
     }),
   ),
-  newFailures: z.array(z.object({ itemId: z.string(), trial: z.number().int() })),
-  fixed: z.array(z.object({ itemId: z.string(), trial: z.number().int() })),
+  newFailures: z.array(z.object({ itemId: z.string(), trial: z.number().check(z.int()) })),
+  fixed: z.array(z.object({ itemId: z.string(), trial: z.number().check(z.int()) })),
 })
 export type RunCompare = z.infer<typeof RunCompareSchema>
 

@@ -226,7 +226,8 @@ export const NetraRunStatusResultSchema = z.object({ id: IdSchema, status: RunSt
  * The run summary of N8: evalgate's run summary (src/gate: totals, per-evaluator statistics, the
  * verdict) plus how many completed items still wait for their local evaluations.
  */
-export const NetraTestRunSummarySchema = RunSummarySchema.extend({
+export const NetraTestRunSummarySchema = z.object({
+  ...RunSummarySchema.shape,
   pendingEvaluations: z.number().int().min(0),
 })
 

@@ -2,12 +2,13 @@
  * Spans received over OTLP (/v1/traces), as the native API and the Netra span probe return them.
  * Ids are lowercase hex; times are nanoseconds since the epoch as decimal strings (exact).
  */
-import * as z from 'zod'
+import * as z from 'zod/mini'
+import './zod-locale.js'
 import { JsonValueSchema } from './common.js'
 
-export const TraceIdSchema = z.string().regex(/^[0-9a-f]{32}$/)
-export const SpanIdSchema = z.string().regex(/^[0-9a-f]{16}$/)
-const NanosSchema = z.string().regex(/^\d+$/)
+export const TraceIdSchema = z.string().check(z.regex(/^[0-9a-f]{32}$/))
+export const SpanIdSchema = z.string().check(z.regex(/^[0-9a-f]{16}$/))
+const NanosSchema = z.string().check(z.regex(/^\d+$/))
 const AttributesSchema = z.record(z.string(), JsonValueSchema)
 
 export const SpanKindSchema = z.enum(['unspecified', 'internal', 'server', 'client', 'producer', 'consumer'])
@@ -22,19 +23,19 @@ export const SpanEventSchema = z.object({
 export const SpanSchema = z.object({
   traceId: TraceIdSchema,
   spanId: SpanIdSchema,
-  parentSpanId: SpanIdSchema.nullable(),
+  parentSpanId: z.nullable(SpanIdSchema),
   name: z.string(),
   kind: SpanKindSchema,
   startTimeUnixNano: NanosSchema,
   endTimeUnixNano: NanosSchema,
   durationMs: z.number(),
-  status: z.object({ code: SpanStatusCodeSchema, message: z.string().nullable() }),
+  status: z.object({ code: SpanStatusCodeSchema, message: z.nullable(z.string()) }),
   attributes: AttributesSchema,
   events: z.array(SpanEventSchema),
   /** Attributes of the resource that sent the span (`service.name`, SDK, host …). */
   resource: AttributesSchema,
-  serviceName: z.string().nullable(),
-  scope: z.object({ name: z.string().nullable(), version: z.string().nullable() }),
+  serviceName: z.nullable(z.string()),
+  scope: z.object({ name: z.nullable(z.string()), version: z.nullable(z.string()) }),
 })
 export type Span = z.infer<typeof SpanSchema>
 
@@ -52,4 +53,4 @@ export const RunItemSpansSchema = z.object({
 export type RunItemSpans = z.infer<typeof RunItemSpansSchema>
 
 /** The Netra span probe `GET /sdk/traces/spans/:spanId`: `data` is null until the span arrives. */
-export const SpanProbeResponseSchema = z.object({ data: SpanSchema.nullable() })
+export const SpanProbeResponseSchema = z.object({ data: z.nullable(SpanSchema) })

@@ -1,8 +1,9 @@
 // The plugin's import is on the path of every `vitest run` (Vitest loads it with the config, before
 // anything starts), eval files or not. It loads neither zod, nor the client, nor the reporter's
 // upload machinery: the reporter loads those (reporter/runtime.ts) when a run first needs them.
-// A test worker's import of evalgate is on the path of every eval file (and every watch rerun): its
-// schemas are written with zod/mini, and classic zod stays out of it.
+// A test worker's import of evalgate is on the path of every eval file (and every watch rerun), and
+// the reporter's runtime and the embedded server's start on the path of every run that uploads: the
+// schemas they load are written with zod/mini, and classic zod stays out of them.
 import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -75,8 +76,8 @@ describe('the plugin loads light', () => {
   })
 })
 
-describe('a test worker loads zod/mini, not classic zod', () => {
-  test("evalgate's and evalgate/judges' import graphs reach no classic zod", async () => {
+describe('zod/mini where a run starts; classic zod only behind Fastify', () => {
+  test('the worker, the reporter runtime and the server start reach no classic zod', async () => {
     const zodIn = async (entry: string) =>
       [...(await staticGraph(entry)).loaded].filter((file) => file.includes('node_modules/zod/'))
     const classic = (files: string[]) =>
@@ -85,6 +86,10 @@ describe('a test worker loads zod/mini, not classic zod', () => {
     expect(worker.some((file) => file.includes('/v4/mini/'))).toBe(true)
     expect(classic(worker)).toEqual([])
     expect(classic(await zodIn('src/judges/index.ts'))).toEqual([])
+    // The main process and the embedded server's thread, up to the first upload: classic zod loads
+    // only with Fastify's routes (the Gradient and Netra APIs, OTLP, agents), for other clients.
+    expect(classic(await zodIn('reporter/runtime.ts'))).toEqual([])
+    expect(classic(await zodIn('src/server/start.ts'))).toEqual([])
   })
 
   test('zod/mini schemas speak with the English messages classic zod sets, with no classic zod loaded', async () => {

@@ -1,4 +1,4 @@
-import * as z from 'zod'
+import * as z from 'zod/mini'
 import { firstIssue, issueLine } from '../../schema/issues.js'
 import { PARSE_ONCE } from '../../schema/parse-once.js'
 import { ValidationError } from '../service/errors.js'

@@ -39,7 +39,8 @@
  * client calls the same handlers without loading Fastify (http/direct-dispatch.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import * as z from 'zod'
+import * as z from 'zod/mini'
+import '../../schema/zod-locale.js'
 import {
   AddDatasetItemsBodySchema,
   ApiKeySchema,
@@ -86,17 +87,20 @@ export const API_VERSION = VERSION
 const IdParams = z.object({ id: IdSchema })
 const KeyParams = z.object({ id: IdSchema, keyId: IdSchema })
 const CompareParams = z.object({ id: IdSchema, baseId: IdSchema })
-const OrdinalParams = z.object({ id: IdSchema, ordinal: z.coerce.number().int().min(1).max(MAX_INT32) })
-const ItemKeyQuery = z
-  .object({
-    itemId: z.string().min(1).max(500),
-    trial: z.coerce.number().int().min(0).max(MAX_INT32).default(0),
-  })
-  .strict()
-const SuiteQuery = z.object({ version: z.coerce.number().int().min(1).max(MAX_INT32).optional() }).strict()
+const OrdinalParams = z.object({
+  id: IdSchema,
+  ordinal: z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_INT32)),
+})
+const ItemKeyQuery = z.strictObject({
+  itemId: z.string().check(z.minLength(1), z.maxLength(500)),
+  trial: z._default(z.coerce.number().check(z.int(), z.minimum(0), z.maximum(MAX_INT32)), 0),
+})
+const SuiteQuery = z.strictObject({
+  version: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_INT32))),
+})
 const SuiteRunsQuery = z.object({
-  version: z.coerce.number().int().min(1).max(MAX_INT32).optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_INT32).max(500).default(50),
+  version: z.optional(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_INT32))),
+  limit: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_INT32), z.maximum(500)), 50),
 })
 
 /** Serialises `value` after checking it against the response schema (a server bug otherwise). */
