@@ -1,4 +1,6 @@
-import { randomUUID } from 'node:crypto'
+import { nodeCrypto } from '../src/util/builtins.js'
+
+const { randomUUID } = nodeCrypto
 
 export interface RunGroup {
   id: string

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto'
 import {
   appendFileSync,
   createReadStream,
@@ -11,6 +10,7 @@ import {
 import { basename, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import * as z from 'zod/mini'
+import { nodeCrypto } from '../util/builtins.js'
 import '../schema/zod-locale.js'
 import { firstIssue } from '../schema/issues.js'
 import {
@@ -20,6 +20,8 @@ import {
   type SuiteDefInput,
   SuiteDefSchema,
 } from '../schema/meta.js'
+
+const { createHash } = nodeCrypto
 
 /**
  * The outbox: run items that could not be uploaded, spooled to `.evalgate/outbox/` as JSONL, one

@@ -2,7 +2,7 @@
  * The run orchestration of the programmatic client: createRun, runTestSuite (the same engine as
  * describeEval) and getRunResults (Netra's envelope). The dataset half is datasets-api.ts.
  */
-import { randomUUID } from 'node:crypto'
+
 import { runSuite } from '../core/run-suite.js'
 import type { EvalTask } from '../core/types.js'
 import { dataset as datasets, type ItemInput } from '../dataset/index.js'
@@ -15,11 +15,14 @@ import type { JsonValue, TurnType } from '../schema/common.js'
 import type { Gate, StarMetric } from '../schema/gate.js'
 import { type ItemStatus, parseSuiteDef, type SuiteDefInput } from '../schema/meta.js'
 import type { MetricDefInput } from '../schema/metric.js'
+import { nodeCrypto } from '../util/builtins.js'
 import type { EvalgateApi } from './api.js'
 import type { DatasetWithItems } from './datasets-api.js'
 import { EvalgateApiError } from './errors.js'
 import { RunUpload, Uplink } from './run-upload.js'
 import { toLoadedDataset } from './server-dataset.js'
+
+const { randomUUID } = nodeCrypto
 
 // ---------- runs ----------
 

@@ -1,4 +1,6 @@
-import { randomFillSync } from 'node:crypto'
+import { nodeCrypto } from '../util/builtins.js'
+
+const { randomFillSync } = nodeCrypto
 
 const ZERO = /^0+$/
 

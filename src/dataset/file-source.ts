@@ -1,7 +1,9 @@
-import { readFile } from 'node:fs/promises'
 import { isAbsolute, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { nodeFsPromises } from '../util/builtins.js'
 import { DatasetError } from './errors.js'
+
+const { readFile } = nodeFsPromises
 
 /** A dataset file: absolute path plus the path shown in messages (relative to cwd when inside it). */
 export interface DatasetFile {

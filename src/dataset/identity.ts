@@ -11,10 +11,13 @@
  * - Dataset version: the first 16 hex chars of sha256 over the canonical JSON of the array of
  *   `{ id, input, expected, tags, metadata }`, in order.
  */
-import { createHash } from 'node:crypto'
+
 import type { JsonObject, JsonValue } from '../schema/common.js'
+import { nodeCrypto } from '../util/builtins.js'
 import { canonicalJson } from '../util/canonical-json.js'
 import { sha256Hex } from '../util/hash.js'
+
+const { createHash } = nodeCrypto
 
 /** What identity is computed from: an item's content. */
 export interface ItemContent {

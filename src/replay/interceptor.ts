@@ -1,11 +1,13 @@
-import { createHash } from 'node:crypto'
 import type { Dispatcher } from 'undici'
 import { costOf } from '../judges/prices.js'
 import type { JsonValue } from '../schema/common.js'
+import { nodeCrypto } from '../util/builtins.js'
 import { canonicalJson } from '../util/canonical-json.js'
 import { redactJson, redactUrl, scrub, secretsOf } from './redact.js'
 import { currentScope, nextOccurrence, type ReplayScope, releaseOccurrence } from './scope.js'
 import { type RecordingEntry, recordingFile } from './store.js'
+
+const { createHash } = nodeCrypto
 
 /** A strict-mode miss: names the request, the trial and the recordings file. */
 export class ReplayMissError extends Error {

@@ -1,9 +1,11 @@
-import { createHash } from 'node:crypto'
 import type { JsonValue } from '../schema/common.js'
+import { nodeCrypto } from '../util/builtins.js'
 import { canonicalJson } from '../util/canonical-json.js'
 import { ReplayMissError } from './interceptor.js'
 import { currentScope, nextOccurrence } from './scope.js'
 import { recordingFile } from './store.js'
+
+const { createHash } = nodeCrypto
 
 /**
  * Records any async call that does not go over HTTP (a local model, a gRPC client, …) like the

@@ -6,9 +6,12 @@
  * (explicit ids are left alone) with src/dataset/identity.ts, and the content hash of every
  * dataset's latest version (with the suite versions and runs that pinned it).
  */
-import { createHash } from 'node:crypto'
+
 import { type Kysely, sql } from 'kysely'
 import { datasetVersion, itemId, suiteVersionKey, type VersionedItem } from '../dataset/identity.js'
+import { nodeCrypto } from '../util/builtins.js'
+
+const { createHash } = nodeCrypto
 
 // ---- the two legacy rules, frozen: they only serve to recognise ids they produced ----
 

@@ -1,5 +1,7 @@
-import { createHash } from 'node:crypto'
+import { nodeCrypto } from './builtins.js'
 import { canonicalJson } from './canonical-json.js'
+
+const { createHash } = nodeCrypto
 
 /** sha256 of a UTF-8 string, lowercase hex. */
 export function sha256Hex(text: string): string {

@@ -1,7 +1,9 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto'
 import { readFileSync, writeFileSync } from 'node:fs'
 import type { Store } from '../../store/open.js'
+import { nodeCrypto } from '../../util/builtins.js'
 import { ServiceError } from '../service/errors.js'
+
+const { createCipheriv, createDecipheriv, randomBytes } = nodeCrypto
 
 /**
  * Encryption at rest of agents' API keys: AES-256-GCM (node:crypto), a fresh 12-byte IV per value,

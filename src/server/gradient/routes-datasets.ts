@@ -1,14 +1,16 @@
-import { randomUUID } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import * as z from 'zod'
 import { CreateEvaluationDatasetBodySchema, PresignedUrlsBodySchema } from '../../schema/gradient.js'
+import { nodeCrypto } from '../../util/builtins.js'
 import type { NewDatasetItem, Services } from '../service/index.js'
 import { badRequest } from './errors.js'
 import { parseGradient, requestOrigin } from './http.js'
 import { FILE_NAME_TAG, FILE_SIZE_TAG, fileSizeOf, UPLOAD_TAG } from './lookups.js'
 import { toGradientDataset } from './mappers.js'
 import type { UploadStore } from './uploads.js'
+
+const { randomUUID } = nodeCrypto
 
 const UploadParams = z.object({ key: z.string().min(1).max(300) })
 const UploadQuery = z.object({ token: z.string().min(1).max(200) })

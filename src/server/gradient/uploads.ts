@@ -1,10 +1,12 @@
-import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type { Kysely } from 'kysely'
 import * as repo from '../../store/repos/uploads.js'
 import type { Database } from '../../store/schema.js'
+import { nodeCrypto } from '../../util/builtins.js'
 import { sha256Hex } from '../../util/hash.js'
 import { badRequest, GradientHttpError } from './errors.js'
+
+const { randomBytes, randomUUID, timingSafeEqual } = nodeCrypto
 
 /**
  * The server's own stand-in for Gradient's presigned-upload bucket. `presign` hands out one

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import type { Executor } from '../../store/bulk.js'
 import type { Store } from '../../store/open.js'
@@ -16,6 +15,9 @@ import {
   renewLease,
   settleJob,
 } from '../../store/repos/jobs.js'
+import { nodeCrypto } from '../../util/builtins.js'
+
+const { randomUUID } = nodeCrypto
 
 export type { JobStatus } from '../../store/repos/jobs.js'
 

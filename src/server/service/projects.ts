@@ -1,10 +1,12 @@
-import { randomBytes } from 'node:crypto'
 import type { ApiKeyScope, CreatedApiKey, Project } from '../../schema/api.js'
 import type { Store } from '../../store/open.js'
 import * as repo from '../../store/repos/projects.js'
+import { nodeCrypto } from '../../util/builtins.js'
 import { toApiKey, toProject } from '../mappers.js'
 import { ConflictError, NotFoundError } from './errors.js'
 import { newId, nowIso, sha256 } from './util.js'
+
+const { randomBytes } = nodeCrypto
 
 export const DEFAULT_PROJECT = 'default'
 const KEY_PREFIX = 'egk_'

@@ -1,5 +1,7 @@
-import { randomUUID } from 'node:crypto'
 import type { JsonValue } from '../../schema/common.js'
+import { nodeCrypto } from '../../util/builtins.js'
+
+const { randomUUID } = nodeCrypto
 
 export { sha256Hex as sha256 } from '../../util/hash.js'
 
