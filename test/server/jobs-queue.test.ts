@@ -196,6 +196,43 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
     expect(ran[0]?.leaseOwner).toBe(q.owner)
   })
 
+  test('a server whose clock runs ahead takes over no live lease, and one whose clock lags runs due jobs', async () => {
+    const { location, projectId } = await database()
+    const runs: string[] = []
+    let release!: () => void
+    const released = new Promise<void>((r) => {
+      release = r
+    })
+    const handler = (name: string) => async () => {
+      runs.push(name)
+      await released
+      return name
+    }
+    const a = await queueOn(location)
+    a.register('long', handler('a'))
+    const job = await a.enqueue(projectId, 'long', {})
+    a.start()
+    await until('server A to run the job', async () => runs.length > 0)
+    // Server B's clock is 10 minutes ahead: on its own clock, A's lease (600 ms, renewed every
+    // 200 ms) lapsed long ago. On the database's clock it is live.
+    const b = await queueOn(location, { localClock: () => Date.now() + 10 * 60_000 })
+    b.register('long', handler('b'))
+    b.start()
+    await sleep(1500)
+    expect(runs).toEqual(['a'])
+    release()
+    expect(await finished(a, job.id)).toMatchObject({ status: 'succeeded', attempts: 1, result: 'a' })
+    // Server C's clock is 10 minutes behind: a job enqueued on A is due on the database's clock,
+    // and C runs it at once rather than 10 minutes later.
+    await a.stop()
+    await b.stop()
+    const c = await queueOn(location, { localClock: () => Date.now() - 10 * 60_000 })
+    c.register('short', async () => 'c')
+    const later = await a.enqueue(projectId, 'short', {})
+    c.start()
+    expect(await finished(c, later.id)).toMatchObject({ status: 'succeeded', result: 'c' })
+  })
+
   test('a job whose leases lapse more than maxAttempts times fails naming why', async () => {
     const { location, projectId } = await database()
     const q = await queueOn(location)

@@ -1,5 +1,6 @@
 import { hostname } from 'node:os'
 import type { Executor } from '../../store/bulk.js'
+import { databaseNowMs } from '../../store/clock.js'
 import type { Store } from '../../store/open.js'
 import {
   cancelJobs,
@@ -106,7 +107,12 @@ export interface JobQueueOptions {
   log?: (message: string) => void
   /** Finished jobs are deleted this long after they finished (checked at start and hourly). Default 7 days. */
   retainFinishedMs?: number
+  /** This process's clock (tests skew it); the queue corrects it to the database's. Default `Date.now`. */
+  localClock?: () => number
 }
+
+/** How often the offset between this process's clock and the database's is measured again. */
+const CLOCK_SYNC_MS = 60_000
 
 /** Thrown by a handler: the job fails now, without retries. */
 export class PermanentJobError extends Error {
@@ -161,8 +167,9 @@ const iso = (ms: number) => new Date(ms).toISOString()
 /**
  * The database-backed job queue (see README.md here). Every server process on a database runs
  * one: jobs are rows, claims are leases, so the process keeps nothing between requests except the
- * handlers it is running. Timestamps come from each process's clock, so servers sharing a database
- * need clocks in sync to well within a lease.
+ * handlers it is running. Timestamps (leases, due times) are on the database's clock: each process
+ * measures its own clock's offset from it at start and every minute, so servers sharing a database
+ * need not have their clocks in sync.
  */
 export class JobQueue {
   readonly owner: string
@@ -185,6 +192,12 @@ export class JobQueue {
   private renewTimer: NodeJS.Timeout | undefined
   private kindCursor = 0
   private stopped: Promise<void> | undefined
+  private readonly localClock: () => number
+  /** Database clock minus local clock (ms), measured by syncClock. */
+  private clockOffsetMs = 0
+  /** Set once start() measured the offset: no claim is made on the local clock alone. */
+  private clockKnown = false
+  private clockTimer: NodeJS.Timeout | undefined
 
   constructor(
     readonly store: Store,
@@ -199,6 +212,27 @@ export class JobQueue {
     this.stopGraceMs = opts.stopGraceMs ?? 10_000
     this.log = opts.log ?? (() => {})
     this.retainFinishedMs = opts.retainFinishedMs ?? 7 * 24 * 3600_000
+    this.localClock = opts.localClock ?? Date.now
+  }
+
+  /** Now on the database's clock, as far as this process knows it. */
+  private now(): number {
+    return this.localClock() + this.clockOffsetMs
+  }
+
+  /**
+   * Measures the database clock's offset from this process's clock (half the round trip is the
+   * error, milliseconds against leases of seconds). On failure the last offset stays in use.
+   */
+  async syncClock(): Promise<void> {
+    try {
+      const before = this.localClock()
+      const database = await databaseNowMs(this.store)
+      const after = this.localClock()
+      this.clockOffsetMs = database - (before + after) / 2
+    } catch (err) {
+      this.log(`job queue: could not read the database's clock: ${errorText(err)}`)
+    }
   }
 
   /** Registers the handler of a kind (once per kind). Only registered kinds are claimed by this process. */
@@ -213,7 +247,7 @@ export class JobQueue {
 
   /** Stores a job; any server on the database with a handler for its kind may run it. */
   async enqueue<P>(projectId: string, kind: string, payload: P, opts: EnqueueOptions = {}): Promise<Job<P>> {
-    const now = Date.now()
+    const now = this.now()
     const row = await insertJobIfAbsent(opts.db ?? this.store.db, {
       id: randomUUID(),
       kind,
@@ -257,7 +291,7 @@ export class JobQueue {
 
   /** Cancels a queued or running job (a running handler's signal aborts at its next lease renewal). */
   async cancel(target: { id: string } | { subject: string; kind?: string }): Promise<number> {
-    const n = await cancelJobs(this.store.db, target, iso(Date.now()))
+    const n = await cancelJobs(this.store.db, target, iso(this.now()))
     if (n > 0) void this.renewLeases()
     return n
   }
@@ -272,13 +306,19 @@ export class JobQueue {
       void this.prune().catch((err) => this.log(`job queue: pruning finished jobs failed: ${errorText(err)}`))
     this.pruneTimer = setInterval(prune, 3600_000)
     this.pruneTimer.unref()
-    prune()
-    this.wake()
+    this.clockTimer = setInterval(() => void this.syncClock(), CLOCK_SYNC_MS)
+    this.clockTimer.unref()
+    // The first claims wait for the clock: on a skewed local clock they would see live leases lapsed.
+    void this.syncClock().then(() => {
+      this.clockKnown = true
+      prune()
+      this.wake()
+    })
   }
 
   /** Deletes jobs that finished more than `retainFinishedMs` ago; returns how many. */
   async prune(): Promise<number> {
-    return deleteFinishedJobs(this.store.db, iso(Date.now() - this.retainFinishedMs))
+    return deleteFinishedJobs(this.store.db, iso(this.now() - this.retainFinishedMs))
   }
 
   /**
@@ -297,7 +337,7 @@ export class JobQueue {
       await Promise.race([all(), grace])
       clearTimeout(graceTimer)
       if (this.inFlight.size > 0) {
-        const now = iso(Date.now())
+        const now = iso(this.now())
         for (const f of this.inFlight.values()) {
           f.controller.abort(new Error('the server is stopping'))
           await settleJob(this.store.db, f.job.id, this.owner, {
@@ -312,6 +352,7 @@ export class JobQueue {
       }
       if (this.renewTimer) clearInterval(this.renewTimer)
       if (this.pruneTimer) clearInterval(this.pruneTimer)
+      if (this.clockTimer) clearInterval(this.clockTimer)
     })()
     return this.stopped
   }
@@ -323,7 +364,7 @@ export class JobQueue {
 
   /** Looks for due jobs now (instead of at the next poll). */
   wake(): void {
-    if (!this.started || this.stopping) return
+    if (!this.clockKnown || this.stopping) return
     if (this.polling) {
       this.pollAgain = true
       return
@@ -376,7 +417,7 @@ export class JobQueue {
           if (free <= 0 || this.stopping) break
           const limit = Math.min(r.limit, free)
           wanted += limit
-          const now = Date.now()
+          const now = this.now()
           const rows = await claimJobs(this.store.db, this.store.dialect, {
             kinds: r.kinds,
             owner: this.owner,
@@ -439,7 +480,7 @@ export class JobQueue {
         return
       }
       const delay = Math.min(this.retryBaseMs * 2 ** (job.attempts - 1), this.retryMaxMs)
-      const now = Date.now()
+      const now = this.now()
       this.log(`job ${job.id} (${job.kind}) attempt ${job.attempts} failed, retrying: ${error}`)
       await settleJob(this.store.db, job.id, this.owner, {
         status: 'queued',
@@ -455,7 +496,7 @@ export class JobQueue {
     const stored = await settleJob(this.store.db, job.id, this.owner, {
       status: 'succeeded',
       result: result === undefined ? null : JSON.stringify(result),
-      now: iso(Date.now()),
+      now: iso(this.now()),
     }).catch((e) => {
       this.log(`job ${job.id}: could not store its result: ${errorText(e)}`)
       return false
@@ -482,7 +523,7 @@ export class JobQueue {
     const stored = await settleJob(this.store.db, job.id, this.owner, {
       status: 'failed',
       lastError: error,
-      now: iso(Date.now()),
+      now: iso(this.now()),
     }).catch((e) => {
       this.log(`job ${job.id}: could not store its failure: ${errorText(e)}`)
       return false
@@ -499,7 +540,7 @@ export class JobQueue {
   }
 
   private async renewLeases(): Promise<void> {
-    const now = Date.now()
+    const now = this.now()
     for (const f of [...this.inFlight.values()]) {
       if (f.controller.signal.aborted) continue
       try {
