@@ -10,7 +10,6 @@ import {
 import { basename, join } from 'node:path'
 import { createInterface } from 'node:readline'
 import * as z from 'zod/mini'
-import { nodeCrypto } from '../util/builtins.js'
 import '../schema/zod-locale.js'
 import { firstIssue } from '../schema/issues.js'
 import {
@@ -20,8 +19,7 @@ import {
   type SuiteDefInput,
   SuiteDefSchema,
 } from '../schema/meta.js'
-
-const { createHash } = nodeCrypto
+import { sha256Hex } from '../util/hash.js'
 
 /**
  * The outbox: run items that could not be uploaded, spooled to `.evalgate/outbox/` as JSONL, one
@@ -85,10 +83,7 @@ export class Outbox {
 
   /** The file of one (run group, suite definition). */
   fileFor(runGroup: string, suite: SuiteDefInput): string {
-    const hash = createHash('sha256')
-      .update(JSON.stringify([runGroup, suite]))
-      .digest('hex')
-      .slice(0, 10)
+    const hash = sha256Hex(JSON.stringify([runGroup, suite])).slice(0, 10)
     return join(this.dir, `${slug(runGroup)}__${slug(suite.name)}__${hash}.jsonl`)
   }
 

@@ -4,6 +4,9 @@ import { issueLine } from '../schema/issues.js'
 import { type ToolCall, ToolCallSchema, type Usage, UsageSchema } from '../schema/meta.js'
 import { TaskResultError } from './errors.js'
 
+/** Built once: a task's tool calls are checked on every item that returns them. */
+const ToolCallListSchema = z.array(ToolCallSchema)
+
 /**
  * The explicit form a task may return: the output plus what it cost.
  * `usage` counts tokens, `costUsd` is the task's cost in US dollars, `toolCalls` lists the tools the
@@ -113,7 +116,7 @@ function parseToolCalls(toolCalls: unknown): ToolCall[] {
     )
   }
   const json = toJson(toolCalls, '`toolCalls`')
-  const parsed = z.array(ToolCallSchema).safeParse(json)
+  const parsed = ToolCallListSchema.safeParse(json)
   if (!parsed.success) {
     throw new TaskResultError(`the task returned an invalid \`toolCalls\`: ${issueLine(parsed.error)}`)
   }

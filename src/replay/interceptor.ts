@@ -1,13 +1,11 @@
 import type { Dispatcher } from 'undici'
 import { costOf } from '../judges/prices.js'
 import type { JsonValue } from '../schema/common.js'
-import { nodeCrypto } from '../util/builtins.js'
 import { canonicalJson } from '../util/canonical-json.js'
+import { sha256Hex } from '../util/hash.js'
 import { redactJson, redactUrl, scrub, secretsOf } from './redact.js'
 import { currentScope, nextOccurrence, type ReplayScope, releaseOccurrence } from './scope.js'
 import { type RecordingEntry, recordingFile } from './store.js'
-
-const { createHash } = nodeCrypto
 
 /** A strict-mode miss: names the request, the trial and the recordings file. */
 export class ReplayMissError extends Error {
@@ -243,7 +241,7 @@ function countSaved(scope: ReplayScope, body: JsonValue | undefined): void {
 }
 
 function hash(text: string): string {
-  return createHash('sha256').update(text).digest('hex').slice(0, 32)
+  return sha256Hex(text).slice(0, 32)
 }
 
 function clip(text: string, max = 200): string {

@@ -1,11 +1,8 @@
 import type { JsonValue } from '../schema/common.js'
-import { nodeCrypto } from '../util/builtins.js'
-import { canonicalJson } from '../util/canonical-json.js'
+import { contentHash } from '../util/hash.js'
 import { ReplayMissError } from './interceptor.js'
 import { currentScope, nextOccurrence } from './scope.js'
 import { recordingFile } from './store.js'
-
-const { createHash } = nodeCrypto
 
 /**
  * Records any async call that does not go over HTTP (a local model, a gRPC client, …) like the
@@ -21,10 +18,7 @@ export async function recorded<T extends JsonValue>(name: string, fn: () => T | 
     throw new TypeError(`recorded(${JSON.stringify(name)}, fn): fn must be a function`)
   const scope = currentScope()
   if (!scope || scope.mode === 'off') return fn()
-  const base = createHash('sha256')
-    .update(canonicalJson({ recorded: name, item: scope.item, trial: scope.trial, salt: scope.salt }))
-    .digest('hex')
-    .slice(0, 32)
+  const base = contentHash({ recorded: name, item: scope.item, trial: scope.trial, salt: scope.salt }, 32)
   const occurrence = nextOccurrence(scope, base)
   const key = occurrence === 0 ? base : `${base}.${occurrence}`
   let file: ReturnType<typeof recordingFile>

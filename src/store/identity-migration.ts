@@ -9,9 +9,7 @@
 
 import { type Kysely, sql } from 'kysely'
 import { datasetVersion, itemId, suiteVersionKey, type VersionedItem } from '../dataset/identity.js'
-import { nodeCrypto } from '../util/builtins.js'
-
-const { createHash } = nodeCrypto
+import { sha256Hex } from '../util/hash.js'
 
 // ---- the two legacy rules, frozen: they only serve to recognise ids they produced ----
 
@@ -31,7 +29,7 @@ function legacyCanonical(value: unknown): string {
   return JSON.stringify(sortKeys(value))
 }
 
-const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex')
+const sha = sha256Hex
 
 interface Content {
   input: unknown

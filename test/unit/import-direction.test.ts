@@ -9,10 +9,18 @@ import { describe, expect, test } from 'vitest'
 const root = resolve(import.meta.dirname, '..', '..')
 const src = join(root, 'src')
 
-/** Every import/export specifier of every .ts file under `dir`, with the file it is in. */
-function importsUnder(dir: string): { file: string; specifier: string; target: string }[] {
-  const found: { file: string; specifier: string; target: string }[] = []
-  for (const entry of readdirSync(join(src, dir), { recursive: true, withFileTypes: true })) {
+interface ImportEdge {
+  file: string
+  specifier: string
+  target: string
+  /** `import type` / `export type`: erased at build time, loads nothing. */
+  typeOnly: boolean
+}
+
+/** Every import/export specifier of every .ts file under `dir` (in `base`, default src/), with the file it is in. */
+function importsUnder(dir: string, base = src): ImportEdge[] {
+  const found: ImportEdge[] = []
+  for (const entry of readdirSync(join(base, dir), { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() || !entry.name.endsWith('.ts')) continue
     const file = join(entry.parentPath, entry.name)
     const text = readFileSync(file, 'utf8')
@@ -23,7 +31,12 @@ function importsUnder(dir: string): { file: string; specifier: string; target: s
       const target = specifier.startsWith('.')
         ? relative(root, resolve(entry.parentPath, specifier))
         : specifier
-      found.push({ file: relative(root, file), specifier, target })
+      found.push({
+        file: relative(root, file),
+        specifier,
+        target,
+        typeOnly: /^(import|export)\s+type\b/.test(match[0]),
+      })
     }
   }
   return found
@@ -54,5 +67,16 @@ describe('imports point one way', () => {
       [],
     )
     expect(violations(['store'], /^src\/server\//)).toEqual([])
+  })
+})
+
+describe('built-ins that are costly as ES modules come through src/util/builtins.ts', () => {
+  test('no module imports node:crypto or node:fs/promises with an import statement', () => {
+    const edges = [...importsUnder(''), ...importsUnder('reporter', root)]
+    expect(edges.length).toBeGreaterThan(500)
+    const offenders = edges
+      .filter(({ target, typeOnly }) => !typeOnly && /^node:(crypto|fs\/promises)$/.test(target))
+      .map(({ file }) => file)
+    expect(offenders).toEqual([])
   })
 })

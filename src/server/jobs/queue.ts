@@ -224,7 +224,7 @@ export class JobQueue {
    * Measures the database clock's offset from this process's clock (half the round trip is the
    * error, milliseconds against leases of seconds). On failure the last offset stays in use.
    */
-  async syncClock(): Promise<void> {
+  private async syncClock(): Promise<void> {
     try {
       const before = this.localClock()
       const database = await databaseNowMs(this.store)
