@@ -2,7 +2,8 @@ import { metricDefOf, runEvaluator } from '../evaluators/index.js'
 import type { EvalContext, Evaluator } from '../evaluators/types.js'
 import type { ItemStatus, ScoreResult } from '../schema/meta.js'
 import type { MetricDef } from '../schema/metric.js'
-import { lazyAbort } from './lazy-abort.js'
+import { LazyAbort } from './lazy-abort.js'
+import { onAbort } from './on-abort.js'
 
 const metricDefs = new WeakMap<Evaluator, MetricDef>()
 
@@ -27,7 +28,7 @@ export function runEvaluators(
   cancel?: AbortSignal,
 ): Promise<ScoreResult[]> {
   if (evaluators.length === 0) return Promise.resolve([])
-  const abort = lazyAbort()
+  const abort = new LazyAbort()
   const context: EvalContext = {
     ...ctx,
     get signal() {
@@ -39,10 +40,11 @@ export function runEvaluators(
     const results: (ScoreResult | undefined)[] = new Array(evaluators.length)
     let pending = evaluators.length
     let settled = false
+    let unsubscribe: (() => void) | undefined
     const finish = () => {
       settled = true
       clearTimeout(timer)
-      cancel?.removeEventListener('abort', onCancel)
+      unsubscribe?.()
       resolve(results as ScoreResult[])
     }
     const giveUp = (error: string, reason: unknown) => {
@@ -58,7 +60,7 @@ export function runEvaluators(
       const message = `evaluator timed out after ${timeoutMs} ms`
       giveUp(message, new Error(message))
     }, timeoutMs)
-    cancel?.addEventListener('abort', onCancel, { once: true })
+    if (cancel) unsubscribe = onAbort(cancel, onCancel)
     evaluators.forEach((evaluator, i) => {
       runEvaluator(evaluator, context)
         .catch((thrown: unknown) =>

@@ -5,8 +5,9 @@ import type { JsonValue } from '../schema/common.js'
 import type { ItemError, ItemResult, ItemStatus, ScoreResult } from '../schema/meta.js'
 import { EvalTimeoutError, toItemError } from './errors.js'
 import { notEvaluated, runEvaluators } from './evaluate.js'
-import { lazyAbort } from './lazy-abort.js'
+import { LazyAbort } from './lazy-abort.js'
 import type { Limiter } from './limiter.js'
+import { onAbort } from './on-abort.js'
 import { type NormalisedTaskReturn, normaliseTaskReturn } from './task-result.js'
 import { startItemSpan } from './tracing.js'
 import type { EvalTask, TaskContext } from './types.js'
@@ -144,12 +145,13 @@ function callTask<I, O, E>(
   timeoutMs: number,
   cancel: AbortSignal | undefined,
 ): Promise<Settled<O>> {
-  const abort = lazyAbort()
+  const abort = new LazyAbort()
   return new Promise<Settled<O>>((resolve) => {
     let timer: NodeJS.Timeout | undefined
+    let unsubscribe: (() => void) | undefined
     const done = () => {
       clearTimeout(timer)
-      cancel?.removeEventListener('abort', onCancel)
+      unsubscribe?.()
     }
     const onCancel = () => {
       done()
@@ -166,7 +168,7 @@ function callTask<I, O, E>(
       abort.abort(timeout)
       resolve({ status: 'timeout', error: timeout })
     }, timeoutMs)
-    cancel?.addEventListener('abort', onCancel, { once: true })
+    if (cancel) unsubscribe = onAbort(cancel, onCancel)
     const context: TaskContext<I, E> = {
       item,
       trial,

@@ -55,11 +55,7 @@ export function startItemSpan(name: string, attributes: Attributes): ItemSpan {
   const otelApi = otel()
   if (!otelApi) {
     // No SDK: no span to record, no context to carry; the item still gets unique, valid ids.
-    return {
-      ids: { traceId: randomTraceId(), spanId: randomSpanId() },
-      run: (fn) => fn(),
-      end() {},
-    }
+    return new UnrecordedSpan({ traceId: randomTraceId(), spanId: randomSpanId() })
   }
   const { context, isSpanContextValid, SpanKind, SpanStatusCode, TraceFlags, trace } = otelApi
   const parentContext = context.active()
@@ -95,4 +91,13 @@ export function startItemSpan(name: string, attributes: Attributes): ItemSpan {
       span.end()
     },
   }
+}
+
+/** The span of an item when no SDK is registered: ids only (a class: no closures per item). */
+class UnrecordedSpan implements ItemSpan {
+  constructor(readonly ids: SpanIds) {}
+  run<T>(fn: () => T): T {
+    return fn()
+  }
+  end(): void {}
 }

@@ -327,6 +327,25 @@ describe('runItem: evaluators', () => {
     expect(evaluatorSignal?.aborted).toBe(true)
   })
 
+  it('cancels a running evaluation through the external signal, and only the items still pending', async () => {
+    const controller = new AbortController()
+    const limiter = createLimiter(2)
+    let evaluatorSignal: AbortSignal | undefined
+    const hanging = evaluator('hanging', ({ signal }) => {
+      evaluatorSignal = signal
+      return new Promise<never>(() => {})
+    })
+    const done = await run(() => 'Paris', { signal: controller.signal, limiter })
+    const pending = run(() => 'Paris', { evaluators: [hanging], signal: controller.signal, limiter })
+    await new Promise((resolve) => setImmediate(resolve))
+    controller.abort(new Error('run cancelled'))
+    const result = await pending
+    expect(result.status).toBe('completed')
+    expect(result.scores[0]).toMatchObject({ metric: 'hanging', score: null, error: 'evaluation cancelled' })
+    expect(evaluatorSignal?.aborted).toBe(true)
+    expect(done.status).toBe('completed')
+  })
+
   it('does not run evaluators when the task failed: every metric gets a null, not-evaluated score', async () => {
     const spy = vi.fn(() => 1)
     const counted = evaluator('counted', spy, { threshold: 1 })
