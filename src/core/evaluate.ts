@@ -2,7 +2,6 @@ import { metricDefOf, runEvaluator } from '../evaluators/index.js'
 import type { EvalContext, Evaluator } from '../evaluators/types.js'
 import type { ItemStatus, ScoreResult } from '../schema/meta.js'
 import type { MetricDef } from '../schema/metric.js'
-import { LazyAbort } from './lazy-abort.js'
 import { onAbort } from './on-abort.js'
 
 const metricDefs = new WeakMap<Evaluator, MetricDef>()
@@ -28,13 +27,8 @@ export function runEvaluators(
   cancel?: AbortSignal,
 ): Promise<ScoreResult[]> {
   if (evaluators.length === 0) return Promise.resolve([])
-  const abort = new LazyAbort()
-  const context: EvalContext = {
-    ...ctx,
-    get signal() {
-      return abort.signal
-    },
-  }
+  const abort = new AbortController()
+  const context: EvalContext = { ...ctx, signal: abort.signal }
   const started = performance.now()
   return new Promise<ScoreResult[]>((resolve) => {
     const results: (ScoreResult | undefined)[] = new Array(evaluators.length)
