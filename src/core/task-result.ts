@@ -78,6 +78,10 @@ export function normaliseTaskReturn<O>(returned: O | TaskResult<O>): NormalisedT
  */
 export function toJson(value: unknown, what: string): JsonValue {
   if (value === undefined) return null
+  // Primitives need no round trip (most outputs are strings): JSON gives them back unchanged, a
+  // lone surrogate included, except non-finite numbers.
+  if (typeof value === 'string' || typeof value === 'boolean' || value === null) return value
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null
   let text: string | undefined
   try {
     text = JSON.stringify(value)

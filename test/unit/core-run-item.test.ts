@@ -216,6 +216,15 @@ describe('runItem: task return values', () => {
     expect(result.output).toEqual({ at: '2026-01-02T03:04:05.000Z', list: [1, 'two'] })
   })
 
+  it('keeps primitive outputs as JSON gives them back: non-finite numbers become null', async () => {
+    const outputs: unknown[] = ['text', '\ud800 lone', '', 0, -1.5, true, false, null, Number.NaN, Infinity, -Infinity]
+    for (const output of outputs) {
+      const result = await run(() => output)
+      expect(result.output).toEqual(JSON.parse(JSON.stringify(output)))
+      expect(ItemResultSchema.parse(result).output).toEqual(result.output)
+    }
+  })
+
   it('fails the item with a clear error for a non-serialisable output (cycle, BigInt, function)', async () => {
     const cyclic: Record<string, unknown> = { a: 1 }
     cyclic.self = cyclic
