@@ -36,8 +36,9 @@ const ID_HEX = 16
 
 /** The content id of an item without an explicit one. */
 export function itemId(item: ItemContent): string {
+  // keys in canonical order: canonicalJson then takes JSON.stringify's shortcut
   const content =
-    item.expected === undefined ? { input: item.input } : { input: item.input, expected: item.expected }
+    item.expected === undefined ? { input: item.input } : { expected: item.expected, input: item.input }
   return sha256Hex(canonicalJson(content)).slice(0, ID_HEX)
 }
 
@@ -64,23 +65,29 @@ export function assignItemIds<T extends ItemContent & { id?: string | undefined 
 /** The version of a list of items (ordered): computed by streaming each item's canonical text. */
 export function datasetVersion(items: Iterable<VersionedItem>): string {
   const hash = createHash('sha256')
-  hash.update('[')
+  // Items' texts are joined into ~64 KB pieces: one native update per item cost ~2 µs.
+  let pending = '['
   let first = true
   for (const item of items) {
-    if (!first) hash.update(',')
+    if (!first) pending += ','
     first = false
-    const record: Record<string, unknown> = {
-      id: item.id,
-      input: item.input,
-      tags: item.tags,
-      metadata: item.metadata,
+    // keys in canonical order: canonicalJson then takes JSON.stringify's shortcut
+    const { id, input, metadata, tags } = item
+    const record =
+      item.expected === undefined
+        ? { id, input, metadata, tags }
+        : { expected: item.expected, id, input, metadata, tags }
+    pending += canonicalJson(record)
+    if (pending.length >= HASH_PIECE) {
+      hash.update(pending, 'utf8')
+      pending = ''
     }
-    if (item.expected !== undefined) record.expected = item.expected
-    hash.update(canonicalJson(record), 'utf8')
   }
-  hash.update(']')
+  hash.update(`${pending}]`, 'utf8')
   return hash.digest('hex').slice(0, ID_HEX)
 }
+
+const HASH_PIECE = 65_536
 
 /** What makes a suite version: everything but the suite's name and description. */
 export interface SuiteVersionContent {

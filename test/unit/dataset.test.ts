@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
+import canonicalize from 'canonicalize'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { DatasetError, dataset, datasetVersion, itemId } from '../../src/dataset/index.js'
 import { parseValidItem, validateWithZod } from '../../src/dataset/item-schema.js'
@@ -62,6 +63,91 @@ describe('canonicalJson', () => {
     expect(canonicalJson([Number.NaN, Number.POSITIVE_INFINITY, -0])).toBe('[null,null,0]')
     expect(() => canonicalJson({ n: 1n })).toThrow(TypeError)
     expect(canonicalJson(undefined)).toBe('undefined')
+  })
+})
+
+describe('canonicalJson: the JSON.stringify shortcut for values already in canonical order', () => {
+  // A small seeded generator (mulberry32), so a failure reproduces.
+  function random(seed: number) {
+    return () => {
+      seed = (seed + 0x6d2b79f5) | 0
+      let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+    }
+  }
+  const KEYS = [
+    'a',
+    'b',
+    'B',
+    'aa',
+    '',
+    '0',
+    '1',
+    '2',
+    '10',
+    'ö',
+    '€',
+    '\r',
+    '\ud83d\ude00',
+    'id',
+    'input',
+    'z',
+  ]
+  const STRINGS = ['', 'x', 'quote " and \\', 'line\nbreak', '\u0001', 'é€😀', '\u2028']
+  const NUMBERS = [0, -0, 1, -1.5, 0.1, 1e21, 1.5e-7, 2 ** 53, -(2 ** 31), 123456.789]
+
+  function value(next: () => number, depth: number): unknown {
+    const r = next()
+    if (depth > 3 || r < 0.45) {
+      const p = next()
+      if (p < 0.4) return STRINGS[Math.floor(next() * STRINGS.length)]
+      if (p < 0.8) return NUMBERS[Math.floor(next() * NUMBERS.length)]
+      if (p < 0.9) return next() < 0.5
+      return null
+    }
+    if (r < 0.65) return Array.from({ length: Math.floor(next() * 4) }, () => value(next, depth + 1))
+    // Keys in a random order, or sorted (the shortcut's case), sometimes with a null prototype.
+    const keys = [
+      ...new Set(
+        Array.from({ length: Math.floor(next() * 5) }, () => KEYS[Math.floor(next() * KEYS.length)]!),
+      ),
+    ]
+    if (next() < 0.5) keys.sort()
+    const object: Record<string, unknown> = next() < 0.1 ? Object.create(null) : {}
+    for (const key of keys) object[key] = value(next, depth + 1)
+    return object
+  }
+
+  test('gives the library’s text for thousands of generated values, sorted and unsorted', () => {
+    const next = random(20261129)
+    let sortedObjects = 0
+    for (let i = 0; i < 5000; i++) {
+      const v = value(next, 0)
+      expect(canonicalJson(v)).toBe(canonicalize(v))
+      if (v !== null && typeof v === 'object' && !Array.isArray(v) && JSON.stringify(v) === canonicalize(v))
+        sortedObjects++
+    }
+    expect(sortedObjects).toBeGreaterThan(500)
+  })
+
+  test('leaves to the library what JSON.stringify writes differently', () => {
+    expect(canonicalJson({ b: 1, a: 2 })).toBe('{"a":2,"b":1}')
+    expect(canonicalJson({ a: 1, 10: 2, 9: 3 })).toBe('{"10":2,"9":3,"a":1}')
+    const holey = [1, 2, 3]
+    delete holey[1]
+    expect(canonicalJson({ a: holey })).toBe('{"a":[1,null,3]}')
+    expect(canonicalJson({ a: { toJSON: () => 'x' } })).toBe('{"a":"x"}')
+    expect(canonicalJson({ a: '\udc00' })).toBe('{"a":"\ufffd"}')
+    expect(canonicalJson({ a: Number.NaN })).toBe('{"a":null}')
+    const deep: unknown[] = []
+    let tail = deep
+    for (let i = 0; i < 100; i++) {
+      const inner: unknown[] = []
+      tail.push(inner)
+      tail = inner
+    }
+    expect(canonicalJson(deep)).toBe(`${'['.repeat(101)}${']'.repeat(101)}`)
   })
 })
 
@@ -145,6 +231,29 @@ describe('dataset.inline', () => {
     )
     expect(loaded.version).toBe(expectedVersion)
     expect(datasetVersion(loaded.items)).toBe(expectedVersion)
+  })
+
+  test('ids and version stay the values stored runs were keyed by (computed with 0.1.0 at 2696d9e)', async () => {
+    const loaded = await dataset
+      .inline('golden', [
+        {
+          input: { question: 'What is 2 + 2?', context: ['math', 'ö€'] },
+          expected: '4',
+          tags: ['arith'],
+          metadata: { source: 'x', level: 1 },
+        },
+        { input: 'plain text input' },
+        { id: 'own-id', input: { b: [1, { d: null, c: true }], a: -0.5 }, expected: { z: 1e21 } },
+        { input: 'plain text input' },
+      ])
+      .load()
+    expect(loaded.items.map((i) => i.id)).toEqual([
+      '6eaab31b83c885d8',
+      '88668d2594efaeb1',
+      'own-id',
+      '88668d2594efaeb1~2',
+    ])
+    expect(loaded.version).toBe('e20cc4361b9e26a6')
   })
 
   test('identical items without ids get deterministic suffixes', async () => {
