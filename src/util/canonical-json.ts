@@ -43,11 +43,11 @@ function asStrictJson(value: unknown): unknown {
 const PLAIN_DEPTH = 64
 
 /**
- * Whether JSON.stringify(value) is its canonical JSON: only plain objects (their keys, in the order
- * JSON.stringify visits them, ascending by UTF-16 code units, as `<` compares strings), arrays
- * (a hole reads as undefined), well-formed strings, finite numbers (both write them as ECMAScript does), booleans and
- * null. Anything else (toJSON, class instances, undefined, out-of-order or integer-like keys that
- * JSON.stringify visits first, deep nesting, cycles) is left to the library.
+ * Whether JSON.stringify(value) is its canonical JSON: only plain objects (keys, in the order
+ * JSON.stringify visits them, ascending by UTF-16 code units, as `<` compares strings), arrays (a
+ * hole reads as undefined), well-formed strings, finite numbers (both write them as ECMAScript
+ * does), booleans and null. Anything else (toJSON, class instances, undefined, out-of-order or
+ * integer-like keys, which JSON.stringify visits first, deep nesting, cycles) goes to the library.
  */
 function stringifiesCanonically(value: unknown, depth: number): boolean {
   switch (typeof value) {
@@ -65,6 +65,7 @@ function stringifiesCanonically(value: unknown, depth: number): boolean {
   }
   if (value === null) return true
   if (depth >= PLAIN_DEPTH) return false
+  if (typeof (value as { toJSON?: unknown }).toJSON === 'function') return false
   const proto = Object.getPrototypeOf(value)
   if (Array.isArray(value)) {
     if (proto !== Array.prototype) return false

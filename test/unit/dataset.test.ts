@@ -138,6 +138,7 @@ describe('canonicalJson: the JSON.stringify shortcut for values already in canon
     delete holey[1]
     expect(canonicalJson({ a: holey })).toBe('{"a":[1,null,3]}')
     expect(canonicalJson({ a: { toJSON: () => 'x' } })).toBe('{"a":"x"}')
+    expect(canonicalJson(Object.assign([1], { toJSON: () => ({ b: 1, a: 2 }) }))).toBe('{"a":2,"b":1}')
     expect(canonicalJson({ a: '\udc00' })).toBe('{"a":"\ufffd"}')
     expect(canonicalJson({ a: Number.NaN })).toBe('{"a":null}')
     const deep: unknown[] = []
