@@ -217,7 +217,19 @@ describe('runItem: task return values', () => {
   })
 
   it('keeps primitive outputs as JSON gives them back: non-finite numbers become null', async () => {
-    const outputs: unknown[] = ['text', '\ud800 lone', '', 0, -1.5, true, false, null, Number.NaN, Infinity, -Infinity]
+    const outputs: unknown[] = [
+      'text',
+      '\ud800 lone',
+      '',
+      0,
+      -1.5,
+      true,
+      false,
+      null,
+      Number.NaN,
+      Infinity,
+      -Infinity,
+    ]
     for (const output of outputs) {
       const result = await run(() => output)
       expect(result.output).toEqual(JSON.parse(JSON.stringify(output)))
