@@ -5,6 +5,7 @@
 //
 // Workloads (issue 13's targets, ratios to plain Vitest):
 // - startup:    10 trivial items, one file                                 (target ≤ 1.15×)
+// - items1k:    1,000 trivial items (no target: the size evalite finishes in seconds)
 // - items10k:   10,000 trivial items; evalgate uploads and gates           (target ≤ 1.3×, moonshot 1.15×)
 // - concurrent: 2,000 items × 50 ms at concurrency 100                     (target ≤ 1.05×)
 // - memory:     peak RSS of the Vitest main process in items10k            (target ≤ +30 MiB)
@@ -12,15 +13,17 @@
 // Variants: plain Vitest and evalgate (default plugin: reporter on, embedded SQLite store that
 // persists across runs like a user's .evalgate/) on the repo's Vitest; plain Vitest and
 // vitest-evals on the Vitest of bench/peers/ (vitest-evals supports Vitest 4 only; it is installed
-// from the npm registry with `npm install --prefix bench/peers` (done here when missing), never copied). evalite is not run:
-// it ships its own runner and CLI rather than a Vitest library, so its numbers would not be paired.
+// from the npm registry with `npm install --prefix bench/peers` (done here when missing), never copied).
+// evalite's CLI (`evalite run`) runs Vitest 4 in its own process through vitest/node, so it is paired
+// with plain Vitest 4 too; it runs the start-up and the 1,000-item workloads only (its reporter is
+// quadratic: 3,000 items took 25 s here, 10,000 would take minutes per round).
 //
 // Env: BENCH_RUNS (5 rounds after one warm-up), BENCH_WORKLOADS (comma list, default all),
 // BENCH_VARIANTS (comma list, default all).
 // Usage: node bench/peers.mjs
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import {
   benchDir,
@@ -40,17 +43,20 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 5)
 const peersDir = join(benchDir, 'peers')
 const peersVitest = join(peersDir, 'node_modules', 'vitest', 'vitest.mjs')
 const peersEvals = join(peersDir, 'node_modules', 'vitest-evals', 'package.json')
+const peersEvalite = join(peersDir, 'node_modules', 'evalite', 'package.json')
+const evaliteBin = join(peersDir, 'node_modules', 'evalite', 'dist', 'bin.js')
 
 ensureBuilt()
 const entries = evalgateEntries()
-if (!existsSync(peersVitest) || !existsSync(peersEvals)) {
+const peersInstalled = () => [peersVitest, peersEvals, peersEvalite].every((file) => existsSync(file))
+if (!peersInstalled()) {
   // The peers come from the npm registry into bench/peers/node_modules (its own lockfile).
   console.log('installing the peers: npm install --prefix bench/peers …')
   const install = spawnSync('npm', ['install', '--no-audit', '--no-fund'], {
     cwd: peersDir,
     stdio: 'inherit',
   })
-  if (install.status !== 0 || !existsSync(peersVitest) || !existsSync(peersEvals)) {
+  if (install.status !== 0 || !peersInstalled()) {
     console.error('bench/peers/ could not be installed: run `npm install --prefix bench/peers`')
     process.exit(1)
   }
@@ -58,6 +64,7 @@ if (!existsSync(peersVitest) || !existsSync(peersEvals)) {
 const peerVersions = {
   vitest: JSON.parse(readFileSync(join(peersDir, 'node_modules', 'vitest', 'package.json'), 'utf8')).version,
   vitestEvals: JSON.parse(readFileSync(peersEvals, 'utf8')).version,
+  evalite: JSON.parse(readFileSync(peersEvalite, 'utf8')).version,
 }
 const repoVitestVersion = JSON.parse(
   readFileSync(join(benchDir, '..', 'node_modules', 'vitest', 'package.json'), 'utf8'),
@@ -77,6 +84,7 @@ const trivialItems = (count) =>
 
 const workloads = {
   startup: { items: trivialItems(10), latencyMs: 0, concurrency: 1, target: { maxRatio: 1.15 } },
+  items1k: { items: trivialItems(1_000), latencyMs: 0, concurrency: 1 },
   items10k: { items: trivialItems(10_000), latencyMs: 0, concurrency: 1, target: { maxRatio: 1.3 } },
   concurrent: { items: trivialItems(2_000), latencyMs: 50, concurrency: 100, target: { maxRatio: 1.05 } },
 }
@@ -90,7 +98,7 @@ const work = (w) =>
 
 // Peak RSS of the Vitest main process (where reporters live), written at exit.
 const rssProbe = `import { writeFileSync } from 'node:fs'
-if (process.argv[1]?.endsWith('vitest.mjs') && process.env.BENCH_RSS_FILE) {
+if (process.argv[1]?.endsWith(process.env.BENCH_RSS_MAIN ?? 'vitest.mjs') && process.env.BENCH_RSS_FILE) {
   process.on('exit', () => writeFileSync(process.env.BENCH_RSS_FILE, String(process.resourceUsage().maxRSS * 1024)))
 }
 `
@@ -179,6 +187,30 @@ describeEval('peers', { harness }, (it) => {
   }
 }
 
+// evalite: one eval over the same data, the same work, an exact-match scorer; `evalite run` stores
+// every run in its SQLite cache under the fixture's node_modules/.evalite/, kept across rounds.
+function evaliteFixture(w) {
+  return {
+    'data.json': JSON.stringify(w.items),
+    'rss-probe.mjs': rssProbe,
+    'peers.eval.mts': `import { readFileSync } from 'node:fs'
+import { createScorer, evalite } from 'evalite'
+${sleep}
+const items = JSON.parse(readFileSync(new URL('./data.json', import.meta.url), 'utf8'))
+const exactMatch = createScorer({
+  name: 'exactMatch',
+  scorer: ({ output, expected }) => (output === expected ? 1 : 0),
+})
+
+evalite('peers', {
+  data: async () => items.map(({ input, expected }) => ({ input, expected })),
+  task: async (input) => { ${work(w)} },
+  scorers: [exactMatch],
+})
+`,
+  }
+}
+
 const allVariants = [
   ...(base
     ? [
@@ -212,6 +244,15 @@ const allVariants = [
     baseline: 'plainPeers',
     peers: true,
   },
+  {
+    key: 'evalite',
+    label: `evalite ${peerVersions.evalite} (evalite run), Vitest ${peerVersions.vitest}`,
+    fixture: evaliteFixture,
+    baseline: 'plainPeers',
+    peers: true,
+    script: evaliteBin,
+    workloads: ['startup', 'items1k'],
+  },
 ]
 const pick = (env, all) => (env ? all.filter((name) => env.split(',').includes(name)) : all)
 const variants = allVariants.filter((v) =>
@@ -227,8 +268,11 @@ async function runOnce(dir, variant, tag) {
   rmSync(rssFile, { force: true })
   const result = await runVitest(dir, {
     vitest: variant.peers ? peersVitest : undefined,
+    script: variant.script ?? null,
+    args: variant.script ? ['run'] : [],
     env: {
       BENCH_RSS_FILE: rssFile,
+      ...(variant.script ? { BENCH_RSS_MAIN: basename(variant.script) } : {}),
       NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${pathToFileURL(join(dir, 'rss-probe.mjs')).href}`,
     },
   })
@@ -253,28 +297,30 @@ console.log(
 const results = {}
 for (const name of workloadNames) {
   const w = workloads[name]
+  // a variant may run on some workloads only (evalite: not at sizes where it takes minutes)
+  const active = variants.filter((v) => !v.workloads || v.workloads.includes(name))
   const dirs = Object.fromEntries(
-    variants.map((v) => [
+    active.map((v) => [
       v.key,
       writeFixture(`peers-${name}-${v.key}`, v.fixture(w), v.root ?? (v.peers ? peersFixtures : undefined)),
     ]),
   )
-  for (const v of variants) await runOnce(dirs[v.key], v, 'warmup')
-  const samples = Object.fromEntries(variants.map((v) => [v.key, []]))
+  for (const v of active) await runOnce(dirs[v.key], v, 'warmup')
+  const samples = Object.fromEntries(active.map((v) => [v.key, []]))
   const loads = []
   for (let round_ = 0; round_ < RUNS; round_++) {
     loads.push((await machineInfo()).loadavg1)
     // Rotate the order each round so no variant always runs right after another.
-    const order = variants.map((_, i) => variants[(i + round_) % variants.length])
+    const order = active.map((_, i) => active[(i + round_) % active.length])
     for (const v of order) samples[v.key].push(await runOnce(dirs[v.key], v, String(round_)))
     console.log(
-      `  ${name} round ${round_ + 1}/${RUNS} (load ${loads.at(-1)}): ${variants
+      `  ${name} round ${round_ + 1}/${RUNS} (load ${loads.at(-1)}): ${active
         .map((v) => `${v.key} ${round(samples[v.key][round_].wallMs)} ms`)
         .join(', ')}`,
     )
   }
   const summary = {}
-  for (const v of variants) {
+  for (const v of active) {
     const list = samples[v.key]
     const base = samples[v.baseline]
     summary[v.key] = {
@@ -312,7 +358,7 @@ for (const name of workloadNames) {
   console.log('')
   printTable([
     ['variant', 'wall ms', '× plain wall', '× plain cpu', 'main RSS MiB', 'Δ RSS MiB', 'import ms'],
-    ...variants.map((v) => {
+    ...active.map((v) => {
       const s = summary[v.key]
       return [
         v.label,
@@ -332,7 +378,8 @@ const evalgateOf = (name) => results[name]?.variants.evalgate
 const verdicts = {}
 for (const name of Object.keys(workloads)) {
   const r = evalgateOf(name)
-  if (r?.wallRatio) verdicts[name] = r.wallRatio.median <= workloads[name].target.maxRatio
+  if (r?.wallRatio && workloads[name].target)
+    verdicts[name] = r.wallRatio.median <= workloads[name].target.maxRatio
 }
 const memory = evalgateOf('items10k')?.rssDeltaMiB
 if (memory) verdicts.memory = memory.median <= 30
@@ -343,6 +390,7 @@ const file = writeResult('peers', {
     vitest: repoVitestVersion,
     peersVitest: peerVersions.vitest,
     vitestEvals: peerVersions.vitestEvals,
+    evalite: peerVersions.evalite,
   },
   machine: { ...machineBefore, loadavg1After: (await machineInfo()).loadavg1 },
   targets: {

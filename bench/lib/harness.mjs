@@ -187,11 +187,19 @@ export function writeFixture(name, files, root = processFixtures) {
  */
 export function runVitest(
   dir,
-  { args = [], env = {}, config = 'vitest.config.mjs', expectedExit = 0, vitest = vitestBin } = {},
+  {
+    args = [],
+    env = {},
+    config = 'vitest.config.mjs',
+    expectedExit = 0,
+    vitest = vitestBin,
+    // another CLI that runs Vitest itself (evalite): `node <script> ...args` instead of `vitest run`
+    script = null,
+  } = {},
 ) {
   const timeFile = join(dir, '.time')
   const command = existsSync('/usr/bin/time') ? '/usr/bin/time' : null
-  const vitestArgs = [vitest, 'run', '--config', join(dir, config), ...args]
+  const vitestArgs = script ? [script, ...args] : [vitest, 'run', '--config', join(dir, config), ...args]
   const argv = command ? ['-f', '%U %S', '-o', timeFile, process.execPath, ...vitestArgs] : vitestArgs
   return new Promise((resolve, reject) => {
     const started = process.hrtime.bigint()
