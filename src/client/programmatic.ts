@@ -2,7 +2,6 @@
  * The run orchestration of the programmatic client: createRun, runTestSuite (the same engine as
  * describeEval) and getRunResults (Netra's envelope). The dataset half is datasets-api.ts.
  */
-
 import { runSuite } from '../core/run-suite.js'
 import type { EvalTask } from '../core/types.js'
 import { dataset as datasets, type ItemInput } from '../dataset/index.js'

@@ -11,11 +11,10 @@
  * - Dataset version: the first 16 hex chars of sha256 over the canonical JSON of the array of
  *   `{ id, input, expected, tags, metadata }`, in order.
  */
-
 import type { JsonObject, JsonValue } from '../schema/common.js'
 import { nodeCrypto } from '../util/builtins.js'
 import { canonicalJson } from '../util/canonical-json.js'
-import { sha256Hex } from '../util/hash.js'
+import { contentHash, sha256Hex } from '../util/hash.js'
 
 const { createHash } = nodeCrypto
 
@@ -39,7 +38,7 @@ export function itemId(item: ItemContent): string {
   // keys in canonical order: canonicalJson then takes JSON.stringify's shortcut
   const content =
     item.expected === undefined ? { input: item.input } : { expected: item.expected, input: item.input }
-  return sha256Hex(canonicalJson(content)).slice(0, ID_HEX)
+  return contentHash(content, ID_HEX)
 }
 
 /**

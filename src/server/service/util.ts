@@ -4,9 +4,9 @@ import { nodeCrypto } from '../../util/builtins.js'
 const { randomUUID } = nodeCrypto
 
 export { sha256Hex as sha256 } from '../../util/hash.js'
+export { isoNow as nowIso } from '../../util/iso-now.js'
 
 export const newId = (): string => randomUUID()
-export const nowIso = (): string => new Date().toISOString()
 
 /** `undefined` → SQL NULL (absent); anything else, including JSON null, → JSON text. */
 export function jsonOrNull(value: JsonValue | undefined | unknown): string | null {
