@@ -3,6 +3,8 @@
 // runs as one `vitest --watch` process; after its first run, the test file is rewritten (same
 // code, a new comment) and the time from the write to Vitest's next "Waiting for file changes" is
 // one rerun. Variants alternate rerun by rerun; ratios are paired per rerun, median (min–max).
+// The evalgate plugin gives the workers Node's compile cache; `plainCompileCache` is plain Vitest
+// with the same cache, for evalgate's own cost (`× cached plain`).
 // Env: BENCH_RUNS (reruns per variant, default 7); BENCH_EVALGATE_BASE=<dist/ of another build> adds
 // that build as the variant `evalgateBase`, in the same rounds. Usage: node bench/peers-watch.mjs
 import { spawn } from 'node:child_process'
@@ -52,12 +54,17 @@ describeEval(
   }
 }
 
-const base = installBaseBuild()
-const variants = {
-  plain: writeFixture('watch-plain', {
+// `compileCache`: the workers get Node's compile cache where the evalgate plugin puts it, as a user
+// can set it for plain Vitest: `plainCompileCache` shows what is left of evalgate's own cost.
+function plainFiles({ compileCache = false } = {}) {
+  const env = compileCache
+    ? `, env: { NODE_COMPILE_CACHE: fileURLToPath(new URL('./node_modules/.cache/node-compile-cache', import.meta.url)) }`
+    : ''
+  return {
     'data.json': JSON.stringify(items),
-    'vitest.config.mjs': `import { defineConfig } from 'vitest/config'
-export default defineConfig({ test: { include: ['*.test.mjs'] } })
+    'vitest.config.mjs': `import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+export default defineConfig({ test: { include: ['*.test.mjs']${env} } })
 `,
     'plain.test.mjs': `import { readFileSync } from 'node:fs'
 import { expect, test } from 'vitest'
@@ -66,11 +73,22 @@ test.for(items)('$id', ({ input, expected }) => {
   expect(input.text.toUpperCase()).toBe(expected)
 })
 `,
-  }),
+  }
+}
+
+const base = installBaseBuild()
+const variants = {
+  plain: writeFixture('watch-plain', plainFiles()),
+  plainCompileCache: writeFixture('watch-plain-compile-cache', plainFiles({ compileCache: true })),
   evalgate: writeFixture('watch-evalgate', evalgateFiles(entries)),
   ...(base ? { evalgateBase: writeFixture('watch-evalgate', evalgateFiles(base.entries), base.root) } : {}),
 }
-const testFile = { plain: 'plain.test.mjs', evalgate: 'eval.test.mjs', evalgateBase: 'eval.test.mjs' }
+const testFile = {
+  plain: 'plain.test.mjs',
+  plainCompileCache: 'plain.test.mjs',
+  evalgate: 'eval.test.mjs',
+  evalgateBase: 'eval.test.mjs',
+}
 
 /** One `vitest --watch` process; `next()` resolves at its next "Waiting for file changes". */
 function watcher(dir) {
@@ -155,7 +173,7 @@ const spread = (values) => ({
   median: round(median(values), 3),
   max: round(Math.max(...values), 3),
 })
-const ratiosOf = (key) => samples[key].map((ms, i) => ms / samples.plain[i])
+const ratiosOf = (key, to = 'plain') => samples[key].map((ms, i) => ms / samples[to][i])
 const ratios = ratiosOf('evalgate')
 const result = {
   reruns: RUNS,
@@ -165,6 +183,10 @@ const result = {
   plainMs: spread(samples.plain),
   evalgateMs: spread(samples.evalgate),
   ratio: spread(ratios),
+  plainCompileCacheMs: spread(samples.plainCompileCache),
+  plainCompileCacheRatio: spread(ratiosOf('plainCompileCache')),
+  // evalgate's workers have the compile cache (the plugin's default): against plain Vitest with it too
+  ratioToCompileCachedPlain: spread(ratiosOf('evalgate', 'plainCompileCache')),
   ...(base
     ? {
         base: base.label,
@@ -175,15 +197,22 @@ const result = {
   target: { maxRatio: TARGET },
   met: median(ratios) <= TARGET,
 }
-const row = (label, ms, ratio) => [
+const fmt = (ratio) => (ratio ? `${ratio.median} (${ratio.min}–${ratio.max})` : '')
+const row = (label, ms, ratio, cachedRatio) => [
   label,
   `${round(ms.median)} (${round(ms.min)}–${round(ms.max)})`,
-  ratio ? `${ratio.median} (${ratio.min}–${ratio.max})` : '1',
+  ratio ? fmt(ratio) : '1',
+  fmt(cachedRatio),
 ]
 printTable([
-  ['variant', 'rerun ms median (min–max)', '× plain, paired per rerun'],
+  ['variant', 'rerun ms median (min–max)', '× plain, paired per rerun', '× cached plain'],
   row('plain Vitest', result.plainMs),
-  row('evalgate', result.evalgateMs, result.ratio),
+  row(
+    'plain Vitest, workers with NODE_COMPILE_CACHE',
+    result.plainCompileCacheMs,
+    result.plainCompileCacheRatio,
+  ),
+  row('evalgate', result.evalgateMs, result.ratio, result.ratioToCompileCachedPlain),
   ...(base ? [row(base.label, result.evalgateBaseMs, result.baseRatio)] : []),
 ])
 console.log(

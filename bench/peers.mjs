@@ -17,6 +17,9 @@
 // evalite's CLI (`evalite run`) runs Vitest 4 in its own process through vitest/node, so it is paired
 // with plain Vitest 4 too; it runs the start-up and the 1,000-item workloads only (its reporter is
 // quadratic: 3,000 items took 25 s here, 10,000 would take minutes per round).
+// The evalgate plugin gives Vitest's workers Node's compile cache (src/vitest/compile-cache.ts), which
+// also speeds up Vitest's own worker start-up; the variant `plainCompileCache` is plain Vitest with
+// the same cache, so `× cached plain` shows evalgate's own cost.
 //
 // Env: BENCH_RUNS (5 rounds after one warm-up), BENCH_WORKLOADS (comma list, default all),
 // BENCH_VARIANTS (comma list, default all).
@@ -103,13 +106,19 @@ if (process.argv[1]?.endsWith(process.env.BENCH_RSS_MAIN ?? 'vitest.mjs') && pro
 }
 `
 
-function plainFixture(w) {
+// `compileCache`: the workers get Node's compile cache where the evalgate plugin puts it
+// (node_modules/.cache/node-compile-cache under the root), as a user can set it for plain Vitest.
+function plainFixture(w, { compileCache = false } = {}) {
   const concurrent = w.concurrency > 1
+  const env = compileCache
+    ? `, env: { NODE_COMPILE_CACHE: fileURLToPath(new URL('./node_modules/.cache/node-compile-cache', import.meta.url)) }`
+    : ''
   return {
     'data.json': JSON.stringify(w.items),
     'rss-probe.mjs': rssProbe,
-    'vitest.config.mjs': `import { defineConfig } from 'vitest/config'
-export default defineConfig({ test: { include: ['*.test.mjs']${concurrent ? `, maxConcurrency: ${w.concurrency}` : ''} } })
+    'vitest.config.mjs': `import { fileURLToPath } from 'node:url'
+import { defineConfig } from 'vitest/config'
+export default defineConfig({ test: { include: ['*.test.mjs']${concurrent ? `, maxConcurrency: ${w.concurrency}` : ''}${env} } })
 `,
     'plain.test.mjs': `import { readFileSync } from 'node:fs'
 import { expect, test } from 'vitest'
@@ -225,6 +234,12 @@ const allVariants = [
     : []),
   { key: 'plain', label: `plain Vitest ${repoVitestVersion}`, fixture: plainFixture, baseline: 'plain' },
   {
+    key: 'plainCompileCache',
+    label: `plain Vitest ${repoVitestVersion}, workers with NODE_COMPILE_CACHE`,
+    fixture: (w) => plainFixture(w, { compileCache: true }),
+    baseline: 'plain',
+  },
+  {
     key: 'evalgate',
     label: `evalgate (reporter + gate), Vitest ${repoVitestVersion}`,
     fixture: evalgateFixture,
@@ -335,6 +350,12 @@ for (const name of workloadNames) {
       cpuRatio: base
         ? spread(list.map((s, i) => (s.cpuMs && base[i].cpuMs ? s.cpuMs / base[i].cpuMs : null)))
         : null,
+      // The evalgate plugin gives the workers Node's compile cache: against plain Vitest whose
+      // workers have it too, what is left is evalgate's own cost.
+      wallRatioToCompileCachedPlain:
+        v.baseline === 'plain' && samples.plainCompileCache
+          ? spread(list.map((s, i) => s.wallMs / samples.plainCompileCache[i].wallMs))
+          : null,
       rssDeltaMiB: base
         ? spread(list.map((s, i) => (s.rssMiB && base[i].rssMiB ? s.rssMiB - base[i].rssMiB : null)))
         : null,
@@ -357,13 +378,23 @@ for (const name of workloadNames) {
     s ? `${round(s.median, digits)} (${round(s.min, digits)}–${round(s.max, digits)})` : ''
   console.log('')
   printTable([
-    ['variant', 'wall ms', '× plain wall', '× plain cpu', 'main RSS MiB', 'Δ RSS MiB', 'import ms'],
+    [
+      'variant',
+      'wall ms',
+      '× plain wall',
+      '× cached plain',
+      '× plain cpu',
+      'main RSS MiB',
+      'Δ RSS MiB',
+      'import ms',
+    ],
     ...active.map((v) => {
       const s = summary[v.key]
       return [
         v.label,
         fmt(s.wallMs),
         fmt(s.wallRatio, 3),
+        fmt(s.wallRatioToCompileCachedPlain, 3),
         fmt(s.cpuRatio, 3),
         fmt(s.mainPeakRssMiB),
         fmt(s.rssDeltaMiB),

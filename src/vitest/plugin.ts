@@ -6,6 +6,7 @@ import type { JudgeModelSettings } from '../judges/config.js'
 import type { Gate } from '../schema/gate.js'
 import { assertSupportedNode } from '../util/supported-node.js'
 import './augment.js'
+import { workerCompileCacheDir } from './compile-cache.js'
 import { EVAL_FILE_PATTERN } from './eval-files.js'
 import { isReplaySummaryReporter, ReplaySummaryReporter } from './replay-summary.js'
 import {
@@ -42,6 +43,13 @@ export interface EvalgatePluginOptions {
    * Default: `EVALGATE_JUDGE_MODEL` with `OPENAI_BASE_URL` / `OPENAI_API_KEY`. Judges may override it.
    */
   judge?: JudgeModelSettings
+  /**
+   * Point Node's on-disk compile cache (`NODE_COMPILE_CACHE`) of the test workers at
+   * `node_modules/.cache/node-compile-cache` (default true): workers start with less CPU. Skipped
+   * when the environment or `test.env` already sets `NODE_COMPILE_CACHE` or
+   * `NODE_DISABLE_COMPILE_CACHE`, and under v8 coverage.
+   */
+  compileCache?: boolean
 }
 
 /** The slice of Vitest's config the plugin reads. */
@@ -54,7 +62,8 @@ interface UserTestConfig {
 
 /**
  * The evalgate Vitest plugin: raises `maxConcurrency` for plain concurrent tests, sets a default
- * `testTimeout` when the config has none, and provides settings to describeEval in workers.
+ * `testTimeout` when the config has none, provides settings to describeEval in workers, and gives
+ * the workers Node's compile cache.
  */
 export function evalgate(options: EvalgatePluginOptions = {}): Plugin {
   assertSupportedNode()
@@ -62,6 +71,11 @@ export function evalgate(options: EvalgatePluginOptions = {}): Plugin {
   checkPositiveInteger(options.timeout, 'timeout')
   checkPositiveInteger(options.maxConcurrency, 'maxConcurrency')
   checkPositiveInteger(options.testTimeout, 'testTimeout')
+  if (options.compileCache !== undefined && typeof options.compileCache !== 'boolean') {
+    throw new TypeError(
+      `evalgate(): option \`compileCache\` must be true or false, got ${JSON.stringify(options.compileCache)}`,
+    )
+  }
   return {
     name: 'evalgate',
     config(config) {
@@ -92,6 +106,15 @@ export function evalgate(options: EvalgatePluginOptions = {}): Plugin {
     // Runs after Vitest resolved its reporters (config, CLI `--reporter`, or the default) and
     // before it creates them: the evalgate reporter joins them instead of replacing them.
     configureVitest({ vitest, project }) {
+      if (options.compileCache !== false) {
+        const dir = workerCompileCacheDir(
+          project.config.root,
+          process.env,
+          project.config.env,
+          vitest.config.coverage,
+        )
+        if (dir) project.config.env = { ...project.config.env, NODE_COMPILE_CACHE: dir }
+      }
       // `vitest -u` re-records model calls, as it rewrites snapshots.
       if (vitest.config.snapshotOptions?.updateSnapshot === 'all')
         project.provide('evalgateReplayUpdate', true)

@@ -36,7 +36,8 @@ export interface FixtureRun {
 export async function runFixture(
   fixture: string,
   args: string[] = [],
-  extraEnv: Record<string, string> = {},
+  /** Set in the child's environment; `undefined` removes the variable. */
+  extraEnv: Record<string, string | undefined> = {},
 ): Promise<FixtureRun> {
   const cwd = fileURLToPath(new URL(`../fixtures/${fixture}/`, import.meta.url))
   const dir = await mkdtemp(join(tmpdir(), `evalgate-${fixture}-`))
@@ -45,7 +46,10 @@ export async function runFixture(
   // Do not leak the parent Vitest's worker state into the child run.
   for (const key of Object.keys(env))
     if (key.startsWith('VITEST') || key === 'TEST' || key === 'NODE_ENV') delete env[key]
-  Object.assign(env, extraEnv)
+  for (const [key, value] of Object.entries(extraEnv)) {
+    if (value === undefined) delete env[key]
+    else env[key] = value
+  }
   try {
     const child = spawn(
       process.execPath,
