@@ -356,6 +356,16 @@ for (const name of workloadNames) {
         v.baseline === 'plain' && samples.plainCompileCache
           ? spread(list.map((s, i) => s.wallMs / samples.plainCompileCache[i].wallMs))
           : null,
+      // BENCH_EVALGATE_BASE: this build against the other one in the same round, the most direct
+      // measure of a change (the plain rounds' own noise drops out).
+      wallRatioToBase:
+        v.key === 'evalgate' && samples.evalgateBase
+          ? spread(list.map((s, i) => s.wallMs / samples.evalgateBase[i].wallMs))
+          : null,
+      cpuRatioToBase:
+        v.key === 'evalgate' && samples.evalgateBase
+          ? spread(list.map((s, i) => s.cpuMs / samples.evalgateBase[i].cpuMs))
+          : null,
       rssDeltaMiB: base
         ? spread(list.map((s, i) => (s.rssMiB && base[i].rssMiB ? s.rssMiB - base[i].rssMiB : null)))
         : null,
@@ -402,6 +412,12 @@ for (const name of workloadNames) {
       ]
     }),
   ])
+  const toBase = summary.evalgate?.wallRatioToBase
+  if (toBase) {
+    console.log(
+      `evalgate against the base build in the same rounds: wall ${fmt(toBase, 3)}, CPU ${fmt(summary.evalgate.cpuRatioToBase, 3)}`,
+    )
+  }
   console.log('')
 }
 
