@@ -12,6 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stripVTControlCharacters } from 'node:util'
 import {
+  compileCacheTestEnv,
   ensureBuilt,
   evalgateEntries,
   installBaseBuild,
@@ -57,9 +58,7 @@ describeEval(
 // `compileCache`: the workers get Node's compile cache where the evalgate plugin puts it, as a user
 // can set it for plain Vitest: `plainCompileCache` shows what is left of evalgate's own cost.
 function plainFiles({ compileCache = false } = {}) {
-  const env = compileCache
-    ? `, env: { NODE_COMPILE_CACHE: fileURLToPath(new URL('./node_modules/.cache/node-compile-cache', import.meta.url)) }`
-    : ''
+  const env = compileCache ? `, ${compileCacheTestEnv}` : ''
   return {
     'data.json': JSON.stringify(items),
     'vitest.config.mjs': `import { fileURLToPath } from 'node:url'

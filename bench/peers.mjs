@@ -30,6 +30,7 @@ import { basename, join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import {
   benchDir,
+  compileCacheTestEnv,
   ensureBuilt,
   evalgateEntries,
   installBaseBuild,
@@ -110,9 +111,7 @@ if (process.argv[1]?.endsWith(process.env.BENCH_RSS_MAIN ?? 'vitest.mjs') && pro
 // (node_modules/.cache/node-compile-cache under the root), as a user can set it for plain Vitest.
 function plainFixture(w, { compileCache = false } = {}) {
   const concurrent = w.concurrency > 1
-  const env = compileCache
-    ? `, env: { NODE_COMPILE_CACHE: fileURLToPath(new URL('./node_modules/.cache/node-compile-cache', import.meta.url)) }`
-    : ''
+  const env = compileCache ? `, ${compileCacheTestEnv}` : ''
   return {
     'data.json': JSON.stringify(w.items),
     'rss-probe.mjs': rssProbe,

@@ -169,6 +169,14 @@ export function installBaseBuild() {
  * Creates a fresh fixture project bench/.tmp/run-<pid>/<name> (inside the repo, so node_modules resolves).
  * `root` puts it elsewhere (bench/peers/.tmp/run-<pid>/ for fixtures that resolve the peers' Vitest).
  */
+/**
+ * What a plain Vitest fixture's `test` config adds to give its workers Node's compile cache where the
+ * evalgate plugin puts it (`node_modules/.cache/node-compile-cache` under the root:
+ * src/vitest/compile-cache.ts), as a user can set it: the config must import `fileURLToPath`.
+ */
+export const compileCacheTestEnv =
+  "env: { NODE_COMPILE_CACHE: fileURLToPath(new URL('./node_modules/.cache/node-compile-cache', import.meta.url)) }"
+
 export function writeFixture(name, files, root = processFixtures) {
   const dir = join(root, name)
   rmSync(dir, { recursive: true, force: true })
