@@ -304,6 +304,10 @@ const spread = (values) => {
   }
 }
 
+/** `field` of each round's sample over the same round's sample of `other` (null without `other`). */
+const pairedRatio = (list, other, field) =>
+  other ? spread(list.map((s, i) => (s[field] && other[i][field] ? s[field] / other[i][field] : null))) : null
+
 const machineBefore = await machineInfo()
 console.log(
   `peers: ${workloadNames.join(', ')}; ${variants.map((v) => v.key).join(', ')}; ${RUNS} interleaved rounds after a warm-up; evalgate from ${entries.kind}/; load ${machineBefore.loadavg1}`,
@@ -345,26 +349,16 @@ for (const name of workloadNames) {
       vitestImportMs: spread(list.map((s) => s.phases?.import)),
       vitestTestsMs: spread(list.map((s) => s.phases?.tests)),
       // Paired with the same round's plain run on the same Vitest.
-      wallRatio: base ? spread(list.map((s, i) => s.wallMs / base[i].wallMs)) : null,
-      cpuRatio: base
-        ? spread(list.map((s, i) => (s.cpuMs && base[i].cpuMs ? s.cpuMs / base[i].cpuMs : null)))
-        : null,
+      wallRatio: pairedRatio(list, base, 'wallMs'),
+      cpuRatio: pairedRatio(list, base, 'cpuMs'),
       // The evalgate plugin gives the workers Node's compile cache: against plain Vitest whose
       // workers have it too, what is left is evalgate's own cost.
       wallRatioToCompileCachedPlain:
-        v.baseline === 'plain' && samples.plainCompileCache
-          ? spread(list.map((s, i) => s.wallMs / samples.plainCompileCache[i].wallMs))
-          : null,
+        v.baseline === 'plain' ? pairedRatio(list, samples.plainCompileCache, 'wallMs') : null,
       // BENCH_EVALGATE_BASE: this build against the other one in the same round, the most direct
       // measure of a change (the plain rounds' own noise drops out).
-      wallRatioToBase:
-        v.key === 'evalgate' && samples.evalgateBase
-          ? spread(list.map((s, i) => s.wallMs / samples.evalgateBase[i].wallMs))
-          : null,
-      cpuRatioToBase:
-        v.key === 'evalgate' && samples.evalgateBase
-          ? spread(list.map((s, i) => s.cpuMs / samples.evalgateBase[i].cpuMs))
-          : null,
+      wallRatioToBase: v.key === 'evalgate' ? pairedRatio(list, samples.evalgateBase, 'wallMs') : null,
+      cpuRatioToBase: v.key === 'evalgate' ? pairedRatio(list, samples.evalgateBase, 'cpuMs') : null,
       rssDeltaMiB: base
         ? spread(list.map((s, i) => (s.rssMiB && base[i].rssMiB ? s.rssMiB - base[i].rssMiB : null)))
         : null,
