@@ -227,3 +227,51 @@ describe('record/replay in watch mode', () => {
     }
   })
 })
+
+describe('two runs recording into one eval file at once', () => {
+  test("each keeps the other's recordings, and both replay with 0 live calls", async () => {
+    const work = project()
+    const before = model.requests.length
+    // Two `vitest run` processes on one checkout (as with the same eval file in two projects):
+    // each reads the recordings file before the other writes it.
+    const [a, b] = await Promise.all([
+      runFixture(work, env({ EVALGATE_REPLAY: 'auto', FIXTURE_VARIANT: ' (a)', FIXTURE_RUN: 'a' })),
+      runFixture(work, env({ EVALGATE_REPLAY: 'auto', FIXTURE_VARIANT: ' (b)', FIXTURE_RUN: 'b' })),
+    ])
+    expect(a.code, a.output).toBe(0)
+    expect(b.code, b.output).toBe(0)
+    expect(model.requests.length - before).toBe(16)
+    const entries = readFileSync(recordingsOf(work), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+    const taskQuestions = entries
+      .filter((e) => e.request?.body?.model === 'task-model')
+      .map((e) => `${e.request.body.messages[0].content} #${e.trial}`)
+      .sort()
+    expect(taskQuestions).toEqual([
+      'Name a prime number. (a) #0',
+      'Name a prime number. (a) #1',
+      'Name a prime number. (b) #0',
+      'Name a prime number. (b) #1',
+      'What is the capital of France? (a) #0',
+      'What is the capital of France? (a) #1',
+      'What is the capital of France? (b) #0',
+      'What is the capital of France? (b) #1',
+    ])
+    // per run: 4 task calls, 4 judge calls, 4 recorded() values
+    expect(entries).toHaveLength(24)
+    expect(existsSync(`${recordingsOf(work)}.lock`)).toBe(false)
+
+    const afterRecording = model.requests.length
+    for (const variant of [' (a)', ' (b)']) {
+      const strict = await runFixture(
+        work,
+        env({ EVALGATE_REPLAY: 'strict', FIXTURE_VARIANT: variant, FIXTURE_RUN: '2' }),
+      )
+      expect(strict.code, strict.output).toBe(0)
+      expect(strict.output).toContain('evalgate replay: 12 calls replayed, 0 recorded, 0 live')
+    }
+    expect(model.requests.length).toBe(afterRecording)
+  })
+})

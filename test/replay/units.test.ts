@@ -1,5 +1,5 @@
 // Replay building blocks: mode resolution, redaction, and the recordings file.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, test } from 'vitest'
@@ -78,5 +78,82 @@ describe('recordings file', () => {
     const path = join(dir, 'bad.jsonl')
     writeFileSync(path, '{"key":"a","trial":0}\n\n{"trial":0}\n')
     expect(() => new RecordingFile(path).get('a')).toThrow(`${path}:3: a recording needs a string "key"`)
+  })
+})
+
+describe('recordings file with several writers', () => {
+  const keysOf = (path: string) =>
+    readFileSync(path, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => {
+        const entry = JSON.parse(line) as { key: string; value: unknown }
+        return `${entry.key}=${String(entry.value)}`
+      })
+
+  test('two writers that read the file before either wrote keep both sets of recordings', () => {
+    const path = join(dir, 'shared', 'x.eval.ts.jsonl')
+    const seed = new RecordingFile(path)
+    seed.set({ key: 'k0', trial: 0, recorded: 'n', value: 'seed' })
+    seed.flush()
+    const a = new RecordingFile(path)
+    const b = new RecordingFile(path)
+    a.set({ key: 'a1', trial: 0, recorded: 'n', value: 'a' })
+    a.set({ key: 'k0', trial: 0, recorded: 'n', value: 'a' })
+    b.set({ key: 'b1', trial: 0, recorded: 'n', value: 'b' })
+    a.flush()
+    b.flush()
+    // b only read k0: it keeps a's newer answer; each writer's own keys survive.
+    expect(keysOf(path)).toEqual(['a1=a', 'b1=b', 'k0=a'])
+    // b now sees a's entries too
+    expect(b.get('a1')?.value).toBe('a')
+    b.set({ key: 'k0', trial: 0, recorded: 'n', value: 'b' })
+    b.flush()
+    expect(keysOf(path)).toEqual(['a1=a', 'b1=b', 'k0=b'])
+    expect(existsSync(`${path}.lock`)).toBe(false)
+  })
+
+  test('a write waits for the lock another writer holds, and names it when it is not released', () => {
+    const path = join(dir, 'locked', 'x.eval.ts.jsonl')
+    const file = new RecordingFile(path, { waitMs: 150, staleMs: 60_000 })
+    file.set({ key: 'a', trial: 0, recorded: 'n', value: 1 })
+    const lock = `${path}.lock`
+    file.flush() // creates the directory
+    file.set({ key: 'b', trial: 0, recorded: 'n', value: 2 })
+    writeFileSync(lock, '12345\n')
+    const started = Date.now()
+    expect(() => file.flush()).toThrow(`${lock}: another process has held this lock`)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150)
+    expect(keysOf(path)).toEqual(['a=1'])
+    rmSync(lock)
+    file.flush()
+    expect(keysOf(path)).toEqual(['a=1', 'b=2'])
+  })
+
+  test('a lock left by a writer that died is taken over', () => {
+    const path = join(dir, 'stale', 'x.eval.ts.jsonl')
+    const file = new RecordingFile(path, { waitMs: 5_000, staleMs: 1_000 })
+    file.set({ key: 'a', trial: 0, recorded: 'n', value: 1 })
+    file.flush()
+    const lock = `${path}.lock`
+    writeFileSync(lock, '12345\n')
+    const old = new Date(Date.now() - 60_000)
+    utimesSync(lock, old, old)
+    file.set({ key: 'b', trial: 0, recorded: 'n', value: 2 })
+    file.flush()
+    expect(keysOf(path)).toEqual(['a=1', 'b=2'])
+    expect(existsSync(lock)).toBe(false)
+  })
+
+  test('a file another writer left unreadable is not overwritten: the write names its line', () => {
+    const path = join(dir, 'spoiled', 'x.eval.ts.jsonl')
+    const file = new RecordingFile(path)
+    file.set({ key: 'a', trial: 0, recorded: 'n', value: 1 })
+    file.flush()
+    writeFileSync(path, '{"key":"a","trial":0}\nnot json\n')
+    file.set({ key: 'b', trial: 0, recorded: 'n', value: 2 })
+    expect(() => file.flush()).toThrow(`${path}:2: not a JSON line`)
+    expect(readFileSync(path, 'utf8')).toBe('{"key":"a","trial":0}\nnot json\n')
+    expect(existsSync(`${path}.lock`)).toBe(false)
   })
 })
