@@ -233,6 +233,27 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
     expect(await finished(c, later.id)).toMatchObject({ status: 'succeeded', result: 'c' })
   })
 
+  test('a job enqueued by a server whose clock runs ahead, before it started, is due at once on the database clock', async () => {
+    const { location, projectId } = await database()
+    const ahead = await queueOn(location, { localClock: () => Date.now() + 10 * 60_000 })
+    const store = stores[stores.length - 1]!
+    // never started: no clock measurement but the one enqueue makes; the second inside a transaction
+    // (on SQLite it holds the only connection, so the measurement must go through it)
+    const first = await ahead.enqueue(projectId, 'short', { n: 1 })
+    const second = await store.db
+      .transaction()
+      .execute((trx) => ahead.enqueue(projectId, 'short', { n: 2 }, { db: trx }))
+    for (const job of [first, second]) {
+      expect(Math.abs(Date.parse(job.runAfter) - Date.now())).toBeLessThan(60_000)
+      expect(Math.abs(Date.parse(job.createdAt) - Date.now())).toBeLessThan(60_000)
+    }
+    const q = await queueOn(location)
+    q.register('short', async (p: { n: number }) => p.n)
+    q.start()
+    expect(await finished(q, first.id)).toMatchObject({ status: 'succeeded', result: 1 })
+    expect(await finished(q, second.id)).toMatchObject({ status: 'succeeded', result: 2 })
+  })
+
   test('a job whose leases lapse more than maxAttempts times fails naming why', async () => {
     const { location, projectId } = await database()
     const q = await queueOn(location)

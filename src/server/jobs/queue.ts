@@ -197,6 +197,8 @@ export class JobQueue {
   private clockOffsetMs = 0
   /** Set once start() measured the offset: no claim is made on the local clock alone. */
   private clockKnown = false
+  /** Set once a measurement succeeded: until then every enqueue measures the offset first. */
+  private clockMeasured = false
   private clockTimer: NodeJS.Timeout | undefined
 
   constructor(
@@ -224,12 +226,13 @@ export class JobQueue {
    * Measures the database clock's offset from this process's clock (half the round trip is the
    * error, milliseconds against leases of seconds). On failure the last offset stays in use.
    */
-  private async syncClock(): Promise<void> {
+  private async syncClock(db?: Executor): Promise<void> {
     try {
       const before = this.localClock()
-      const database = await databaseNowMs(this.store)
+      const database = await databaseNowMs(this.store, db)
       const after = this.localClock()
       this.clockOffsetMs = database - (before + after) / 2
+      this.clockMeasured = true
     } catch (err) {
       this.log(`job queue: could not read the database's clock: ${errorText(err)}`)
     }
@@ -247,6 +250,9 @@ export class JobQueue {
 
   /** Stores a job; any server on the database with a handler for its kind may run it. */
   async enqueue<P>(projectId: string, kind: string, payload: P, opts: EnqueueOptions = {}): Promise<Job<P>> {
+    // A job stamped on a local clock that runs ahead would not be due on the database's clock
+    // until the skew has passed: measure it first (through the caller's transaction, if any).
+    if (!this.clockMeasured) await this.syncClock(opts.db)
     const now = this.now()
     const row = await insertJobIfAbsent(opts.db ?? this.store.db, {
       id: randomUUID(),
