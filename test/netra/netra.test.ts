@@ -311,6 +311,20 @@ describe.each(DIALECTS)('Netra evaluation API on %s', (dialect) => {
     }
   })
 
+  test('70 identical local items get the content id, then ~2 … ~70 (across lookup batches)', async () => {
+    const netra = new NetraTestClient({ endpoint: server.url, apiKey: keyA })
+    const data = {
+      items: Array.from({ length: 70 }, () => ({ input: 'same question', expectedOutput: 'same' })),
+    }
+    const suite = await netra.runTestSuite('many-copies', data, () => 'same', [exactMatch])
+    await suite!.settled
+    const result = await netra.getRunResults(suite!.runId)
+    const ids: string[] = result.items.map((i: { itemId: string }) => i.itemId)
+    expect(ids).toHaveLength(70)
+    const base = ids.find((id) => !id.includes('~'))!
+    expect(new Set(ids)).toEqual(new Set([base, ...Array.from({ length: 69 }, (_, i) => `${base}~${i + 2}`)]))
+  })
+
   test('local items: input, expectedOutput and metadata are stored; duplicates stay distinct items', async () => {
     const netra = new NetraTestClient({ endpoint: server.url, apiKey: keyA })
     const data = {

@@ -17,6 +17,7 @@ import type {
   NetraEvaluatorResult,
   NetraRunItemBody,
 } from '../../schema/netra.js'
+import type { Executor } from '../../store/bulk.js'
 import * as datasetRepo from '../../store/repos/datasets.js'
 import * as netraRepo from '../../store/repos/netra.js'
 import * as itemRepo from '../../store/repos/run-items.js'
@@ -236,12 +237,7 @@ export class NetraService {
       // under the run's lock: concurrent posts of equal content get distinct ids
       const locked = await runRepo.lockRun(trx, run.id, projectId)
       if (!locked) throw new NotFoundError('run', runId)
-      let id = base
-      let existing = await itemRepo.findRunItemByKey(trx, run.id, id, 0)
-      for (let n = 2; existing && !(spanId !== NO_SPAN_ID && existing.span_id === spanId); n++) {
-        id = `${base}~${n}`
-        existing = await itemRepo.findRunItemByKey(trx, run.id, id, 0)
-      }
+      const { id, existing } = await freeCopyId(trx, run.id, base, spanId)
       const item: ItemResult = {
         itemId: id,
         index: index ?? existing?.idx ?? locked.item_seq,
@@ -399,4 +395,30 @@ function serverEvaluatorMetrics(refs: NonNullable<NetraCreateRunBody['evaluators
       evaluator: ref,
     }
   })
+}
+
+/** Candidate ids looked up per query: `n` copies of one content take n / 64 lookups, not n. */
+const COPY_LOOKUP_BATCH = 64
+
+/**
+ * The id a posted item takes: `base`, else `base~2`, `base~3`… — the first that is free, or that
+ * holds the same span (the same item posted again, which it replaces; `existing` is then set).
+ */
+async function freeCopyId(
+  db: Executor,
+  runId: string,
+  base: string,
+  spanId: string,
+): Promise<{ id: string; existing: { idx: number } | undefined }> {
+  const copyId = (n: number) => (n === 1 ? base : `${base}~${n}`)
+  for (let first = 1; ; first += COPY_LOOKUP_BATCH) {
+    const candidates = Array.from({ length: COPY_LOOKUP_BATCH }, (_, i) => copyId(first + i))
+    const found = new Map(
+      (await itemRepo.findRunItemsById(db, runId, candidates, 0)).map((row) => [row.item_id, row]),
+    )
+    for (const id of candidates) {
+      const existing = found.get(id)
+      if (!existing || (spanId !== NO_SPAN_ID && existing.span_id === spanId)) return { id, existing }
+    }
+  }
 }

@@ -337,6 +337,23 @@ export function encodeScore(runId: string, ordinal: number, position: number, s:
   ]
 }
 
+/** The run's items (of one trial) among these item ids: id, span id and dataset index. */
+export async function findRunItemsById(
+  db: Executor,
+  runId: string,
+  itemIds: readonly string[],
+  trial: number,
+): Promise<Pick<RunItemsTable, 'item_id' | 'span_id' | 'idx'>[]> {
+  if (itemIds.length === 0) return []
+  return db
+    .selectFrom('run_items')
+    .select(['item_id', 'span_id', 'idx'])
+    .where('run_id', '=', runId)
+    .where('item_id', 'in', itemIds)
+    .where('trial', '=', trial)
+    .execute()
+}
+
 /** One run item by its key (item id, trial): the dashboard's item view and history. */
 export async function findRunItemByKey(
   db: Executor,
