@@ -470,6 +470,19 @@ const migrations: Record<string, Migration> = {
         .execute()
     },
   },
+  /**
+   * Netra items get their latency, tokens and cost from the OTLP spans of their trace (the SDK
+   * sends none): each keeps its trace id where arriving spans look it up, without an index on
+   * every run item's trace id (the native upload path would pay for it).
+   */
+  '0011_netra_item_traces': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('netra_run_items').addColumn('trace_id', 'text').execute()
+      await sql`update netra_run_items set trace_id = (select ri.trace_id from run_items ri
+        where ri.run_id = netra_run_items.run_id and ri.ordinal = netra_run_items.ordinal)`.execute(db)
+      await db.schema.createIndex('netra_run_items_trace').on('netra_run_items').column('trace_id').execute()
+    },
+  },
 }
 
 export const migrationProvider: MigrationProvider = {

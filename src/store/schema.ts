@@ -244,6 +244,8 @@ export interface NetraRunItemsTable {
   ordinal: number
   dataset_item_id: string | null
   session_id: string | null
+  /** The run item's trace id (copied here, indexed): spans arriving over OTLP find their Netra items by it. */
+  trace_id: string | null
 }
 
 /**

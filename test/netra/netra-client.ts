@@ -19,6 +19,7 @@
  * span would have them.
  */
 import { randomBytes } from 'node:crypto'
+import type { Span, Tracer } from '@opentelemetry/api'
 
 export interface EvaluatorConfig {
   name: string
@@ -82,6 +83,12 @@ export interface RunTestSuiteOptions {
   holdLocalEvaluations?: Promise<void>
   /** OTel baggage `session_id` of every item. */
   sessionId?: string
+  /**
+   * Each item runs in a real span `TestRun.<run name>` of this tracer, ended after N5, with the
+   * task inside its context, as the SDK does (reference §3.1); its trace and span ids are then
+   * the item's. Without it they are random hex.
+   */
+  tracer?: Tracer
 }
 
 export interface RunTestSuiteResult {
@@ -269,69 +276,81 @@ export class NetraTestClient {
     const processItem = async (index: number, item: DatasetRecord | LocalItem) => {
       await acquire()
       try {
-        const traceId = hex(16)
-        const spanId = hex(8)
-        const traceparent = `00-${traceId}-${spanId}-01`
-        let output: unknown
-        let status: 'completed' | 'failed'
-        try {
-          output = await task(item.input)
-          status = 'completed'
-        } catch (err) {
-          output = String(err)
-          status = 'failed'
-        }
-        const payload: Record<string, unknown> = { traceId }
-        if (opts.sessionId !== undefined) payload.sessionId = opts.sessionId
-        if (isRecord(item)) payload.datasetItemId = item.id
-        else {
-          payload.input = item.input
-          payload.expectedOutput = item.expectedOutput
-          if (item.metadata) payload.metadata = item.metadata
-        }
-        if (status === 'failed') payload.status = 'failed'
-        else payload.taskOutput = output
-        // JSON.stringify drops undefined fields, as the SDK's fetch body does
-        const testRunItemId = await this.postRunItem(runId, JSON.parse(JSON.stringify(payload)), traceparent)
-
-        if (evaluators.length > 0 && status === 'completed') {
-          background.push(
-            (async () => {
-              const evaluatorResults: EvaluatorOutput[] = []
-              for (const evaluator of evaluators) {
-                try {
-                  const result = await evaluator.evaluate({
-                    input: item.input,
-                    taskOutput: output,
-                    expectedOutput: item.expectedOutput,
-                    metadata: isRecord(item) ? undefined : item.metadata,
-                  })
-                  const out = {
-                    evaluatorName: result.evaluatorName,
-                    result: result.result,
-                    isPassed: result.isPassed,
-                    reason: result.reason,
-                  } as EvaluatorOutput
-                  if (evaluator.config.name && out.evaluatorName !== evaluator.config.name) continue
-                  evaluatorResults.push(out)
-                } catch {}
-              }
-              if (evaluatorResults.length > 0 && testRunItemId) {
-                // not awaited by the SDK
-                posts.push(
-                  (async () => {
-                    await opts.holdLocalEvaluations
-                    await this.submitLocalEvaluations(runId, testRunItemId, evaluatorResults)
-                  })(),
-                )
-              }
-            })(),
-          )
-        }
-        results.push({ index, status, traceId, spanId, testRunItemId })
+        const tracer = opts.tracer
+        if (!tracer) return await runItem(index, item, undefined)
+        await tracer.startActiveSpan(`TestRun.${name}`, async (span) => {
+          try {
+            await runItem(index, item, span)
+          } finally {
+            span.end()
+          }
+        })
       } finally {
         release()
       }
+    }
+
+    const runItem = async (index: number, item: DatasetRecord | LocalItem, span: Span | undefined) => {
+      const traceId = span?.spanContext().traceId ?? hex(16)
+      const spanId = span?.spanContext().spanId ?? hex(8)
+      const traceparent = `00-${traceId}-${spanId}-01`
+      let output: unknown
+      let status: 'completed' | 'failed'
+      try {
+        output = await task(item.input)
+        status = 'completed'
+      } catch (err) {
+        output = String(err)
+        status = 'failed'
+      }
+      const payload: Record<string, unknown> = { traceId }
+      if (opts.sessionId !== undefined) payload.sessionId = opts.sessionId
+      if (isRecord(item)) payload.datasetItemId = item.id
+      else {
+        payload.input = item.input
+        payload.expectedOutput = item.expectedOutput
+        if (item.metadata) payload.metadata = item.metadata
+      }
+      if (status === 'failed') payload.status = 'failed'
+      else payload.taskOutput = output
+      // JSON.stringify drops undefined fields, as the SDK's fetch body does
+      const testRunItemId = await this.postRunItem(runId, JSON.parse(JSON.stringify(payload)), traceparent)
+
+      if (evaluators.length > 0 && status === 'completed') {
+        background.push(
+          (async () => {
+            const evaluatorResults: EvaluatorOutput[] = []
+            for (const evaluator of evaluators) {
+              try {
+                const result = await evaluator.evaluate({
+                  input: item.input,
+                  taskOutput: output,
+                  expectedOutput: item.expectedOutput,
+                  metadata: isRecord(item) ? undefined : item.metadata,
+                })
+                const out = {
+                  evaluatorName: result.evaluatorName,
+                  result: result.result,
+                  isPassed: result.isPassed,
+                  reason: result.reason,
+                } as EvaluatorOutput
+                if (evaluator.config.name && out.evaluatorName !== evaluator.config.name) continue
+                evaluatorResults.push(out)
+              } catch {}
+            }
+            if (evaluatorResults.length > 0 && testRunItemId) {
+              // not awaited by the SDK
+              posts.push(
+                (async () => {
+                  await opts.holdLocalEvaluations
+                  await this.submitLocalEvaluations(runId, testRunItemId, evaluatorResults)
+                })(),
+              )
+            }
+          })(),
+        )
+      }
+      results.push({ index, status, traceId, spanId, testRunItemId })
     }
 
     await Promise.all(items.map((item, i) => processItem(i, item)))

@@ -5,47 +5,14 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { NetraRunResultSchema } from '../../src/schema/netra.js'
-import { buildApp } from '../../src/server/app.js'
-import { createServices, type Services } from '../../src/server/service/index.js'
 import { nextRunStatus, type RunEvent } from '../../src/server/service/run-status.js'
-import { openStore, type Store } from '../../src/store/open.js'
 import { client } from '../helpers/http.js'
 import { DIALECTS, useDatabases } from '../helpers/stores.js'
 import { buildDashboard } from '../helpers/ui.js'
 import { type Evaluator, NetraTestClient } from './netra-client.js'
-
-interface TestServer {
-  url: string
-  services: Services
-  close(): Promise<void>
-}
-
-async function startNetraServer(
-  db: string,
-  opts: { requireAuth?: boolean; graceMs?: number; dashboardDir?: string } = {},
-): Promise<TestServer> {
-  const store: Store = await openStore(db)
-  const services = createServices(store)
-  const app: FastifyInstance = await buildApp(services, {
-    requireAuth: opts.requireAuth ?? false,
-    ...(opts.dashboardDir !== undefined ? { dashboardDir: opts.dashboardDir } : {}),
-    ...(opts.graceMs !== undefined ? { netraEvaluationGraceMs: opts.graceMs } : {}),
-  })
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const address = app.server.address()
-  const port = typeof address === 'object' && address ? address.port : 0
-  return {
-    url: `http://127.0.0.1:${port}`,
-    services,
-    async close() {
-      await app.close()
-      await store.close()
-    },
-  }
-}
+import { startNetraServer, type TestServer } from './netra-server.js'
 
 // ---------- the seed's example: a QA task and three local evaluators ----------
 

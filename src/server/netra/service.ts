@@ -28,6 +28,7 @@ import { checkServerEvaluatorRefs, findServerEvaluator } from '../scoring/catalo
 import { NotFoundError, ValidationError } from '../service/errors.js'
 import type { Services } from '../service/index.js'
 import { nowIso } from '../service/util.js'
+import { fillItemUsage } from './item-usage.js'
 import { NO_SPAN_ID, NO_TRACE_ID, toScore } from './mappers.js'
 
 /** How long a run reported complete waits for local evaluations still due (see README.md). */
@@ -73,11 +74,18 @@ export function ordinalOf(runId: string, testRunItemId: string): number {
 export class NetraService {
   /** Grace timers of runs waiting for their local evaluations, so the status moves on its own. */
   private readonly timers = new Map<string, NodeJS.Timeout>()
+  /** Stops filling items from arriving spans. */
+  private readonly stopFilling: () => void
 
   constructor(
     private readonly services: Services,
     private readonly graceMs: number = DEFAULT_EVALUATION_GRACE_MS,
-  ) {}
+  ) {
+    // the SDK sends no latency, tokens or cost: the item's spans tell them (item-usage.ts)
+    this.stopFilling = services.spans.onIngested((projectId, traceIds) =>
+      fillItemUsage(services.store, projectId, traceIds),
+    )
+  }
 
   private get db() {
     return this.services.store.db
@@ -233,7 +241,7 @@ export class NetraService {
     const traceId = body.traceId ?? span?.traceId ?? NO_TRACE_ID
     const spanId = span?.spanId ?? NO_SPAN_ID
     const failed = body.status === 'failed'
-    return this.db.transaction().execute(async (trx) => {
+    const posted = await this.db.transaction().execute(async (trx) => {
       // under the run's lock: concurrent posts of equal content get distinct ids
       const locked = await runRepo.lockRun(trx, run.id, projectId)
       if (!locked) throw new NotFoundError('run', runId)
@@ -267,10 +275,16 @@ export class NetraService {
         ordinal: row.ordinal,
         dataset_item_id: body.datasetItemId ?? null,
         session_id: body.sessionId ?? null,
+        trace_id: traceId,
       }
       await netraRepo.upsertNetraRunItem(trx, netra)
       return { item: toRunItem(row, []), netra }
     })
+    // after the commit: spans that arrived first fill the item now, later ones when they arrive
+    if (traceId === NO_TRACE_ID) return posted
+    await fillItemUsage(this.services.store, projectId, [traceId])
+    const filled = await itemRepo.findRunItemByOrdinal(this.db, run.id, posted.netra.ordinal)
+    return filled ? { ...posted, item: toRunItem(filled, []) } : posted
   }
 
   /**
@@ -353,6 +367,7 @@ export class NetraService {
 
   /** Stops the grace timers (the server is closing; reads settle such runs later). */
   close(): void {
+    this.stopFilling()
     for (const timer of this.timers.values()) clearTimeout(timer)
     this.timers.clear()
   }

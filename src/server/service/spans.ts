@@ -9,16 +9,36 @@ import type { DecodedSpan } from '../otlp/decode.js'
 import { NotFoundError } from './errors.js'
 import { nowIso, parseJson } from './util.js'
 
+/** Called with the traces an ingest stored spans of. */
+export type SpansIngested = (projectId: string, traceIds: readonly string[]) => Promise<void>
+
 /** Spans received over OTLP: stored per project, found by span id, and read per run item. */
 export class SpanService {
+  private readonly ingestedListeners = new Set<SpansIngested>()
+
   constructor(private readonly store: Store) {}
 
-  /** Stores `spans` in one transaction; spans the project already has are kept as they were. */
+  /**
+   * Stores `spans` in one transaction; spans the project already has are kept as they were. Then,
+   * after the commit, tells the `onIngested` listeners which traces got spans: their failure fails
+   * the request, and the exporter's retry (its spans already kept) runs them again.
+   */
   async ingest(projectId: string, spans: readonly DecodedSpan[]): Promise<void> {
     if (spans.length === 0) return
     const now = nowIso()
     const rows = spans.map((s) => spanRow(projectId, s, now))
     await this.store.db.transaction().execute((trx) => spanRepo.insertSpanRows(trx, this.store, rows))
+    if (this.ingestedListeners.size === 0) return
+    const traceIds = [...new Set(spans.map((s) => s.traceId))]
+    for (const listener of this.ingestedListeners) await listener(projectId, traceIds)
+  }
+
+  /** Calls `listener` after each ingest; returns the function that stops it. */
+  onIngested(listener: SpansIngested): () => void {
+    this.ingestedListeners.add(listener)
+    return () => {
+      this.ingestedListeners.delete(listener)
+    }
   }
 
   /** The project's span with this id, or null when it has not arrived (yet). */

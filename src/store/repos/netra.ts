@@ -19,10 +19,39 @@ export async function upsertNetraRunItem(db: Executor, row: NetraRunItemsTable):
     .insertInto('netra_run_items')
     .values(row)
     .onConflict((oc) =>
-      oc
-        .columns(['run_id', 'ordinal'])
-        .doUpdateSet({ dataset_item_id: row.dataset_item_id, session_id: row.session_id }),
+      oc.columns(['run_id', 'ordinal']).doUpdateSet({
+        dataset_item_id: row.dataset_item_id,
+        session_id: row.session_id,
+        trace_id: row.trace_id,
+      }),
     )
+    .execute()
+}
+
+/** A Netra run item and the trace it is in. */
+export interface NetraTraceItem {
+  run_id: string
+  ordinal: number
+  trace_id: string
+  span_id: string
+}
+
+/** The project's Netra run items in these traces. */
+export async function listNetraItemsOfTraces(
+  db: Executor,
+  projectId: string,
+  traceIds: readonly string[],
+): Promise<NetraTraceItem[]> {
+  if (traceIds.length === 0) return []
+  return db
+    .selectFrom('netra_run_items as n')
+    .innerJoin('run_items as ri', (j) =>
+      j.onRef('ri.run_id', '=', 'n.run_id').onRef('ri.ordinal', '=', 'n.ordinal'),
+    )
+    .innerJoin('runs as r', 'r.id', 'n.run_id')
+    .select(['n.run_id', 'n.ordinal', 'ri.trace_id', 'ri.span_id'])
+    .where('n.trace_id', 'in', traceIds)
+    .where('r.project_id', '=', projectId)
     .execute()
 }
 

@@ -188,6 +188,21 @@ export async function findRunItemByOrdinal(
     .executeTakeFirst()
 }
 
+/** What spans can tell of the run's items with these ordinals (see span-usage.ts). */
+export async function listItemUsage(
+  db: Executor,
+  runId: string,
+  ordinals: readonly number[],
+): Promise<Pick<RunItemsTable, 'ordinal' | 'latency_ms' | 'input_tokens' | 'output_tokens' | 'cost_usd'>[]> {
+  if (ordinals.length === 0) return []
+  return db
+    .selectFrom('run_items')
+    .select(['ordinal', 'latency_ms', 'input_tokens', 'output_tokens', 'cost_usd'])
+    .where('run_id', '=', runId)
+    .where('ordinal', 'in', ordinals)
+    .execute()
+}
+
 /** Scores of the given items of one run, ordered by (ordinal, position). */
 export async function listScoresForItems(
   db: Executor,
@@ -335,6 +350,23 @@ export function encodeScore(runId: string, ordinal: number, position: number, s:
     s.error ?? null,
     s.durationMs,
   ]
+}
+
+/** Sets what a run item's spans say about it (see span-usage.ts); fields left out keep their value. */
+export async function updateRunItemUsage(
+  db: Executor,
+  runId: string,
+  ordinal: number,
+  patch: Partial<
+    Pick<RunItemsTable, 'latency_ms' | 'input_tokens' | 'output_tokens' | 'cost_usd' | 'updated_at'>
+  >,
+): Promise<void> {
+  await db
+    .updateTable('run_items')
+    .set(patch)
+    .where('run_id', '=', runId)
+    .where('ordinal', '=', ordinal)
+    .execute()
 }
 
 /** The run's items (of one trial) among these item ids: id, span id and dataset index. */
