@@ -104,12 +104,29 @@ export class RecordingFile {
 
   /**
    * Writes the file (atomically, via a temporary file, under the file's lock) when something was
-   * added, merged with whatever another process wrote since this one read it.
+   * added, merged with whatever another process wrote since this one read it. Blocks the thread
+   * while another writer holds the lock: for synchronous callers (a suite's end in a worker).
    */
   flush(): void {
-    if (this.added.size === 0 || this.problem) return
+    if (!this.prepare()) return
+    this.write(lockSync(`${this.path}.lock`, this.lockTimes))
+  }
+
+  /** `flush` that waits for another writer's lock without blocking the event loop (the server). */
+  async flushAsync(): Promise<void> {
+    if (!this.prepare()) return
+    this.write(await lockAsync(`${this.path}.lock`, this.lockTimes))
+  }
+
+  /** Whether there is something to write; makes the file's directory then. */
+  private prepare(): boolean {
+    if (this.added.size === 0 || this.problem) return false
     mkdirSync(dirname(this.path), { recursive: true })
-    const unlock = lock(`${this.path}.lock`, this.lockTimes)
+    return true
+  }
+
+  /** The write itself, under the lock `unlock` releases. */
+  private write(unlock: () => void): void {
     try {
       if (fileVersion(this.path) !== this.seen) {
         const current = readEntries(this.path)
@@ -167,40 +184,64 @@ function fileVersion(path: string): string | null {
   return `${stats.ino}:${stats.size}:${stats.mtimeMs}`
 }
 
-/** Takes `path` as an exclusive lock file, waiting for another holder; returns its release. */
-function lock(path: string, { waitMs, staleMs }: RecordingLockTimes): () => void {
+/** Takes `path` as an exclusive lock file, blocking while another holds it; returns its release. */
+function lockSync(path: string, times: RecordingLockTimes): () => void {
   const started = Date.now()
   for (;;) {
-    try {
-      const fd = openSync(path, 'wx')
-      writeSync(fd, `${process.pid}\n`)
-      closeSync(fd)
-      return () => {
-        try {
-          unlinkSync(path)
-        } catch {
-          // already gone: nothing to release
-        }
-      }
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
-    }
-    const age = lockAge(path)
-    if (age !== null && age > staleMs) {
+    const taken = tryLock(path, times, started)
+    if (typeof taken === 'function') return taken
+    sleepSync(taken)
+  }
+}
+
+/** `lockSync`, waiting on timers instead of blocking. */
+async function lockAsync(path: string, times: RecordingLockTimes): Promise<() => void> {
+  const started = Date.now()
+  for (;;) {
+    const taken = tryLock(path, times, started)
+    if (typeof taken === 'function') return taken
+    await new Promise((resolve) => setTimeout(resolve, taken))
+  }
+}
+
+/**
+ * One attempt at the lock file: its release, or the ms to wait before the next attempt. A lock
+ * older than `staleMs` is taken over; past `waitMs` since `started` the wait fails, naming it.
+ */
+function tryLock(
+  path: string,
+  { waitMs, staleMs }: RecordingLockTimes,
+  started: number,
+): (() => void) | number {
+  try {
+    const fd = openSync(path, 'wx')
+    writeSync(fd, `${process.pid}\n`)
+    closeSync(fd)
+    return () => {
       try {
         unlinkSync(path)
       } catch {
-        // another waiter removed it first
+        // already gone: nothing to release
       }
-      continue
     }
-    if (Date.now() - started > waitMs) {
-      throw new RecordingFileError(
-        `${path}: another process has held this lock for over ${Math.round(waitMs / 1000)} s while writing recordings; if none is running, delete the lock file`,
-      )
-    }
-    sleepSync(5 + Math.random() * 10)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error
   }
+  const age = lockAge(path)
+  if (age !== null && age > staleMs) {
+    try {
+      unlinkSync(path)
+    } catch {
+      // another waiter removed it first
+    }
+    return 0
+  }
+  if (Date.now() - started > waitMs) {
+    throw new RecordingFileError(
+      `${path}: another process has held this lock for over ${Math.round(waitMs / 1000)} s while writing recordings; if none is running, delete the lock file`,
+    )
+  }
+  return 5 + Math.random() * 10
 }
 
 function lockAge(path: string): number | null {
@@ -236,7 +277,7 @@ export function recordingFile(path: string): RecordingFile {
 /** Writes every recordings file with new entries; a file that fails does not stop the others. */
 export function flushRecordings(): void {
   let failure: unknown = null
-  for (const file of (globalThis as Holder)[FILES]?.values() ?? []) {
+  for (const file of loadedFiles()) {
     try {
       file.flush()
     } catch (error) {
@@ -244,6 +285,23 @@ export function flushRecordings(): void {
     }
   }
   if (failure !== null) throw failure
+}
+
+/** `flushRecordings` without blocking the event loop on another writer's lock (the server). */
+export async function flushRecordingsAsync(): Promise<void> {
+  let failure: unknown = null
+  for (const file of loadedFiles()) {
+    try {
+      await file.flushAsync()
+    } catch (error) {
+      failure ??= error
+    }
+  }
+  if (failure !== null) throw failure
+}
+
+function loadedFiles(): RecordingFile[] {
+  return [...((globalThis as Holder)[FILES]?.values() ?? [])]
 }
 
 /** Forgets loaded files (tests, and `vitest -u` reruns in watch mode). */

@@ -145,6 +145,36 @@ describe('recordings file with several writers', () => {
     expect(existsSync(lock)).toBe(false)
   })
 
+  test("the server's write waits for a held lock on timers: its event loop keeps running", async () => {
+    const path = join(dir, 'async', 'x.eval.ts.jsonl')
+    const file = new RecordingFile(path, { waitMs: 5_000, staleMs: 400 })
+    file.set({ key: 'a', trial: 0, recorded: 'n', value: 1 })
+    await file.flushAsync()
+    const lock = `${path}.lock`
+    writeFileSync(lock, '12345\n') // held by a writer that then dies: stale after 400 ms
+    file.set({ key: 'b', trial: 0, recorded: 'n', value: 2 })
+    let ticks = 0
+    const ticker = setInterval(() => ticks++, 10)
+    const started = Date.now()
+    try {
+      await file.flushAsync()
+    } finally {
+      clearInterval(ticker)
+    }
+    expect(Date.now() - started).toBeGreaterThanOrEqual(390)
+    // a blocking wait (Atomics.wait) would have let no tick run
+    expect(ticks).toBeGreaterThan(10)
+    expect(keysOf(path)).toEqual(['a=1', 'b=2'])
+    expect(existsSync(lock)).toBe(false)
+    // a live lock held past the wait fails naming it, and keeps what the file had
+    const held = new RecordingFile(path, { waitMs: 150, staleMs: 60_000 })
+    held.set({ key: 'c', trial: 0, recorded: 'n', value: 3 })
+    writeFileSync(lock, '12345\n')
+    await expect(held.flushAsync()).rejects.toThrow(`${lock}: another process has held this lock`)
+    expect(keysOf(path)).toEqual(['a=1', 'b=2'])
+    rmSync(lock)
+  })
+
   test('a file another writer left unreadable is not overwritten: the write names its line', () => {
     const path = join(dir, 'spoiled', 'x.eval.ts.jsonl')
     const file = new RecordingFile(path)

@@ -1,7 +1,7 @@
 import pLimit from 'p-limit'
 import type { ReplayMode } from '../../replay/mode.js'
 import { runInScope } from '../../replay/scope.js'
-import { flushRecordings } from '../../replay/store.js'
+import { flushRecordingsAsync } from '../../replay/store.js'
 import type { Agent } from '../../schema/agents.js'
 import { type RunStatus, type Suite, TERMINAL_RUN_STATUSES } from '../../schema/api.js'
 import type { ItemResult } from '../../schema/meta.js'
@@ -370,7 +370,7 @@ export class AgentRunService {
     } finally {
       limit.clearQueue()
       try {
-        if (replay.mode !== 'off') flushRecordings()
+        if (replay.mode !== 'off') await flushRecordingsAsync()
       } catch {
         // an unwritable recordings directory costs the cache, not the answers
       }

@@ -8,7 +8,7 @@ import { installReplay } from '../../replay/install.js'
 import { type ReplayMode, resolveMode } from '../../replay/mode.js'
 import { emptyStats, type ReplayScope, runInScope } from '../../replay/scope.js'
 import { replaySettings } from '../../replay/settings.js'
-import { flushRecordings } from '../../replay/store.js'
+import { flushRecordingsAsync } from '../../replay/store.js'
 import type { JsonObject, JsonValue } from '../../schema/common.js'
 import type { ScoreResult, ToolCall } from '../../schema/meta.js'
 import type { MetricDef } from '../../schema/metric.js'
@@ -274,7 +274,7 @@ export class ServerScoring {
       ),
     )
     try {
-      flushRecordings()
+      await flushRecordingsAsync()
     } catch {
       // an unwritable recordings directory costs the cache, not the scores
     }
