@@ -22,6 +22,7 @@ import * as datasetRepo from '../../store/repos/datasets.js'
 import * as netraRepo from '../../store/repos/netra.js'
 import * as itemRepo from '../../store/repos/run-items.js'
 import * as runRepo from '../../store/repos/runs.js'
+import * as spanRepo from '../../store/repos/spans.js'
 import type { NetraRunItemsTable, NetraRunsTable } from '../../store/schema.js'
 import { toRunItem } from '../mappers.js'
 import { checkServerEvaluatorRefs, findServerEvaluator } from '../scoring/catalogue.js'
@@ -280,11 +281,21 @@ export class NetraService {
       await netraRepo.upsertNetraRunItem(trx, netra)
       return { item: toRunItem(row, []), netra }
     })
-    // after the commit: spans that arrived first fill the item now, later ones when they arrive
+    // After the commit: spans that arrived first fill the item now, later ones when they arrive.
+    // The item is stored: a failure here is logged, never answered as a failed post (the SDK
+    // would then use its failure value as the item id).
     if (traceId === NO_TRACE_ID) return posted
-    await fillItemUsage(this.services.store, projectId, [traceId])
-    const filled = await itemRepo.findRunItemByOrdinal(this.db, run.id, posted.netra.ordinal)
-    return filled ? { ...posted, item: toRunItem(filled, []) } : posted
+    try {
+      if (!(await spanRepo.hasTraceSpans(this.db, projectId, traceId))) return posted
+      await fillItemUsage(this.services.store, projectId, [traceId])
+      const filled = await itemRepo.findRunItemByOrdinal(this.db, run.id, posted.netra.ordinal)
+      return filled ? { ...posted, item: toRunItem(filled, []) } : posted
+    } catch (err) {
+      process.stderr.write(
+        `evalgate server: filling Netra item ${posted.item.id} from its spans: ${(err as Error).stack ?? err}\n`,
+      )
+      return posted
+    }
   }
 
   /**

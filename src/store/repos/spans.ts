@@ -54,6 +54,18 @@ export async function findSpanBySpanId(
     .executeTakeFirst()
 }
 
+/** Whether the project has any span of this trace. */
+export async function hasTraceSpans(db: Executor, projectId: string, traceId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('spans')
+    .select('span_id')
+    .where('project_id', '=', projectId)
+    .where('trace_id', '=', traceId)
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
 /** Every span of one trace of the project (unordered: start times are compared as integers). */
 export async function listTraceSpans(
   db: Executor,
