@@ -5,11 +5,10 @@
  */
 
 import { MAX_INT32 } from '../../schema/common.js'
+import { subtreeOf, type TreeSpan } from './span-tree.js'
 
 /** The span fields this module reads (a stored span row has them). */
-export interface UsageSpan {
-  spanId: string
-  parentSpanId: string | null
+export interface UsageSpan extends TreeSpan {
   durationMs: number
   attributes: Readonly<Record<string, unknown>>
 }
@@ -52,41 +51,23 @@ const COST_KEYS = ['gen_ai.usage.cost']
  *   so a framework span that repeats its model calls' totals is not counted twice.
  */
 export function usageOfItem(spans: readonly UsageSpan[], itemSpanId: string | null): SpanUsage {
-  const children = new Map<string, UsageSpan[]>()
-  for (const span of spans) {
-    if (span.parentSpanId === null) continue
-    const siblings = children.get(span.parentSpanId)
-    if (siblings) siblings.push(span)
-    else children.set(span.parentSpanId, [span])
-  }
   let rootId = itemSpanId
-  let root = itemSpanId === null ? undefined : spans.find((s) => s.spanId === itemSpanId)
-  if (itemSpanId === null) {
+  if (rootId === null) {
     const roots = spans.filter((s) => s.parentSpanId === null)
     // Only a true root stands for the item: spans whose parent has not arrived yet do not.
     if (roots.length !== 1) return { latencyMs: null, inputTokens: null, outputTokens: null, costUsd: null }
-    root = roots[0]!
-    rootId = root.spanId
+    rootId = roots[0]!.spanId
   }
-  // The subtree in pre-order (iteratively: a trace may be deep), then each span after its
-  // descendants: a span's usage counts only when none below it carries any.
-  const order: Array<{ span: UsageSpan | undefined; id: string }> = [{ span: root, id: rootId! }]
-  const seen = new Set([rootId!])
-  for (let i = 0; i < order.length; i++) {
-    for (const child of children.get(order[i]!.id) ?? []) {
-      if (seen.has(child.spanId)) continue
-      seen.add(child.spanId)
-      order.push({ span: child, id: child.spanId })
-    }
-  }
+  const tree = subtreeOf(spans, rootId)
+  const root = tree[0]?.spanId === rootId ? tree[0] : undefined
+  // Each span after its descendants: a span's usage counts only when none below it carries any.
   const carriesBelow = new Set<string>()
-  const parentOf = new Map(order.map(({ span, id }) => [id, span?.parentSpanId ?? null]))
   const total = { inputTokens: 0, outputTokens: 0, costUsd: 0 }
   const found = { inputTokens: false, outputTokens: false, costUsd: false }
-  for (let i = order.length - 1; i >= 0; i--) {
-    const { span, id } = order[i]!
-    let carries = carriesBelow.has(id)
-    if (!carries && span) {
+  for (let i = tree.length - 1; i >= 0; i--) {
+    const span = tree[i]!
+    let carries = carriesBelow.has(span.spanId)
+    if (!carries) {
       const input = firstNumber(span.attributes, INPUT_TOKEN_KEYS, true)
       const output = firstNumber(span.attributes, OUTPUT_TOKEN_KEYS, true)
       const cost = firstNumber(span.attributes, COST_KEYS, false)
@@ -104,8 +85,7 @@ export function usageOfItem(spans: readonly UsageSpan[], itemSpanId: string | nu
       }
       carries = input !== null || output !== null || cost !== null
     }
-    const parent = parentOf.get(id)
-    if (carries && parent) carriesBelow.add(parent)
+    if (carries && span.parentSpanId !== null) carriesBelow.add(span.parentSpanId)
   }
   return {
     latencyMs: root ? root.durationMs : null,

@@ -7,6 +7,7 @@ import * as spanRepo from '../../store/repos/spans.js'
 import type { SpansTable } from '../../store/schema.js'
 import type { DecodedSpan } from '../otlp/decode.js'
 import { NotFoundError } from './errors.js'
+import { subtreeOf } from './span-tree.js'
 import { nowIso, parseJson } from './util.js'
 
 /** Called with the traces an ingest stored spans of. */
@@ -118,23 +119,6 @@ function byStart(a: Span, b: Span): number {
  * span is unknown to this trace, so the whole trace is the best answer).
  */
 function subtree(spans: Span[], rootId: string): Span[] {
-  const children = new Map<string, Span[]>()
-  for (const s of spans) {
-    if (s.parentSpanId === null) continue
-    const list = children.get(s.parentSpanId)
-    if (list) list.push(s)
-    else children.set(s.parentSpanId, [s])
-  }
-  const out: Span[] = spans.filter((s) => s.spanId === rootId)
-  const queue = [rootId]
-  const seen = new Set(queue)
-  while (queue.length > 0) {
-    for (const child of children.get(queue.pop()!) ?? []) {
-      if (seen.has(child.spanId)) continue
-      seen.add(child.spanId)
-      out.push(child)
-      queue.push(child.spanId)
-    }
-  }
+  const out = subtreeOf(spans, rootId)
   return out.length > 0 ? out : spans
 }
