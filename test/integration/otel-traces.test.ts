@@ -2,7 +2,8 @@
  * The README's "Traces" recipe end to end: a spawned `evalgate serve`, a spawned `vitest run` of a
  * fixture whose setup file registers the user's own OTel SDK (NodeTracerProvider + the OTLP/HTTP
  * exporter pointed at the server). Every uploaded run item links, by trace id, to its own span and
- * the agent's inner LLM and tool spans.
+ * the agent's inner LLM and tool spans, and takes its token counts from the LLM span when the task
+ * reported none.
  */
 import { join } from 'node:path'
 import { afterAll, expect, test } from 'vitest'
@@ -57,8 +58,14 @@ test('spans exported by the suite’s own OTel SDK appear under each run item', 
     })
     expect(tool!.attributes).toEqual({ 'gen_ai.tool.name': 'lookup' })
     for (const s of spans) expect(s.traceId).toBe(traceId)
+    // the task returned no usage: the item's tokens are its LLM call's, from the span
+    expect(item.usage).toEqual({ inputTokens: item.input.length, outputTokens: item.output.length })
+    expect(item.costUsd).toBeNull()
   }
   await typed.close()
   // items do not share a trace
   expect(traceIds.size).toBe(3)
+  // and the run's summary counts them: paris + rome + oslo, in and out
+  const run = (await api.get(`/api/v1/runs/${runs[0].id}`)).body
+  expect(run.summary).toMatchObject({ inputTokens: 13, outputTokens: 13, totalCostUsd: 0 })
 })

@@ -150,6 +150,45 @@ describe.each(DIALECTS)('OTLP traces on %s', (dialect) => {
     expect(unknown.body).toEqual({ data: null })
   })
 
+  it("a finalized run's items without usage take tokens from their spans; a client's usage stays", async () => {
+    const api = client(url)
+    const traced = recordAgentSpans('svc-usage')
+    const root = traced.find((s) => s.name === 'evalgate.item')!
+    const again = recordAgentSpans('svc-usage') // another trace, for an item that reported its usage
+    const other = again.find((s) => s.name === 'evalgate.item')!
+    const run = (await api.post('/api/v1/runs', { suite: makeSuite('otlp-usage') })).body.run
+    const ids = (span: ReadableSpan) => ({
+      traceId: span.spanContext().traceId,
+      spanId: span.spanContext().spanId,
+    })
+    const items = [
+      makeItem(1, { ...ids(root), usage: null, costUsd: null }),
+      makeItem(2, { ...ids(other), usage: { inputTokens: 1, outputTokens: 2 }, costUsd: 0.5 }),
+      makeItem(3, { usage: null, costUsd: null }), // no spans
+    ]
+    expect((await api.post(`/api/v1/runs/${run.id}/items`, { items })).status).toBe(200)
+    const exported = await exportWith(new JsonExporter({ url: `${url}/v1/traces` }), [...traced, ...again])
+    expect(exported.code).toBe(ExportResultCode.SUCCESS)
+
+    const finalized = await api.post(`/api/v1/runs/${run.id}/finalize`, { outcome: 'completed' })
+    expect(finalized.status).toBe(200)
+    const byId = new Map(
+      (await api.get(`/api/v1/runs/${run.id}/results`)).body.items.map((i: { itemId: string }) => [
+        i.itemId,
+        i,
+      ]),
+    )
+    // the LLM span's tokens; the latency stays the client's
+    expect(byId.get('item-1')).toMatchObject({
+      usage: { inputTokens: 12, outputTokens: 34 },
+      costUsd: null,
+      latencyMs: 11,
+    })
+    expect(byId.get('item-2')).toMatchObject({ usage: { inputTokens: 1, outputTokens: 2 }, costUsd: 0.5 })
+    expect(byId.get('item-3')).toMatchObject({ usage: null, costUsd: null })
+    expect(finalized.body.summary).toMatchObject({ inputTokens: 13, outputTokens: 36, totalCostUsd: 0.5 })
+  })
+
   it('an exporter retry stores nothing twice and keeps the first copy', async () => {
     const spans = recordAgentSpans('retry')
     const root = spans.find((s) => s.name === 'evalgate.item')!

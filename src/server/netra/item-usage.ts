@@ -6,12 +6,9 @@
  */
 import type { Store } from '../../store/open.js'
 import * as netraRepo from '../../store/repos/netra.js'
-import * as itemRepo from '../../store/repos/run-items.js'
 import * as runRepo from '../../store/repos/runs.js'
-import * as spanRepo from '../../store/repos/spans.js'
-import type { RunItemsTable } from '../../store/schema.js'
-import { type SpanUsage, usageOfItem } from '../service/span-usage.js'
-import { nowIso, parseJson } from '../service/util.js'
+import { applySpanUsage } from '../service/item-usage.js'
+import { nowIso } from '../service/util.js'
 import { NO_SPAN_ID, NO_TRACE_ID } from './mappers.js'
 
 /** Trace ids per lookup query. */
@@ -41,69 +38,14 @@ export async function fillItemUsage(
       if (list) list.push(item)
       else byRun.set(item.run_id, [item])
     }
-    for (const [runId, runItems] of byRun) await fillRun(store, projectId, runId, runItems)
-  }
-}
-
-/**
- * Under the run's lock, so two fills of one item (two span batches at once) apply in order, and
- * the later one reads every span the earlier one did.
- */
-async function fillRun(
-  store: Store,
-  projectId: string,
-  runId: string,
-  items: readonly netraRepo.NetraTraceItem[],
-): Promise<void> {
-  await store.db.transaction().execute(async (trx) => {
-    if (!(await runRepo.lockRun(trx, runId, projectId))) return
-    const current = await itemRepo.listItemUsage(
-      trx,
-      runId,
-      items.map((i) => i.ordinal),
-    )
-    const byOrdinal = new Map(current.map((row) => [row.ordinal, row]))
-    const spansOf = new Map<string, ReturnType<typeof toUsageSpans>>()
-    const now = nowIso()
-    let changed = false
-    for (const item of items) {
-      const row = byOrdinal.get(item.ordinal)
-      if (!row) continue
-      let spans = spansOf.get(item.trace_id)
-      if (!spans) {
-        spans = toUsageSpans(await spanRepo.listTraceSpans(trx, projectId, item.trace_id))
-        spansOf.set(item.trace_id, spans)
-      }
-      const patch = usagePatch(row, usageOfItem(spans, item.span_id === NO_SPAN_ID ? null : item.span_id))
-      if (!patch) continue
-      await itemRepo.updateRunItemUsage(trx, runId, item.ordinal, { ...patch, updated_at: now })
-      changed = true
+    for (const [runId, runItems] of byRun) {
+      await store.db.transaction().execute(async (trx) => {
+        if (!(await runRepo.lockRun(trx, runId, projectId))) return
+        const now = nowIso()
+        // the summary (latency, tokens, cost, run metrics over them) is computed again on its next read
+        if (await applySpanUsage(trx, projectId, runId, runItems, { latency: true, now }))
+          await runRepo.updateRun(trx, runId, { summary_stale: 1, updated_at: now })
+      })
     }
-    // the summary (latency, tokens, cost, run metrics over them) is computed again on its next read
-    if (changed) await runRepo.updateRun(trx, runId, { summary_stale: 1, updated_at: now })
-  })
-}
-
-/** The columns the spans change (those they know of and that differ), or null. */
-function usagePatch(
-  row: Pick<RunItemsTable, 'latency_ms' | 'input_tokens' | 'output_tokens' | 'cost_usd'>,
-  usage: SpanUsage,
-): Partial<RunItemsTable> | null {
-  const patch: Partial<RunItemsTable> = {}
-  if (usage.latencyMs !== null && usage.latencyMs !== row.latency_ms) patch.latency_ms = usage.latencyMs
-  if (usage.inputTokens !== null && usage.inputTokens !== row.input_tokens)
-    patch.input_tokens = usage.inputTokens
-  if (usage.outputTokens !== null && usage.outputTokens !== row.output_tokens)
-    patch.output_tokens = usage.outputTokens
-  if (usage.costUsd !== null && usage.costUsd !== row.cost_usd) patch.cost_usd = usage.costUsd
-  return Object.keys(patch).length > 0 ? patch : null
-}
-
-function toUsageSpans(rows: Awaited<ReturnType<typeof spanRepo.listTraceSpans>>) {
-  return rows.map((r) => ({
-    spanId: r.span_id,
-    parentSpanId: r.parent_span_id,
-    durationMs: r.duration_ms,
-    attributes: parseJson(r.attributes) as Record<string, unknown>,
-  }))
+  }
 }

@@ -20,12 +20,14 @@ import { cancelJobs, countJobsByStatus } from '../../store/repos/jobs.js'
 import * as itemRepo from '../../store/repos/run-items.js'
 import * as repo from '../../store/repos/runs.js'
 import { countServerScoreErrors } from '../../store/repos/server-scores.js'
+import * as spanRepo from '../../store/repos/spans.js'
 import * as suiteRepo from '../../store/repos/suites.js'
 import type { RunsTable, ScoresTable } from '../../store/schema.js'
 import { TimeSlice } from '../../util/time-slice.js'
 import { toRun, toRunItem } from '../mappers.js'
 import { checkServerEvaluatorRefs, SCORE_ITEMS_KIND, type ServerScoring } from '../scoring/index.js'
 import { NotFoundError } from './errors.js'
+import { applySpanUsage } from './item-usage.js'
 import { runMetricsOf } from './run-metrics.js'
 import { nextRunStatus, type RunEvent } from './run-status.js'
 import type { SuiteService } from './suites.js'
@@ -216,6 +218,7 @@ export class RunService {
       const event = body.outcome === 'completed' ? 'complete' : body.outcome === 'failed' ? 'fail' : 'cancel'
       const errorDescription = joinErrors(locked.error_description, body.errorDescription)
       if (event === 'cancel') await cancelJobs(trx, { subject: run.id, kind: SCORE_ITEMS_KIND }, nowIso())
+      await fillUsageFromSpans(trx, locked)
       const patch = await this.conclude(trx, locked, event, errorDescription)
       await repo.updateRun(trx, run.id, { ...patch, error_description: errorDescription, finalized: 1 })
     })
@@ -514,4 +517,15 @@ export function newRunRow(
     created_at: run.now,
     updated_at: run.now,
   }
+}
+
+/**
+ * Items whose client reported no tokens or cost take them from their spans (item-usage.ts), when
+ * the project has spans at all: a run's spans are exported by the end of its tests (a flush in the
+ * workers' teardown), so they are in by its finalize. Spans that arrive later do not count.
+ */
+async function fillUsageFromSpans(trx: Executor, run: RunsTable): Promise<void> {
+  if (!(await spanRepo.hasSpans(trx, run.project_id))) return
+  const items = await itemRepo.listUnmeteredTracedItems(trx, run.id, run.project_id)
+  await applySpanUsage(trx, run.project_id, run.id, items, { latency: false, now: nowIso() })
 }

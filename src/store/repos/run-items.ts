@@ -203,6 +203,30 @@ export async function listItemUsage(
     .execute()
 }
 
+/** The run's items without tokens or cost whose trace has spans in the project. */
+export async function listUnmeteredTracedItems(
+  db: Executor,
+  runId: string,
+  projectId: string,
+): Promise<Pick<RunItemsTable, 'ordinal' | 'trace_id' | 'span_id'>[]> {
+  return db
+    .selectFrom('run_items as ri')
+    .select(['ri.ordinal', 'ri.trace_id', 'ri.span_id'])
+    .where('ri.run_id', '=', runId)
+    .where('ri.input_tokens', 'is', null)
+    .where('ri.output_tokens', 'is', null)
+    .where('ri.cost_usd', 'is', null)
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('spans as s')
+          .select('s.span_id')
+          .where('s.project_id', '=', projectId)
+          .whereRef('s.trace_id', '=', 'ri.trace_id'),
+      ),
+    )
+    .execute()
+}
+
 /** Scores of the given items of one run, ordered by (ordinal, position). */
 export async function listScoresForItems(
   db: Executor,

@@ -54,6 +54,32 @@ export async function findSpanBySpanId(
     .executeTakeFirst()
 }
 
+/** The project's spans of these traces: what an item's usage is computed from. */
+export async function listSpansOfTraces(
+  db: Executor,
+  projectId: string,
+  traceIds: readonly string[],
+): Promise<Pick<SpansTable, 'trace_id' | 'span_id' | 'parent_span_id' | 'duration_ms' | 'attributes'>[]> {
+  if (traceIds.length === 0) return []
+  return db
+    .selectFrom('spans')
+    .select(['trace_id', 'span_id', 'parent_span_id', 'duration_ms', 'attributes'])
+    .where('project_id', '=', projectId)
+    .where('trace_id', 'in', traceIds)
+    .execute()
+}
+
+/** Whether the project has any span at all (most projects export none: nothing to look up then). */
+export async function hasSpans(db: Executor, projectId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('spans')
+    .select('span_id')
+    .where('project_id', '=', projectId)
+    .limit(1)
+    .executeTakeFirst()
+  return row !== undefined
+}
+
 /** Whether the project has any span of this trace. */
 export async function hasTraceSpans(db: Executor, projectId: string, traceId: string): Promise<boolean> {
   const row = await db
