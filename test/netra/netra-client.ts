@@ -15,8 +15,8 @@
  *   background job, N7 `completed`, also not awaited.
  *
  * Left out: the span-ingestion probe (N9, `sdk/traces/spans/{spanId}`) before evaluators run,
- * which the OTLP routes answer; and OTel itself: trace and span ids are random hex, as an SDK
- * span would have them.
+ * which the OTLP routes answer; and OTel itself unless the test passes a `tracer` (then each item
+ * runs in a real span): trace and span ids are otherwise random hex, as an SDK span would have them.
  */
 import { randomBytes } from 'node:crypto'
 import type { Span, Tracer } from '@opentelemetry/api'
