@@ -128,6 +128,61 @@ describe.each(DIALECTS)('Netra items filled from their spans (%s)', (dialect) =>
     await provider.shutdown()
   })
 
+  test("local evaluations posted while the item's spans are being filled keep the fill", async () => {
+    const http = client(server.url, key)
+    const created = await http.post('/evaluations/test_run', {
+      name: 'race-run',
+      localEvaluators: [{ name: 'exact', label: 'Exact', scoreType: 'boolean' }],
+    })
+    const runId = created.body.data.id as string
+    const provider = new BasicTracerProvider({
+      spanProcessors: [
+        new BatchSpanProcessor(
+          new OTLPTraceExporter({ url: `${server.url}/v1/traces`, headers: { 'x-api-key': key } }),
+          { scheduledDelayMillis: 600_000 },
+        ),
+      ],
+    })
+    const tracer = provider.getTracer('netra.evaluation')
+    const root = tracer.startSpan('TestRun.race-run')
+    const call = tracer.startSpan('chat', {}, trace.setSpan(context.active(), root))
+    call.setAttributes({ 'gen_ai.usage.input_tokens': 21, 'gen_ai.usage.output_tokens': 4 })
+    call.end()
+    root.end()
+    const { traceId, spanId } = root.spanContext()
+    const posted = await http.raw(
+      'POST',
+      `/evaluations/run/${runId}/item`,
+      { traceId, input: { q: 'race' }, taskOutput: 'x' },
+      { traceparent: `00-${traceId}-${spanId}-01` },
+    )
+    expect(posted.status).toBe(200)
+    const itemId = posted.body.data.item.id as string
+    // The spans land (and fill the item) right after N6 has read the item and before it writes:
+    // the interleaving the SDK makes likely, as it runs evaluators once the item's span is in.
+    const runs = server.services.runs
+    const read = runs.itemByOrdinal.bind(runs)
+    runs.itemByOrdinal = async (...args) => {
+      const item = await read(...args)
+      runs.itemByOrdinal = read
+      await provider.forceFlush()
+      return item
+    }
+    try {
+      const scored = await http.post(`/evaluations/run/${runId}/item/${itemId}/local-evaluations`, {
+        evaluatorResults: [{ evaluatorName: 'exact', result: true, isPassed: true }],
+      })
+      expect(scored.status).toBe(200)
+    } finally {
+      runs.itemByOrdinal = read
+    }
+    const item = (await itemsOf(runId)).get('race')!
+    expect(item).toMatchObject({ usage: { inputTokens: 21, outputTokens: 4 } })
+    expect(item.latencyMs).toBeGreaterThan(0)
+    expect((item as unknown as { scores: unknown[] }).scores).toHaveLength(1)
+    await provider.shutdown()
+  })
+
   test('without a span id (the Python SDK sends no traceparent), an item owns its trace only when alone in it', async () => {
     const http = client(server.url, key)
     const created = await http.post('/evaluations/test_run', { name: 'py-run', localEvaluators: [] })

@@ -281,20 +281,30 @@ export class NetraService {
       await netraRepo.upsertNetraRunItem(trx, netra)
       return { item: toRunItem(row, []), netra }
     })
-    // After the commit: spans that arrived first fill the item now, later ones when they arrive.
-    // The item is stored: a failure here is logged, never answered as a failed post (the SDK
-    // would then use its failure value as the item id).
-    if (traceId === NO_TRACE_ID) return posted
+    // spans that arrived first fill the item now, later ones when they arrive
+    if (!(await this.fillFromSpans(projectId, traceId, posted.item.id))) return posted
+    const filled = await itemRepo
+      .findRunItemByOrdinal(this.db, run.id, posted.netra.ordinal)
+      .catch(() => undefined)
+    return filled ? { ...posted, item: toRunItem(filled, []) } : posted
+  }
+
+  /**
+   * After a commit that wrote an item: fills it from the spans its trace has so far
+   * (item-usage.ts); whether it tried. The item is stored: a failure here is logged, never
+   * answered as a failed request (the SDK would then use its failure value as the item id).
+   */
+  private async fillFromSpans(projectId: string, traceId: string, itemId: string): Promise<boolean> {
+    if (traceId === NO_TRACE_ID) return false
     try {
-      if (!(await spanRepo.hasTraceSpans(this.db, projectId, traceId))) return posted
+      if (!(await spanRepo.hasTraceSpans(this.db, projectId, traceId))) return false
       await fillItemUsage(this.services.store, projectId, [traceId])
-      const filled = await itemRepo.findRunItemByOrdinal(this.db, run.id, posted.netra.ordinal)
-      return filled ? { ...posted, item: toRunItem(filled, []) } : posted
+      return true
     } catch (err) {
       process.stderr.write(
-        `evalgate server: filling Netra item ${posted.item.id} from its spans: ${(err as Error).stack ?? err}\n`,
+        `evalgate server: filling Netra item ${itemId} from its spans: ${(err as Error).stack ?? err}\n`,
       )
-      return posted
+      return false
     }
   }
 
@@ -321,6 +331,9 @@ export class NetraService {
       passed: current.status === 'completed' && scores.every((s) => s.passed !== false),
     }
     await this.services.runs.addItems(projectId, run.id, [item])
+    // The item was read before this write, outside the run's lock: a fill from spans that landed
+    // in between (the SDK runs its evaluators once the item's span is in) is applied again.
+    await this.fillFromSpans(projectId, current.traceId, current.id)
     return this.settle(projectId, run.id)
   }
 
