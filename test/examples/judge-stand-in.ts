@@ -24,14 +24,23 @@ interface Body {
 export interface JudgeStandIn {
   baseUrl: string
   requests: Body[]
+  /** The next request waits for `release()`; `reached` settles when it has arrived. */
+  holdNext(): { reached: Promise<void>; release(): void }
   close(): Promise<void>
 }
 
 export async function startJudgeStandIn(): Promise<JudgeStandIn> {
   const requests: Body[] = []
+  let held: { arrived: () => void; released: Promise<void> } | null = null
   const server = createServer(async (req, res) => {
     let text = ''
     for await (const chunk of req) text += chunk
+    const hold = held
+    held = null
+    if (hold) {
+      hold.arrived()
+      await hold.released
+    }
     const send = (status: number, body: unknown) => {
       res.writeHead(status, { 'content-type': 'application/json' })
       res.end(JSON.stringify(body))
@@ -78,6 +87,20 @@ export async function startJudgeStandIn(): Promise<JudgeStandIn> {
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
+    holdNext() {
+      let arrived!: () => void
+      let release!: () => void
+      const reached = new Promise<void>((resolve) => {
+        arrived = resolve
+      })
+      held = {
+        arrived,
+        released: new Promise<void>((resolve) => {
+          release = resolve
+        }),
+      }
+      return { reached, release }
+    },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   }
 }

@@ -3,6 +3,9 @@
  * the server's judge scores every posted item in the background, the run waits in `evaluating`
  * for it, and the results carry the judge's scores and verdict. Real server, judge stand-in.
  */
+import { context, trace } from '@opentelemetry/api'
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
+import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type RunningServer, startServer } from '../../src/server/index.js'
 import { JUDGE_STAND_IN_KEY, type JudgeStandIn, startJudgeStandIn } from '../examples/judge-stand-in.js'
@@ -84,6 +87,49 @@ describe.each(DIALECTS)('Netra run with server evaluators on %s', (dialect) => {
     // no gate: every item must pass, and Italy's answer does not
     expect(result.testRunSummary.passStatus).toBe(false)
     expect(standIn.requests.length).toBeGreaterThanOrEqual(3)
+  })
+
+  test("spans filling an item while the server judges it keep the judge's score", async () => {
+    const api = client(server.url)
+    const runId = (
+      await api.post('/evaluations/test_run', { name: 'judged-spans', evaluators: ['factuality'] })
+    ).body.data.id as string
+    const provider = new BasicTracerProvider({
+      spanProcessors: [
+        new BatchSpanProcessor(new OTLPTraceExporter({ url: `${server.url}/v1/traces` }), {
+          scheduledDelayMillis: 600_000,
+        }),
+      ],
+    })
+    const tracer = provider.getTracer('netra.evaluation')
+    const root = tracer.startSpan('TestRun.judged-spans')
+    const call = tracer.startSpan('chat', {}, trace.setSpan(context.active(), root))
+    call.setAttributes({ 'gen_ai.usage.input_tokens': 9, 'gen_ai.usage.output_tokens': 2 })
+    call.end()
+    root.end()
+    const { traceId, spanId } = root.spanContext()
+    // the judge's answer waits while the spans land and fill the item
+    const judging = standIn.holdNext()
+    const posted = await fetch(new URL(`/evaluations/run/${runId}/item`, server.url), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${spanId}-01` },
+      body: JSON.stringify({ input: 'capital of France?', expectedOutput: 'Paris', taskOutput: 'Paris' }),
+    })
+    expect(posted.status).toBe(200)
+    await judging.reached
+    await provider.forceFlush()
+    judging.release()
+    await api.post(`/evaluations/run/${runId}/status`, { status: 'completed' })
+    let result = (await api.get(`/evaluations/run/${runId}`)).body.data
+    for (let i = 0; i < 200 && result.status === 'evaluating'; i++) {
+      await sleep(50)
+      result = (await api.get(`/evaluations/run/${runId}`)).body.data
+    }
+    expect(result.status).toBe('succeeded')
+    const factuality = result.testRunSummary.metrics.find((m: { name: string }) => m.name === 'factuality')
+    expect(factuality).toMatchObject({ count: 1, passRate: 1 })
+    expect(result.testRunSummary).toMatchObject({ inputTokens: 9, outputTokens: 2 })
+    await provider.shutdown()
   })
 
   test('an unknown evaluator id is refused, naming it and where it is', async () => {

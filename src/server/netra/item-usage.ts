@@ -41,10 +41,9 @@ export async function fillItemUsage(
     for (const [runId, runItems] of byRun) {
       await store.db.transaction().execute(async (trx) => {
         if (!(await runRepo.lockRun(trx, runId, projectId))) return
-        const now = nowIso()
         // the summary (latency, tokens, cost, run metrics over them) is computed again on its next read
-        if (await applySpanUsage(trx, projectId, runId, runItems, { latency: true, now }))
-          await runRepo.updateRun(trx, runId, { summary_stale: 1, updated_at: now })
+        if (await applySpanUsage(trx, projectId, runId, runItems, { latency: true }))
+          await runRepo.updateRun(trx, runId, { summary_stale: 1, updated_at: nowIso() })
       })
     }
   }

@@ -26,14 +26,16 @@ const TRACES_PER_QUERY = 500
 /**
  * Sets the usage the spans stored so far give these items of one run: latency too for `latency`
  * (else the client's measure stays). Returns whether an item changed (its run's summary is then
- * stale). An all-zero span id (the client did not say) stands for the trace's root.
+ * stale). An all-zero span id (the client did not say) stands for the trace's root. The item's
+ * `updated_at` stays: it versions what server-side scoring read (input, output), which spans do
+ * not change, and a scoring job whose item moved on discards its scores.
  */
 export async function applySpanUsage(
   db: Executor,
   projectId: string,
   runId: string,
   items: readonly TracedItem[],
-  { latency, now }: { latency: boolean; now: string },
+  { latency }: { latency: boolean },
 ): Promise<boolean> {
   if (items.length === 0) return false
   const current = new Map(
@@ -68,7 +70,7 @@ export async function applySpanUsage(
     const usage = usageOfItem(spans, isValidSpanId(item.span_id) ? item.span_id : null)
     const patch = usagePatch(row, latency ? usage : { ...usage, latencyMs: null })
     if (!patch) continue
-    await itemRepo.updateRunItemUsage(db, runId, item.ordinal, { ...patch, updated_at: now })
+    await itemRepo.updateRunItemUsage(db, runId, item.ordinal, patch)
     changed = true
   }
   return changed

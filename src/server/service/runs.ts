@@ -527,5 +527,5 @@ export function newRunRow(
 async function fillUsageFromSpans(trx: Executor, run: RunsTable): Promise<void> {
   if (!(await spanRepo.hasSpans(trx, run.project_id))) return
   const items = await itemRepo.listUnmeteredTracedItems(trx, run.id, run.project_id)
-  await applySpanUsage(trx, run.project_id, run.id, items, { latency: false, now: nowIso() })
+  await applySpanUsage(trx, run.project_id, run.id, items, { latency: false })
 }

@@ -376,14 +376,15 @@ export function encodeScore(runId: string, ordinal: number, position: number, s:
   ]
 }
 
-/** Sets what a run item's spans say about it (see span-usage.ts); fields left out keep their value. */
+/**
+ * Sets what a run item's spans say about it (see span-usage.ts); fields left out keep their value,
+ * and so does `updated_at` (server scoring's version of the item's content).
+ */
 export async function updateRunItemUsage(
   db: Executor,
   runId: string,
   ordinal: number,
-  patch: Partial<
-    Pick<RunItemsTable, 'latency_ms' | 'input_tokens' | 'output_tokens' | 'cost_usd' | 'updated_at'>
-  >,
+  patch: Partial<Pick<RunItemsTable, 'latency_ms' | 'input_tokens' | 'output_tokens' | 'cost_usd'>>,
 ): Promise<void> {
   await db
     .updateTable('run_items')
