@@ -3,13 +3,11 @@
  * the server's judge scores every posted item in the background, the run waits in `evaluating`
  * for it, and the results carry the judge's scores and verdict. Real server, judge stand-in.
  */
-import { context, trace } from '@opentelemetry/api'
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type RunningServer, startServer } from '../../src/server/index.js'
 import { JUDGE_STAND_IN_KEY, type JudgeStandIn, startJudgeStandIn } from '../examples/judge-stand-in.js'
 import { DIALECTS, useDatabases } from '../helpers/stores.js'
+import { heldSpans, itemTrace } from './held-spans.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -32,6 +30,17 @@ function client(url: string) {
     post: (path: string, body: unknown) => call('POST', path, body),
     get: (path: string) => call('GET', path),
   }
+}
+
+/** N7 `completed`, then the run's results once it has left `evaluating` (or after 10 s). */
+async function completeAndSettle(api: ReturnType<typeof client>, runId: string) {
+  await api.post(`/evaluations/run/${runId}/status`, { status: 'completed' })
+  let result = (await api.get(`/evaluations/run/${runId}`)).body.data
+  for (let i = 0; i < 200 && result.status === 'evaluating'; i++) {
+    await sleep(50)
+    result = (await api.get(`/evaluations/run/${runId}`)).body.data
+  }
+  return result
 }
 
 describe.each(DIALECTS)('Netra run with server evaluators on %s', (dialect) => {
@@ -73,13 +82,7 @@ describe.each(DIALECTS)('Netra run with server evaluators on %s', (dialect) => {
       const posted = await api.post(`/evaluations/run/${runId}/item`, { input, expectedOutput, taskOutput })
       expect(posted.status).toBe(200)
     }
-    await api.post(`/evaluations/run/${runId}/status`, { status: 'completed' })
-
-    let result = (await api.get(`/evaluations/run/${runId}`)).body.data
-    for (let i = 0; i < 200 && result.status === 'evaluating'; i++) {
-      await sleep(50)
-      result = (await api.get(`/evaluations/run/${runId}`)).body.data
-    }
+    const result = await completeAndSettle(api, runId)
     expect(result.status).toBe('succeeded')
     expect(result.evaluationStatus).toBe('completed')
     const factuality = result.testRunSummary.metrics.find((m: { name: string }) => m.name === 'factuality')
@@ -94,20 +97,8 @@ describe.each(DIALECTS)('Netra run with server evaluators on %s', (dialect) => {
     const runId = (
       await api.post('/evaluations/test_run', { name: 'judged-spans', evaluators: ['factuality'] })
     ).body.data.id as string
-    const provider = new BasicTracerProvider({
-      spanProcessors: [
-        new BatchSpanProcessor(new OTLPTraceExporter({ url: `${server.url}/v1/traces` }), {
-          scheduledDelayMillis: 600_000,
-        }),
-      ],
-    })
-    const tracer = provider.getTracer('netra.evaluation')
-    const root = tracer.startSpan('TestRun.judged-spans')
-    const call = tracer.startSpan('chat', {}, trace.setSpan(context.active(), root))
-    call.setAttributes({ 'gen_ai.usage.input_tokens': 9, 'gen_ai.usage.output_tokens': 2 })
-    call.end()
-    root.end()
-    const { traceId, spanId } = root.spanContext()
+    const spans = heldSpans(server.url)
+    const { traceId, spanId } = itemTrace(spans.tracer, 'TestRun.judged-spans', { input: 9, output: 2 })
     // the judge's answer waits while the spans land and fill the item
     const judging = standIn.holdNext()
     const posted = await fetch(new URL(`/evaluations/run/${runId}/item`, server.url), {
@@ -117,19 +108,14 @@ describe.each(DIALECTS)('Netra run with server evaluators on %s', (dialect) => {
     })
     expect(posted.status).toBe(200)
     await judging.reached
-    await provider.forceFlush()
+    await spans.flush()
     judging.release()
-    await api.post(`/evaluations/run/${runId}/status`, { status: 'completed' })
-    let result = (await api.get(`/evaluations/run/${runId}`)).body.data
-    for (let i = 0; i < 200 && result.status === 'evaluating'; i++) {
-      await sleep(50)
-      result = (await api.get(`/evaluations/run/${runId}`)).body.data
-    }
+    const result = await completeAndSettle(api, runId)
     expect(result.status).toBe('succeeded')
     const factuality = result.testRunSummary.metrics.find((m: { name: string }) => m.name === 'factuality')
     expect(factuality).toMatchObject({ count: 1, passRate: 1 })
     expect(result.testRunSummary).toMatchObject({ inputTokens: 9, outputTokens: 2 })
-    await provider.shutdown()
+    await spans.shutdown()
   })
 
   test('an unknown evaluator id is refused, naming it and where it is', async () => {

@@ -6,11 +6,10 @@
  */
 import { context, type Span, trace } from '@opentelemetry/api'
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks'
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http'
-import { BasicTracerProvider, BatchSpanProcessor } from '@opentelemetry/sdk-trace-base'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { client } from '../helpers/http.js'
 import { DIALECTS, useDatabases } from '../helpers/stores.js'
+import { heldSpans, itemTrace } from './held-spans.js'
 import { NetraTestClient } from './netra-client.js'
 import { startNetraServer, type TestServer } from './netra-server.js'
 
@@ -58,15 +57,8 @@ describe.each(DIALECTS)('Netra items filled from their spans (%s)', (dialect) =>
 
   test('latency from the item span, tokens and cost from its model calls, whichever arrives first', async () => {
     // Spans are exported only when flushed: the test decides what reaches the server when.
-    const provider = new BasicTracerProvider({
-      spanProcessors: [
-        new BatchSpanProcessor(
-          new OTLPTraceExporter({ url: `${server.url}/v1/traces`, headers: { 'x-api-key': key } }),
-          { scheduledDelayMillis: 600_000, maxQueueSize: 10_000, maxExportBatchSize: 1_000 },
-        ),
-      ],
-    })
-    const tracer = provider.getTracer('netra.evaluation')
+    const spans = heldSpans(server.url, { 'x-api-key': key })
+    const tracer = spans.tracer
     const itemSpans = new Map<string, Span>()
     // q0 and q2 flush their model call's span before their item is posted: the post fills them
     const flushFirst = new Set(['q0', 'q2'])
@@ -83,7 +75,7 @@ describe.each(DIALECTS)('Netra items filled from their spans (%s)', (dialect) =>
         })
         span.end()
       })
-      if (flushFirst.has(q)) await provider.forceFlush()
+      if (flushFirst.has(q)) await spans.flush()
       return `answer to ${q}`
     }
     const netra = new NetraTestClient({ endpoint: server.url, apiKey: key })
@@ -105,7 +97,7 @@ describe.each(DIALECTS)('Netra items filled from their spans (%s)', (dialect) =>
     expect(byQ.get('q2')!.costUsd).toBeCloseTo(0.0033, 10)
     expect(byQ.get('q3')).toMatchObject({ latencyMs: 0, usage: null, costUsd: null })
 
-    await provider.forceFlush()
+    await spans.flush()
     byQ = await itemsOf(suite!.runId)
     for (const [q, call] of Object.entries(CALLS)) {
       const item = byQ.get(q)!
@@ -125,7 +117,7 @@ describe.each(DIALECTS)('Netra items filled from their spans (%s)', (dialect) =>
     expect(run.body.summary).toMatchObject({ inputTokens: 110, outputTokens: 24 })
     expect(run.body.summary.totalCostUsd).toBeCloseTo(0.011, 10)
     expect(run.body.summary.meanLatencyMs).toBeGreaterThan(5)
-    await provider.shutdown()
+    await spans.shutdown()
   })
 
   test("local evaluations posted while the item's spans are being filled keep the fill", async () => {
@@ -135,21 +127,8 @@ describe.each(DIALECTS)('Netra items filled from their spans (%s)', (dialect) =>
       localEvaluators: [{ name: 'exact', label: 'Exact', scoreType: 'boolean' }],
     })
     const runId = created.body.data.id as string
-    const provider = new BasicTracerProvider({
-      spanProcessors: [
-        new BatchSpanProcessor(
-          new OTLPTraceExporter({ url: `${server.url}/v1/traces`, headers: { 'x-api-key': key } }),
-          { scheduledDelayMillis: 600_000 },
-        ),
-      ],
-    })
-    const tracer = provider.getTracer('netra.evaluation')
-    const root = tracer.startSpan('TestRun.race-run')
-    const call = tracer.startSpan('chat', {}, trace.setSpan(context.active(), root))
-    call.setAttributes({ 'gen_ai.usage.input_tokens': 21, 'gen_ai.usage.output_tokens': 4 })
-    call.end()
-    root.end()
-    const { traceId, spanId } = root.spanContext()
+    const spans = heldSpans(server.url, { 'x-api-key': key })
+    const { traceId, spanId } = itemTrace(spans.tracer, 'TestRun.race-run', { input: 21, output: 4 })
     const posted = await http.raw(
       'POST',
       `/evaluations/run/${runId}/item`,
@@ -165,7 +144,7 @@ describe.each(DIALECTS)('Netra items filled from their spans (%s)', (dialect) =>
     runs.itemByOrdinal = async (...args) => {
       const item = await read(...args)
       runs.itemByOrdinal = read
-      await provider.forceFlush()
+      await spans.flush()
       return item
     }
     try {
@@ -180,7 +159,7 @@ describe.each(DIALECTS)('Netra items filled from their spans (%s)', (dialect) =>
     expect(item).toMatchObject({ usage: { inputTokens: 21, outputTokens: 4 } })
     expect(item.latencyMs).toBeGreaterThan(0)
     expect((item as unknown as { scores: unknown[] }).scores).toHaveLength(1)
-    await provider.shutdown()
+    await spans.shutdown()
   })
 
   test('without a span id (the Python SDK sends no traceparent), an item owns its trace only when alone in it', async () => {
@@ -188,26 +167,9 @@ describe.each(DIALECTS)('Netra items filled from their spans (%s)', (dialect) =>
     const created = await http.post('/evaluations/test_run', { name: 'py-run', localEvaluators: [] })
     expect(created.status).toBe(200)
     const runId = created.body.data.id as string
-    const provider = new BasicTracerProvider({
-      spanProcessors: [
-        new BatchSpanProcessor(
-          new OTLPTraceExporter({ url: `${server.url}/v1/traces`, headers: { 'x-api-key': key } }),
-          { scheduledDelayMillis: 600_000 },
-        ),
-      ],
-    })
-    const tracer = provider.getTracer('netra.evaluation')
-    /** A root span with one model call under it; its trace id. */
-    const traceWith = (input: number, output: number): string => {
-      const root = tracer.startSpan('TestRun.py-run')
-      const call = tracer.startSpan('chat', {}, trace.setSpan(context.active(), root))
-      call.setAttributes({ 'gen_ai.usage.input_tokens': input, 'gen_ai.usage.output_tokens': output })
-      call.end()
-      root.end()
-      return root.spanContext().traceId
-    }
-    const own = traceWith(8, 2)
-    const shared = traceWith(100, 100)
+    const spans = heldSpans(server.url, { 'x-api-key': key })
+    const own = itemTrace(spans.tracer, 'TestRun.py-run', { input: 8, output: 2 }).traceId
+    const shared = itemTrace(spans.tracer, 'TestRun.py-run', { input: 100, output: 100 }).traceId
     // no traceparent header: the server knows the trace, not the span
     for (const [q, traceId] of [
       ['alone', own],
@@ -221,12 +183,12 @@ describe.each(DIALECTS)('Netra items filled from their spans (%s)', (dialect) =>
       })
       expect(posted.status).toBe(200)
     }
-    await provider.forceFlush()
+    await spans.flush()
     const byQ = await itemsOf(runId)
     expect(byQ.get('alone')).toMatchObject({ usage: { inputTokens: 8, outputTokens: 2 } })
     // two items in one trace: whose spans they are cannot be told, so neither gets them
     expect(byQ.get('shared-1')).toMatchObject({ latencyMs: 0, usage: null })
     expect(byQ.get('shared-2')).toMatchObject({ latencyMs: 0, usage: null })
-    await provider.shutdown()
+    await spans.shutdown()
   })
 })
