@@ -297,7 +297,7 @@ export class NetraService {
   private async fillFromSpans(projectId: string, traceId: string, itemId: string): Promise<boolean> {
     if (traceId === NO_TRACE_ID) return false
     try {
-      if (!(await spanRepo.hasTraceSpans(this.db, projectId, traceId))) return false
+      if (!(await spanRepo.hasSpans(this.db, projectId, traceId))) return false
       await fillItemUsage(this.services.store, projectId, [traceId])
       return true
     } catch (err) {

@@ -20,8 +20,8 @@ export interface TracedItem {
   span_id: string
 }
 
-/** Trace ids per span query. */
-const TRACES_PER_QUERY = 500
+/** Ids per `in (…)` query (trace ids, ordinals): far below both dialects' parameter limits. */
+export const IDS_PER_QUERY = 500
 
 /**
  * Sets the usage the spans stored so far give these items of one run: latency too for `latency`
@@ -42,14 +42,14 @@ export async function applySpanUsage(
     (
       await inChunks(
         items.map((i) => i.ordinal),
-        TRACES_PER_QUERY,
+        IDS_PER_QUERY,
         (ordinals) => itemRepo.listItemUsage(db, runId, ordinals),
       )
     ).map((row) => [row.ordinal, row]),
   )
   const spansByTrace = new Map<string, UsageSpan[]>()
   const traces = [...new Set(items.map((i) => i.trace_id))]
-  for (const row of await inChunks(traces, TRACES_PER_QUERY, (ids) =>
+  for (const row of await inChunks(traces, IDS_PER_QUERY, (ids) =>
     spanRepo.listSpansOfTraces(db, projectId, ids),
   )) {
     const span: UsageSpan = {

@@ -69,27 +69,14 @@ export async function listSpansOfTraces(
     .execute()
 }
 
-/** Whether the project has any span at all (most projects export none: nothing to look up then). */
-export async function hasSpans(db: Executor, projectId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('spans')
-    .select('span_id')
-    .where('project_id', '=', projectId)
-    .limit(1)
-    .executeTakeFirst()
-  return row !== undefined
-}
-
-/** Whether the project has any span of this trace. */
-export async function hasTraceSpans(db: Executor, projectId: string, traceId: string): Promise<boolean> {
-  const row = await db
-    .selectFrom('spans')
-    .select('span_id')
-    .where('project_id', '=', projectId)
-    .where('trace_id', '=', traceId)
-    .limit(1)
-    .executeTakeFirst()
-  return row !== undefined
+/**
+ * Whether the project has any span (of `traceId`, when given). Most projects export none: a fill
+ * from spans then stops at this one indexed lookup.
+ */
+export async function hasSpans(db: Executor, projectId: string, traceId?: string): Promise<boolean> {
+  let query = db.selectFrom('spans').select('span_id').where('project_id', '=', projectId)
+  if (traceId !== undefined) query = query.where('trace_id', '=', traceId)
+  return (await query.limit(1).executeTakeFirst()) !== undefined
 }
 
 /** Every span of one trace of the project (unordered: start times are compared as integers). */
