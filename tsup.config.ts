@@ -26,9 +26,14 @@ export default defineConfig({
   // ~260, and Node resolves, reads and compiles each one in every Vitest worker (zod) and main
   // process (both). Measured in bench/README.md (lean worker path).
   noExternal: ['zod', 'kysely'],
-  // Without comments and indentation. V8 keeps every loaded module's source text, and one non-ASCII
-  // character (in a comment of ours, zod's or kysely's) stores a whole chunk as UTF-16: the embedded
-  // server's thread held 1.3 MB of our sources as 2.7 MB of strings. Identifiers stay readable;
-  // the source maps lead back to the TypeScript.
-  minifyWhitespace: true,
+  // The ESM output without comments and indentation. V8 keeps every loaded module's source text,
+  // and one non-ASCII character (in a comment of ours, zod's or kysely's) stores a whole chunk as
+  // UTF-16: the embedded server's thread held 1.3 MB of our sources as 2.7 MB of strings.
+  // Identifiers stay readable; the source maps lead back to the TypeScript. Not the CommonJS
+  // output: tsup rewrites its split chunks after esbuild (sucrase, which turns `??` and `?.` into
+  // helper calls), and on whitespace-minified code that rewrite glued keywords to the helpers'
+  // names (`else_nullishCoalesce(`): no CommonJS entry could be required.
+  esbuildOptions(options, { format }) {
+    if (format === 'esm') options.minifyWhitespace = true
+  },
 })

@@ -10,6 +10,7 @@
 #      QUICKSTART_RUNS=50 for a crash loop);
 #   4. describeEval fixtures (test/fixtures/describe-*) through the published entry points, with
 #      per-test checks of statuses, meta and concurrency.
+# After the install it also requires every CommonJS entry point (scripts/check-cjs-entries.mjs).
 # Usage: NODE_MAJOR=24 VITEST_RANGE=^5 bash scripts/packed-install-check.sh
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -49,6 +50,14 @@ node_version="$(cd "$app" && npx --no-install node --version)"
 vitest_version="$(cd "$app" && npx --no-install node -p "require('vitest/package.json').version")"
 say "installed in ${install_ms} ms: Node $node_version, Vitest $vitest_version"
 case "$node_version" in "v$node_major."*) ;; *) fail "expected Node $node_major, got $node_version" ;; esac
+
+# ---- the CommonJS entry points (tsup's second format): each loads, matches its ESM twin, works ----
+cp "$repo/scripts/check-cjs-entries.mjs" "$app/"
+(cd "$app" && npx --no-install node check-cjs-entries.mjs >"$work/cjs.log" 2>&1) || {
+  cat "$work/cjs.log"
+  fail "CommonJS entry points"
+}
+say "$(cat "$work/cjs.log")"
 
 # ---- 3. the README's quick start, verbatim ----
 quick="$app/quick"
