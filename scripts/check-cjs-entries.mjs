@@ -53,7 +53,8 @@ if (problems.length === 0) {
     try {
       const api = new EvalgateApi({ url: server.url })
       const health = await api.health()
-      if (health?.ok !== true || health.dialect !== 'sqlite') problems.push(`the CommonJS server answered health with ${JSON.stringify(health)}`)
+      if (health?.ok !== true || health.dialect !== 'sqlite')
+        problems.push(`the CommonJS server answered health with ${JSON.stringify(health)}`)
       await api.close()
     } finally {
       await server.close()
@@ -68,4 +69,6 @@ if (problems.length > 0) {
   console.error(`CommonJS entry points:\n  ${problems.join('\n  ')}`)
   process.exit(1)
 }
-console.log(`CommonJS entry points: ${checked} load and match their ESM exports; a server and client from require() talk`)
+console.log(
+  `CommonJS entry points: ${checked} load and match their ESM exports; a server and client from require() talk`,
+)
