@@ -9,6 +9,7 @@ export interface EvalContext<I = unknown, O = unknown, E = unknown> {
   expected: E | undefined
   metadata: JsonObject
   tags: string[]
+  /** The task's latency in ms. NaN only when unknown: server-side scoring of a Netra item before its spans arrived. */
   latencyMs: number
   usage: Usage | null
   costUsd: number | null

@@ -28,7 +28,8 @@ export interface RunMetricRow {
   output: unknown
   expected: unknown
   metadata: unknown
-  latencyMs: number
+  /** Null when unknown (left out of distributions over `latencyMs`). */
+  latencyMs: number | null
   costUsd: number | null
   /** By metric name: the score and the score's metadata (a judge's `choice` is there). */
   scores: Record<string, { score: number | null; metadata: unknown }>

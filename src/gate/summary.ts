@@ -11,7 +11,8 @@ import { decideVerdict, starCheck } from './verdict.js'
 export interface SummaryItem {
   status: 'completed' | 'failed' | 'timeout' | string
   passed: boolean
-  latencyMs: number
+  /** Null when unknown (a Netra item whose spans have not arrived): left out of the latency figures. */
+  latencyMs: number | null
   /** Epoch ms of the task start. */
   startedAtMs: number
   costUsd: number | null
@@ -269,7 +270,7 @@ export function computeSummary(
   let latencySum = 0
   let first = Number.POSITIVE_INFINITY
   let last = Number.NEGATIVE_INFINITY
-  const latencies = new Array<number>(items.length)
+  const latencies: number[] = []
   for (let i = 0; i < items.length; i++) {
     const it = items[i]!
     if (it.status !== 'completed') errored++
@@ -277,11 +278,13 @@ export function computeSummary(
     cost += it.costUsd ?? 0
     inTok += it.inputTokens ?? 0
     outTok += it.outputTokens ?? 0
-    latencySum += it.latencyMs
-    latencies[i] = it.latencyMs
+    if (it.latencyMs !== null) {
+      latencySum += it.latencyMs
+      latencies.push(it.latencyMs)
+    }
     if (Number.isFinite(it.startedAtMs)) {
       first = Math.min(first, it.startedAtMs)
-      last = Math.max(last, it.startedAtMs + it.latencyMs)
+      last = Math.max(last, it.startedAtMs + (it.latencyMs ?? 0))
     }
   }
   latencies.sort((a, b) => a - b)
@@ -311,7 +314,7 @@ export function computeSummary(
   const totals = {
     passRate: total > 0 ? passed / total : null,
     totalCostUsd: cost,
-    meanLatencyMs: total > 0 ? latencySum / total : null,
+    meanLatencyMs: latencies.length > 0 ? latencySum / latencies.length : null,
     p95LatencyMs: percentile(latencies, 95),
   }
   const gate = suite.gate ? evaluateGate(suite.gate, totals, byName, star) : null

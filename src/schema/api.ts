@@ -9,7 +9,7 @@ import {
   TurnTypeSchema,
 } from './common.js'
 import { GateSchema, StarMetricSchema } from './gate.js'
-import { ItemResultSchema, SuiteDefSchema } from './meta.js'
+import { type ItemResult, ItemResultSchema, SuiteDefSchema } from './meta.js'
 import { MetricDefSchema } from './metric.js'
 import { RunMetricResultSchema } from './run-metrics.js'
 import { RUN_STATUSES, type RunStatus, TERMINAL_RUN_STATUSES } from './run-status.js'
@@ -294,12 +294,20 @@ export const FinalizeRunBodySchema = z.strictObject({
 /** A stored run item: the uploaded item result plus server ids. */
 export const RunItemSchema = z.strictObject({
   ...ItemResultSchema.shape,
+  /**
+   * The task's latency in ms; null when unknown: a Netra item, whose SDK sends no timings, until
+   * its OTLP spans arrive. Native uploads always carry one.
+   */
+  latencyMs: z.nullable(z.number().check(z.minimum(0))),
   id: IdSchema,
   runId: IdSchema,
   /** 1-based ordinal in the run; Gradient's `prompt_id`. */
   ordinal: z.number().check(z.int(), z.minimum(1)),
 })
 export type RunItem = z.infer<typeof RunItemSchema>
+
+/** What a run stores for one item: an uploaded result, or an item whose latency is not known yet (RunItem). */
+export type StoredItemResult = Omit<ItemResult, 'latencyMs'> & { latencyMs: number | null }
 
 export const RunResultsQuerySchema = z.strictObject({
   page: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_INT32)), 1),

@@ -483,6 +483,102 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('netra_run_items_trace').on('netra_run_items').column('trace_id').execute()
     },
   },
+  /**
+   * A run item's latency may be unknown: a Netra item's comes from its spans (the SDK sends no
+   * timings), and until they arrive the item has none. It was stored as 0, which counted in the
+   * run's mean and p95 latency. Netra items still at 0 become unknown, and their runs' summaries
+   * are computed again. SQLite cannot drop a NOT NULL: the table is rebuilt, as it was, inside the
+   * migration's transaction (no other table references run_items).
+   */
+  '0012_unknown_latency': {
+    async up(db: Kysely<unknown>) {
+      const sqlite = db.getExecutor().adapter instanceof SqliteAdapter
+      if (sqlite) await rebuildRunItemsWithNullableLatency(db)
+      else
+        await db.schema
+          .alterTable('run_items')
+          .alterColumn('latency_ms', (c) => c.dropNotNull())
+          .execute()
+      await sql`update run_items set latency_ms = null where latency_ms = 0 and exists (select 1
+        from netra_run_items n where n.run_id = run_items.run_id and n.ordinal = run_items.ordinal)`.execute(
+        db,
+      )
+      await sql`update runs set summary_stale = 1 where id in (select run_id from netra_run_items)`.execute(
+        db,
+      )
+    },
+  },
+}
+
+/** run_items as 0001 made it, but for a nullable latency_ms (migration 0012, SQLite only). */
+async function rebuildRunItemsWithNullableLatency(db: Kysely<unknown>): Promise<void> {
+  const columns = [
+    'run_id',
+    'ordinal',
+    'item_id',
+    'trial',
+    'idx',
+    'status',
+    'outcome',
+    'passed',
+    'input',
+    'expected',
+    'tags',
+    'metadata',
+    'output',
+    'error',
+    'latency_ms',
+    'started_at',
+    'input_tokens',
+    'output_tokens',
+    'cost_usd',
+    'tool_calls',
+    'trace_id',
+    'span_id',
+    'score_count',
+    'updated_at',
+  ].join(', ')
+  await db.schema
+    .createTable('run_items_rebuilt')
+    .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id').onDelete('cascade'))
+    .addColumn('ordinal', 'integer', (c) => c.notNull())
+    .addColumn('item_id', 'text', (c) => c.notNull())
+    .addColumn('trial', 'integer', (c) => c.notNull())
+    .addColumn('idx', 'integer', (c) => c.notNull())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('outcome', 'text', (c) => c.notNull())
+    .addColumn('passed', 'integer', (c) => c.notNull())
+    .addColumn('input', 'text', (c) => c.notNull())
+    .addColumn('expected', 'text')
+    .addColumn('tags', 'text', (c) => c.notNull())
+    .addColumn('metadata', 'text', (c) => c.notNull())
+    .addColumn('output', 'text', (c) => c.notNull())
+    .addColumn('error', 'text')
+    .addColumn('latency_ms', 'double precision')
+    .addColumn('started_at', 'text', (c) => c.notNull())
+    .addColumn('input_tokens', 'integer')
+    .addColumn('output_tokens', 'integer')
+    .addColumn('cost_usd', 'double precision')
+    .addColumn('tool_calls', 'text')
+    .addColumn('trace_id', 'text', (c) => c.notNull())
+    .addColumn('span_id', 'text', (c) => c.notNull())
+    .addColumn('score_count', 'integer', (c) => c.notNull())
+    .addColumn('updated_at', 'text', (c) => c.notNull())
+    .addPrimaryKeyConstraint('run_items_pk', ['run_id', 'ordinal'])
+    .addUniqueConstraint('run_items_run_item_trial', ['run_id', 'item_id', 'trial'])
+    .execute()
+  await sql
+    .raw(
+      `insert into run_items_rebuilt (${columns}) select ${columns} from run_items order by run_id, ordinal`,
+    )
+    .execute(db)
+  await db.schema.dropTable('run_items').execute()
+  await db.schema.alterTable('run_items_rebuilt').renameTo('run_items').execute()
+  await db.schema
+    .createIndex('run_items_run_outcome_ordinal')
+    .on('run_items')
+    .columns(['run_id', 'outcome', 'ordinal'])
+    .execute()
 }
 
 export const migrationProvider: MigrationProvider = {

@@ -144,7 +144,8 @@ export interface RunItemsTable {
   metadata: string
   output: string
   error: string | null
-  latency_ms: number
+  /** Null when unknown: a Netra item whose spans have not arrived (its SDK sends no timings). */
+  latency_ms: number | null
   started_at: string
   input_tokens: number | null
   output_tokens: number | null

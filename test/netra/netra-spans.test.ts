@@ -25,7 +25,7 @@ interface NativeItem {
   itemId: string
   traceId: string
   spanId: string
-  latencyMs: number
+  latencyMs: number | null
   usage: { inputTokens: number; outputTokens: number } | null
   costUsd: number | null
   input: { q: string }
@@ -92,10 +92,17 @@ describe.each(DIALECTS)('Netra items filled from their spans (%s)', (dialect) =>
     expect(byQ.get('q0')!.latencyMs).toBeGreaterThan(5)
     expect(byQ.get('q1')).toMatchObject({ usage: { inputTokens: 22, outputTokens: 5 } })
     expect(byQ.get('q1')!.latencyMs).toBeGreaterThan(5)
-    // q2: its call arrived before its post, its item span not yet (it ends after the post)
-    expect(byQ.get('q2')).toMatchObject({ latencyMs: 0, usage: { inputTokens: 33, outputTokens: 7 } })
+    // q2: its call arrived before its post, its item span not yet (it ends after the post):
+    // its latency is not known yet, nor is anything of q3
+    expect(byQ.get('q2')).toMatchObject({ latencyMs: null, usage: { inputTokens: 33, outputTokens: 7 } })
     expect(byQ.get('q2')!.costUsd).toBeCloseTo(0.0033, 10)
-    expect(byQ.get('q3')).toMatchObject({ latencyMs: 0, usage: null, costUsd: null })
+    expect(byQ.get('q3')).toMatchObject({ latencyMs: null, usage: null, costUsd: null })
+    // the summary's latency is over the items whose latency is known: q0 and q1
+    const known = [byQ.get('q0')!.latencyMs!, byQ.get('q1')!.latencyMs!]
+    const early = await client(server.url, key).get(`/api/v1/runs/${suite!.runId}`)
+    expect(early.status).toBe(200)
+    expect(early.body.summary.meanLatencyMs).toBeCloseTo((known[0]! + known[1]!) / 2, 6)
+    expect(early.body.summary.p95LatencyMs).toBe(Math.max(...known))
 
     await spans.flush()
     byQ = await itemsOf(suite!.runId)
@@ -187,8 +194,8 @@ describe.each(DIALECTS)('Netra items filled from their spans (%s)', (dialect) =>
     const byQ = await itemsOf(runId)
     expect(byQ.get('alone')).toMatchObject({ usage: { inputTokens: 8, outputTokens: 2 } })
     // two items in one trace: whose spans they are cannot be told, so neither gets them
-    expect(byQ.get('shared-1')).toMatchObject({ latencyMs: 0, usage: null })
-    expect(byQ.get('shared-2')).toMatchObject({ latencyMs: 0, usage: null })
+    expect(byQ.get('shared-1')).toMatchObject({ latencyMs: null, usage: null })
+    expect(byQ.get('shared-2')).toMatchObject({ latencyMs: null, usage: null })
     await spans.shutdown()
   })
 })

@@ -5,9 +5,9 @@
  * verdict: the run status machine (service/run-status.ts) and src/gate do.
  */
 import { itemId as contentItemId } from '../../dataset/identity.js'
-import type { Dataset, DatasetItem, Run, RunItem, RunStatus } from '../../schema/api.js'
+import type { Dataset, DatasetItem, Run, RunItem, RunStatus, StoredItemResult } from '../../schema/api.js'
 import type { JsonObject, JsonValue } from '../../schema/common.js'
-import type { ItemResult, SuiteDef } from '../../schema/meta.js'
+import type { SuiteDef } from '../../schema/meta.js'
 import type { MetricDef } from '../../schema/metric.js'
 import type {
   NetraAddDatasetItemBody,
@@ -247,7 +247,7 @@ export class NetraService {
       const locked = await runRepo.lockRun(trx, run.id, projectId)
       if (!locked) throw new NotFoundError('run', runId)
       const { id, existing } = await freeCopyId(trx, run.id, base, spanId)
-      const item: ItemResult = {
+      const item: StoredItemResult = {
         itemId: id,
         index: index ?? existing?.idx ?? locked.item_seq,
         trial: 0,
@@ -259,8 +259,8 @@ export class NetraService {
         output: failed ? null : (body.taskOutput ?? null),
         error: failed ? FAILED_TASK_ERROR : null,
         passed: !failed,
-        // the SDK sends no timings (reference §1.3): latency is unknown, not measured here
-        latencyMs: 0,
+        // the SDK sends no timings (reference §1.3): unknown until the item's spans tell it
+        latencyMs: null,
         startedAt: nowIso(),
         usage: null,
         costUsd: null,
@@ -325,7 +325,7 @@ export class NetraService {
     const incoming = new Map(results.map((r) => [r.evaluatorName, toScore(r)]))
     const scores = [...current.scores.filter((s) => !incoming.has(s.metric)), ...incoming.values()]
     const { id: _id, runId: _runId, ordinal: _ordinal, ...result } = current
-    const item: ItemResult = {
+    const item: StoredItemResult = {
       ...result,
       scores,
       passed: current.status === 'completed' && scores.every((s) => s.passed !== false),

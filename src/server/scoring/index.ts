@@ -80,7 +80,8 @@ function evalContext(row: RunItemsTable, signal: AbortSignal): EvalContext {
     expected: parse<JsonValue>(row.expected),
     metadata: parse<JsonObject>(row.metadata) ?? {},
     tags: parse<string[]>(row.tags) ?? [],
-    latencyMs: row.latency_ms,
+    // unknown (a Netra item before its spans): NaN, which `latency()` scores as not applicable
+    latencyMs: row.latency_ms ?? Number.NaN,
     usage:
       row.input_tokens === null || row.output_tokens === null
         ? null

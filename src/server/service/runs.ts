@@ -9,10 +9,10 @@ import type {
   RunItem,
   RunStatus,
   RunSummary,
+  StoredItemResult,
   Suite,
 } from '../../schema/api.js'
 import type { Gate, StarMetric } from '../../schema/gate.js'
-import type { ItemResult } from '../../schema/meta.js'
 import type { MetricDef } from '../../schema/metric.js'
 import type { Executor, SqlValue } from '../../store/bulk.js'
 import type { Store } from '../../store/open.js'
@@ -40,7 +40,7 @@ export type ResultsFilter = 'passed' | 'failed' | 'errored'
 /** The store's run filter: suite id/name/version, run group, limit, offset. */
 export type RunListFilter = repo.RunFilter
 
-function outcomeOf(item: ItemResult): ResultsFilter {
+function outcomeOf(item: StoredItemResult): ResultsFilter {
   if (item.status !== 'completed') return 'errored'
   return item.passed ? 'passed' : 'failed'
 }
@@ -127,10 +127,10 @@ export class RunService {
   async addItems(
     projectId: string,
     runId: string,
-    items: readonly ItemResult[],
+    items: readonly StoredItemResult[],
     inTransaction?: Executor,
   ): Promise<{ accepted: number; inserted: number }> {
-    const latest = new Map<string, ItemResult>()
+    const latest = new Map<string, StoredItemResult>()
     for (const it of items) latest.set(`${it.trial}\u0000${it.itemId}`, it)
     const unique = [...latest.values()]
     let enqueued = 0

@@ -1,5 +1,6 @@
 import { CompiledQuery, sql } from 'kysely'
-import type { ItemResult, ScoreResult } from '../../schema/meta.js'
+import type { StoredItemResult } from '../../schema/api.js'
+import type { ScoreResult } from '../../schema/meta.js'
 import { type Executor, inChunks, insertRows, type PgType, prepared, type SqlValue } from '../bulk.js'
 import type { Store } from '../open.js'
 import type { RunItemsTable, ScoresTable } from '../schema.js'
@@ -265,7 +266,7 @@ export async function listScoresForItems(
 export interface SummaryItemRow {
   status: string
   passed: number
-  latency_ms: number
+  latency_ms: number | null
   started_at: string
   cost_usd: number | null
   input_tokens: number | null
@@ -326,7 +327,7 @@ export async function loadCompareRows(db: Executor, runId: string) {
 export function encodeRunItem(
   runId: string,
   ordinal: number,
-  it: ItemResult,
+  it: StoredItemResult,
   outcome: 'passed' | 'failed' | 'errored',
   now: string,
 ): SqlValue[] {
