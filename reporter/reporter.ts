@@ -9,7 +9,7 @@ import type { Gate } from '../src/schema/gate.js'
 import { firstIssue } from '../src/schema/issues.js'
 import { EVAL_META_KEY } from '../src/schema/meta-key.js'
 import { type Colors, colorEnabled, terminalColors } from '../src/util/colors.js'
-import { DEFAULT_DB_FILE } from '../src/util/default-db.js'
+import { DEFAULT_DB_FILE, isPostgresUrl, printableDbLocation } from '../src/util/default-db.js'
 import { assertSupportedNode } from '../src/util/supported-node.js'
 import { terminalBlock, terminalText } from '../src/util/terminal-text.js'
 import { isEvalFile } from '../src/vitest/eval-files.js'
@@ -397,9 +397,11 @@ function runUrl(connection: Connection | null, run: Run, watching: boolean): str
   const runId = run.id
   if (connection?.mode === 'embedded' && watching) return run.url
   if (!connection || connection.mode === 'embedded') {
-    // The hint is run from the shell's directory: name the database relative to it.
-    const rel = connection?.dbPath ? relative(process.cwd(), connection.dbPath) : DEFAULT_DB_FILE
-    const db = rel.startsWith('..') ? connection!.dbPath! : rel
+    // The hint is run from the shell's directory: name a database file relative to it, and a
+    // PostgreSQL database without its password.
+    const location = connection?.dbPath ?? DEFAULT_DB_FILE
+    const rel = isPostgresUrl(location) ? printableDbLocation(location) : relative(process.cwd(), location)
+    const db = rel.startsWith('..') ? location : rel
     const dbFlag = db === DEFAULT_DB_FILE ? '' : ` --db ${db}`
     return `${runId} (in ${db}; view: npx evalgate show ${runId}${dbFlag} · dashboard: npx evalgate ui --run ${runId}${dbFlag})`
   }

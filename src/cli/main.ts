@@ -57,7 +57,9 @@ function usage(): string {
     'commands:',
     ...lines,
     '',
-    'The database is --db, else DATABASE_URL, else .evalgate/evalgate.db.',
+    'serve, ui and keys open --db, else DATABASE_URL, else .evalgate/evalgate.db; runs, show,',
+    'upload, gate and agents use --url, else EVALGATE_URL, else a running `evalgate serve`, else',
+    '--db (a SQLite file or a postgres:// URL; default .evalgate/evalgate.db).',
     "Run `evalgate <command> --help` for a command's options.",
   ].join('\n')
 }

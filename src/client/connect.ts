@@ -1,5 +1,6 @@
+import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { DEFAULT_DB_FILE } from '../util/default-db.js'
+import { DEFAULT_DB_FILE, isPostgresUrl } from '../util/default-db.js'
 import { EvalgateApi } from './api.js'
 import { readServerInfo, SERVER_INFO_FILE } from './discovery.js'
 import { embeddedServerOptions, startEmbeddedServer } from './embedded.js'
@@ -27,8 +28,14 @@ export interface ConnectOptions {
   apiKey?: string | undefined
   /** Project root: where `.evalgate/` lives. Default the cwd. */
   root?: string | undefined
-  /** Embedded database; default `<root>/.evalgate/evalgate.db`. */
+  /** Embedded database: a SQLite file (relative to `root`) or a `postgres://` URL; default `<root>/.evalgate/evalgate.db`. */
   dbPath?: string | undefined
+  /**
+   * Whether an embedded server may create its SQLite file (default true). False for commands that
+   * only read: a missing file is then an error that names it, and no database appears where none
+   * was.
+   */
+  createDatabase?: boolean | undefined
   /** Look for a running `evalgate serve` (`.evalgate/server.json`) before starting an embedded server. Default true. */
   discover?: boolean | undefined
   /** Whether an embedded server claims queued jobs (server-side scoring); default true (StartServerOptions.runJobs). */
@@ -84,7 +91,12 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
     }
   }
 
-  const dbPath = resolve(root, options.dbPath ?? DEFAULT_DB_FILE)
+  const dbPath = embeddedLocation(root, options.dbPath)
+  if (options.createDatabase === false && !isPostgresUrl(dbPath) && !existsSync(dbPath)) {
+    throw new Error(
+      `no database at ${dbPath}: nothing has been stored here yet (run your evals first, or pass --db or --url)`,
+    )
+  }
   const server = await startEmbeddedServer(
     embeddedServerOptions(dbPath, { runJobs: options.runJobs !== false }),
   )
@@ -93,6 +105,12 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
   // still listens on server.url for anything else.
   const api = new EvalgateApi({ url: server.url, ...clientOptions, dispatch: server.dispatch })
   return connection(api, 'embedded', 'embedded', keySource, dbPath, () => server.close())
+}
+
+/** The embedded server's database: a PostgreSQL URL as given, a SQLite file resolved against `root`. */
+function embeddedLocation(root: string, dbPath: string | undefined): string {
+  if (dbPath !== undefined && isPostgresUrl(dbPath)) return dbPath
+  return resolve(root, dbPath ?? DEFAULT_DB_FILE)
 }
 
 function connection(

@@ -13,7 +13,7 @@ import {
   SqliteDriver,
 } from 'kysely'
 import type pg from 'pg'
-import { DEFAULT_DB_FILE } from '../util/default-db.js'
+import { DEFAULT_DB_FILE, isPostgresUrl, printableDbLocation } from '../util/default-db.js'
 import { migrationProvider, migrationStamp } from './migrations.js'
 import type { Database } from './schema.js'
 import { postgresWithCodec, sqliteWithCodec } from './text-codec.js'
@@ -70,23 +70,11 @@ const BUSY_TIMEOUT_MS = 10_000
 
 export const DEFAULT_SQLITE_PATH = DEFAULT_DB_FILE
 
-export function isPostgresUrl(db: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(db)
-}
+export { isPostgresUrl }
 
 /** Where to store data when nothing is said: `DATABASE_URL`, else `.evalgate/evalgate.db` under the cwd. */
 export function defaultDbLocation(env: NodeJS.ProcessEnv = process.env): string {
   return env.DATABASE_URL && env.DATABASE_URL.length > 0 ? env.DATABASE_URL : DEFAULT_SQLITE_PATH
-}
-
-function maskUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    if (u.password) u.password = '***'
-    return u.toString()
-  } catch {
-    return 'postgres://…'
-  }
 }
 
 /**
@@ -107,7 +95,7 @@ export async function openStore(db?: string): Promise<Store> {
     store = {
       db: kysely,
       dialect: 'postgres',
-      location: maskUrl(location),
+      location: printableDbLocation(location),
       maxParams: 65_000,
       close: () => kysely.destroy(),
     }

@@ -14,7 +14,8 @@ export const CONNECTION_OPTIONS = {
 export const CONNECTION_HELP = `  --url <url>       server URL (default EVALGATE_URL; else a running \`evalgate serve\` found in
                     .evalgate/server.json; else the local .evalgate/evalgate.db, opened in-process)
   --api-key <key>   API key (default EVALGATE_API_KEY)
-  --db <path>       local database when no server is used (default .evalgate/evalgate.db)
+  --db <location>   local database when no server is used: a SQLite file or a postgres:// URL
+                    (default .evalgate/evalgate.db)
   --json            machine-readable output`
 
 export async function openConnection(
@@ -23,15 +24,20 @@ export async function openConnection(
     'api-key'?: string
     db?: string
   },
-  /** `reads`: the command only reads (runs, show), so a local server leaves queued jobs alone. */
-  use: 'reads' | 'writes' = 'writes',
+  /**
+   * `runJobs: false` for commands that only read (runs, show): a local server leaves queued jobs
+   * alone. `createDatabase: false` for commands that need stored runs (runs, show, gate): a missing
+   * local database is an error, not a new and empty one. Both default to true.
+   */
+  { runJobs = true, createDatabase = true }: { runJobs?: boolean; createDatabase?: boolean } = {},
 ): Promise<Connection> {
   return connect({
     url: values.url,
     apiKey: values['api-key'],
     dbPath: values.db,
     root: process.cwd(),
-    runJobs: use === 'writes',
+    runJobs,
+    createDatabase,
   })
 }
 

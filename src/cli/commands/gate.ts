@@ -77,7 +77,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   let connection: Connection | null = null
   try {
-    connection = await openConnection(values)
+    connection = await openConnection(values, { createDatabase: false })
     const { api } = connection
     const { runs } = await api.runs.list({
       runGroup: group,

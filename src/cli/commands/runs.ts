@@ -41,7 +41,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   let connection: Connection | null = null
   try {
-    connection = await openConnection(values, 'reads')
+    connection = await openConnection(values, { runJobs: false, createDatabase: false })
     const { runs } = await connection.api.runs.list({
       ...(values.suite ? { suiteName: values.suite } : {}),
       ...(values.group ? { runGroup: values.group } : {}),

@@ -40,7 +40,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   let connection: Connection | null = null
   try {
-    connection = await openConnection(values, 'reads')
+    connection = await openConnection(values, { runJobs: false, createDatabase: false })
     const { api } = connection
     const current = await api.runs.get(runId)
     const previous = await previousRun(connection, current)

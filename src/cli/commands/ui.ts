@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util'
 import { runPagePath } from '../../schema/api.js'
 import { isPostgresUrl, type RunningServer, startServer } from '../../server/index.js'
 import { defaultDbLocation } from '../../store/open.js'
+import { printableDbLocation } from '../../util/default-db.js'
 import { DEFAULT_PORT, intOption, untilSignal } from './serve.js'
 
 const HELP = `usage: evalgate ui [options]
@@ -84,7 +85,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     server = await listen(db, port, portValue !== undefined)
   } catch (err) {
-    const where = isPostgresUrl(db) ? db.replace(/:[^:@/]*@/, ':***@') : resolve(db)
+    const where = isPostgresUrl(db) ? printableDbLocation(db) : resolve(db)
     process.stderr.write(`evalgate ui: cannot open ${where}: ${(err as Error).message}\n`)
     return 1
   }
