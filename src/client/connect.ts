@@ -1,6 +1,10 @@
-import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { DEFAULT_DB_FILE, isPostgresUrl } from '../util/default-db.js'
+import {
+  DEFAULT_DB_FILE,
+  isMissingLocalDatabase,
+  isPostgresUrl,
+  missingDatabaseMessage,
+} from '../util/default-db.js'
 import { EvalgateApi } from './api.js'
 import { readServerInfo, SERVER_INFO_FILE } from './discovery.js'
 import { embeddedServerOptions, startEmbeddedServer } from './embedded.js'
@@ -92,10 +96,8 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
   }
 
   const dbPath = embeddedLocation(root, options.dbPath)
-  if (options.createDatabase === false && !isPostgresUrl(dbPath) && !existsSync(dbPath)) {
-    throw new Error(
-      `no database at ${dbPath}: nothing has been stored here yet (run your evals first, or pass --db or --url)`,
-    )
+  if (options.createDatabase === false && isMissingLocalDatabase(dbPath)) {
+    throw new Error(missingDatabaseMessage(dbPath, '--db or --url'))
   }
   const server = await startEmbeddedServer(
     embeddedServerOptions(dbPath, { runJobs: options.runJobs !== false }),

@@ -1,4 +1,5 @@
-import { join } from 'node:path'
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 
 /** Where the SQLite database is when nothing says otherwise, relative to the project root. */
 export const DEFAULT_DB_FILE = join('.evalgate', 'evalgate.db')
@@ -18,4 +19,17 @@ export function printableDbLocation(db: string): string {
   } catch {
     return 'postgres://…'
   }
+}
+
+/**
+ * Whether a location names a SQLite file that does not exist (relative to the cwd unless absolute).
+ * Commands that only need what is stored refuse it rather than create an empty database there.
+ */
+export function isMissingLocalDatabase(location: string): boolean {
+  return !isPostgresUrl(location) && location !== ':memory:' && !existsSync(resolve(location))
+}
+
+/** What such a command says (after its own name) of a missing database; `flags`: where else to look. */
+export function missingDatabaseMessage(location: string, flags = '--db'): string {
+  return `no database at ${resolve(location)}: nothing has been stored here yet (run your evals first, or pass ${flags})`
 }

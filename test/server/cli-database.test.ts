@@ -1,7 +1,8 @@
 // Which database the CLI's client commands open when no server is configured: `--db` may be a
 // SQLite file or a postgres:// URL (a URL was once resolved as a relative path, which created a
 // `postgres:` folder and an empty SQLite file there), and the commands that need stored runs
-// (runs, show, gate) refuse a missing local database instead of creating an empty one.
+// (runs, show, gate, and keys and agents but for creating) refuse a missing local database instead
+// of creating an empty one.
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -25,17 +26,20 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('a missing local database', () => {
-  test.each([[['runs']], [['show', 'some-run']], [['gate', '--group', 'g1']]])(
-    'evalgate %j names it and creates nothing',
-    async (args) => {
-      const project = mkdtempSync(join(dir, 'empty-'))
-      const result = await runCli(cli, args, env, project)
-      expect(result.code, result.stdout).toBe(1)
-      expect(result.stderr).toContain(`no database at ${join(project, '.evalgate', 'evalgate.db')}`)
-      expect(result.stderr).toContain('run your evals first')
-      expect(readdirSync(project)).toEqual([])
-    },
-  )
+  test.each([
+    [['runs']],
+    [['show', 'some-run']],
+    [['gate', '--group', 'g1']],
+    [['keys', 'list', '--project', 'p1']],
+    [['agents', 'list']],
+  ])('evalgate %j names it and creates nothing', async (args) => {
+    const project = mkdtempSync(join(dir, 'empty-'))
+    const result = await runCli(cli, args, env, project)
+    expect(result.code, result.stdout).toBe(1)
+    expect(result.stderr).toContain(`no database at ${join(project, '.evalgate', 'evalgate.db')}`)
+    expect(result.stderr).toContain('run your evals first')
+    expect(readdirSync(project)).toEqual([])
+  })
 
   test('--db names another file: the same refusal, naming that file', async () => {
     const project = mkdtempSync(join(dir, 'other-'))

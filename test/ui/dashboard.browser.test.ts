@@ -364,7 +364,7 @@ describe.skipIf(!hasChromium && !process.env.CI)('dashboard in Chromium', () => 
       const missing = await runCli(cli, ['ui', '--db', join(dir, 'none.db')], { CI: 'true' }, dir)
       expect(missing.code).toBe(1)
       expect(missing.stderr).toBe(
-        `evalgate ui: cannot open ${join(dir, 'none.db')}: no such database (run your evals first, or pass --db)\n`,
+        `evalgate ui: no database at ${join(dir, 'none.db')}: nothing has been stored here yet (run your evals first, or pass --db)\n`,
       )
       const junk = join(dir, 'junk.db')
       writeFileSync(junk, 'this is not a database, just text '.repeat(200))

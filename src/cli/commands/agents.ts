@@ -86,11 +86,15 @@ export async function run(argv: string[]): Promise<number> {
 
   let connection: Connection | null = null
   try {
-    connection = await openConnection({
-      ...(values.url !== undefined ? { url: values.url } : {}),
-      ...(values['server-api-key'] !== undefined ? { 'api-key': values['server-api-key'] } : {}),
-      ...(values.db !== undefined ? { db: values.db } : {}),
-    })
+    connection = await openConnection(
+      {
+        ...(values.url !== undefined ? { url: values.url } : {}),
+        ...(values['server-api-key'] !== undefined ? { 'api-key': values['server-api-key'] } : {}),
+        ...(values.db !== undefined ? { db: values.db } : {}),
+      },
+      // only `add` stores something new: the others need a database that holds agents or runs
+      { createDatabase: action === 'add' },
+    )
     const { agents } = connection.api
     if (action === 'add') {
       const agent = await agents.add(body!)

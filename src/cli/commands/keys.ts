@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util'
 import { createServices } from '../../server/service/index.js'
-import { openStore } from '../../store/open.js'
+import { defaultDbLocation, openStore } from '../../store/open.js'
+import { isMissingLocalDatabase, missingDatabaseMessage } from '../../util/default-db.js'
 import { terminalText } from '../../util/terminal-text.js'
 
 const HELP = `usage: evalgate keys <create|list|revoke> --project <name> [--db path|postgres://…]
@@ -40,7 +41,12 @@ export async function run(argv: string[]): Promise<number> {
     process.stderr.write('evalgate keys: --project <name> is required\n')
     return 2
   }
-  const store = await openStore(values.db)
+  const location = values.db ?? defaultDbLocation()
+  if (action !== 'create' && isMissingLocalDatabase(location)) {
+    process.stderr.write(`evalgate keys: ${missingDatabaseMessage(location)}\n`)
+    return 1
+  }
+  const store = await openStore(location)
   try {
     const services = createServices(store)
     if (action === 'create') {

@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { runPagePath } from '../../schema/api.js'
 import { isPostgresUrl, type RunningServer, startServer } from '../../server/index.js'
 import { defaultDbLocation } from '../../store/open.js'
-import { printableDbLocation } from '../../util/default-db.js'
+import { isMissingLocalDatabase, missingDatabaseMessage, printableDbLocation } from '../../util/default-db.js'
 import { DEFAULT_PORT, intOption, untilSignal } from './serve.js'
 
 const HELP = `usage: evalgate ui [options]
@@ -75,10 +74,8 @@ export async function run(argv: string[]): Promise<number> {
   const portValue = values.port ?? process.env.EVALGATE_PORT
   const port = intOption('port', portValue, DEFAULT_PORT)
   const db = values.db ?? defaultDbLocation()
-  if (!isPostgresUrl(db) && db !== ':memory:' && !existsSync(db)) {
-    process.stderr.write(
-      `evalgate ui: cannot open ${resolve(db)}: no such database (run your evals first, or pass --db)\n`,
-    )
+  if (isMissingLocalDatabase(db)) {
+    process.stderr.write(`evalgate ui: ${missingDatabaseMessage(db)}\n`)
     return 1
   }
   let server: RunningServer
