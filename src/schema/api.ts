@@ -9,7 +9,7 @@ import {
   TurnTypeSchema,
 } from './common.js'
 import { GateSchema, StarMetricSchema } from './gate.js'
-import { type ItemResult, ItemResultSchema, SuiteDefSchema } from './meta.js'
+import { ItemResultSchema, SuiteDefSchema } from './meta.js'
 import { MetricDefSchema } from './metric.js'
 import { RunMetricResultSchema } from './run-metrics.js'
 import { RUN_STATUSES, type RunStatus, TERMINAL_RUN_STATUSES } from './run-status.js'
@@ -306,8 +306,8 @@ export const RunItemSchema = z.strictObject({
 })
 export type RunItem = z.infer<typeof RunItemSchema>
 
-/** What a run stores for one item: an uploaded result, or an item whose latency is not known yet (RunItem). */
-export type StoredItemResult = Omit<ItemResult, 'latencyMs'> & { latencyMs: number | null }
+/** What a run stores for one item, before it has ids: an uploaded result, or a Netra item whose latency is not known yet. */
+export type StoredItemResult = Omit<RunItem, 'id' | 'runId' | 'ordinal'>
 
 export const RunResultsQuerySchema = z.strictObject({
   page: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(MAX_INT32)), 1),

@@ -512,32 +512,6 @@ const migrations: Record<string, Migration> = {
 
 /** run_items as 0001 made it, but for a nullable latency_ms (migration 0012, SQLite only). */
 async function rebuildRunItemsWithNullableLatency(db: Kysely<unknown>): Promise<void> {
-  const columns = [
-    'run_id',
-    'ordinal',
-    'item_id',
-    'trial',
-    'idx',
-    'status',
-    'outcome',
-    'passed',
-    'input',
-    'expected',
-    'tags',
-    'metadata',
-    'output',
-    'error',
-    'latency_ms',
-    'started_at',
-    'input_tokens',
-    'output_tokens',
-    'cost_usd',
-    'tool_calls',
-    'trace_id',
-    'span_id',
-    'score_count',
-    'updated_at',
-  ].join(', ')
   await db.schema
     .createTable('run_items_rebuilt')
     .addColumn('run_id', 'text', (c) => c.notNull().references('runs.id').onDelete('cascade'))
@@ -567,6 +541,11 @@ async function rebuildRunItemsWithNullableLatency(db: Kysely<unknown>): Promise<
     .addPrimaryKeyConstraint('run_items_pk', ['run_id', 'ordinal'])
     .addUniqueConstraint('run_items_run_item_trial', ['run_id', 'item_id', 'trial'])
     .execute()
+  // every column of the new table, by name, from the old one (a missing one fails the migration)
+  const { rows } = await sql<{
+    name: string
+  }>`select name from pragma_table_info('run_items_rebuilt')`.execute(db)
+  const columns = rows.map((r) => r.name).join(', ')
   await sql
     .raw(
       `insert into run_items_rebuilt (${columns}) select ${columns} from run_items order by run_id, ordinal`,
